@@ -1,0 +1,78 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import BASE_DIR, get_config, instance_secret_key
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app for `config_name` (APP_ENV by default), with optional setting overrides."""
+    config_cls = get_config(config_name)
+    overrides = overrides or {}
+    app = Flask(
+        __name__,
+        instance_path=overrides.get("INSTANCE_PATH", config_cls.INSTANCE_PATH),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config_cls)
+    app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has no connection pool to size.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_size", None)
+        options.pop("max_overflow", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _ensure_secret_key(app)
+
+    from app.core import cli, errors, security
+    from app.core.db import db
+    from app.core.extensions import limiter, login_manager, migrate
+    from app.core.filters import register_filters
+
+    db.init_app(app)
+    # Every model module, so Alembic and the mapper see all tables.
+    from app.auth import models as _auth_models  # noqa: F401
+    from app.mail import models as _mail_models  # noqa: F401
+    from app.units import models as _unit_models  # noqa: F401
+
+    migrate.init_app(
+        app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from app.auth.routes import bp as auth_bp
+    from app.mail.routes import bp as mail_bp
+    from app.main.routes import bp as main_bp
+    from app.members.routes import bp as members_bp
+    from app.units.routes import bp as units_bp
+
+    for blueprint in (main_bp, auth_bp, units_bp, members_bp, mail_bp):
+        app.register_blueprint(blueprint)
+
+    register_filters(app)
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Production needs a real SECRET_KEY; elsewhere one is generated once in instance/."""
+    key = app.config.get("SECRET_KEY")
+    if app.config["ENV_NAME"] == "production":
+        if not key or len(key) < 32 or key in {"change-me", "dev", "secret"}:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+        return
+    if not key:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))

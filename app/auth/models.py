@@ -1,0 +1,79 @@
+"""User accounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import db, utcnow
+from app.core.text import fold
+
+if TYPE_CHECKING:
+    from app.units.models import Membership
+
+
+class User(UserMixin, db.Model):
+    """A person: member, secretary, officer or administrator (roles live in memberships)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    # Lowercase without diacritics, so "nguyen van an" finds "Nguyễn Văn An".
+    name_folded: Mapped[str] = mapped_column(String(120), index=True, default="")
+    birth_date: Mapped[date | None]
+    phone: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[str | None] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Deactivated accounts cannot log in; their data stays.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login id: raising it ends every session and every emailed link of the user.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    activated_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    deactivated_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def set_name(self, full_name: str) -> None:
+        self.full_name = full_name
+        self.name_folded = fold(full_name)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_activated(self) -> bool:
+        """Whether the person has set a password (accepted the invitation)."""
+        return self.password_hash is not None
+
+    @property
+    def display_role(self) -> str:
+        if self.is_admin:
+            return "Quản trị hệ thống"
+        if self.memberships:
+            m = self.memberships[0]
+            return f"{m.role_label} – {m.unit.name}"
+        return ""
+
+    @staticmethod
+    def find_by_login(login: str) -> User | None:
+        """The user whose username or email is `login` (case-insensitive)."""
+        login = (login or "").strip().lower()
+        if not login:
+            return None
+        column = User.email if "@" in login else User.username
+        return db.session.scalar(select(User).where(column == login))

@@ -1,0 +1,138 @@
+"""Account workflow: passwords, logins, invitation and reset links."""
+
+from __future__ import annotations
+
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.auth.models import User
+from app.core.db import db, utcnow
+from app.mail.services import send_mail
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and end every other session and emailed link of the user."""
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1
+    if user.activated_at is None:
+        user.activated_at = utcnow()
+
+
+def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the user's; rehashes when the parameters have changed."""
+    if not user.password_hash:
+        return False
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+# A hash of a fixed password, so a login for an unknown name costs as much as a real one.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active user with this username or email and password, or None."""
+    user = User.find_by_login(login)
+    if user is None or not user.password_hash:
+        key = repr(_hasher())
+        if key not in _DUMMY_HASH:
+            _DUMMY_HASH[key] = hash_password("not-a-real-password")
+        with contextlib.suppress(VerificationError):
+            _hasher().verify(_DUMMY_HASH[key], password)
+        return None
+    if not check_password(user, password) or not user.is_active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+
+
+# ---- signed links ---------------------------------------------------------------------------
+
+PURPOSE_RESET = "reset-password"
+PURPOSE_INVITE = "activate-account"
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"sonhatky.{purpose}")
+
+
+def make_token(user: User, purpose: str) -> str:
+    """A signed link token; it dies when the user's session version changes (password set)."""
+    return _serializer(purpose).dumps({"uid": user.id, "v": user.session_version})
+
+
+def load_token(token: str, purpose: str, max_age: int) -> User | None:
+    """The user a still-valid token was made for, or None (expired, used, forged)."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    if user is None or user.session_version != data.get("v") or not user.is_active:
+        return None
+    return user
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, from PUBLIC_BASE_URL when set."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def invitation_link(user: User) -> str:
+    return external_url("auth.activate", token=make_token(user, PURPOSE_INVITE))
+
+
+def send_invitation(user: User, inviter: User) -> bool:
+    """Email the activation link; returns False when the person has no email address."""
+    if not user.email:
+        return False
+    days = current_app.config["INVITATION_MAX_AGE"] // 86400
+    body = render_template(
+        "auth/email/invitation.txt", user=user, inviter=inviter,
+        link=invitation_link(user), days=days,
+    )
+    send_mail(user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id)
+    return True
+
+
+def send_password_reset(user: User) -> None:
+    """Email a reset link to an active user with an email address."""
+    if not user.email or not user.is_active:
+        return
+    link = external_url("auth.reset_password", token=make_token(user, PURPOSE_RESET))
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    body = render_template("auth/email/reset.txt", user=user, link=link, minutes=minutes)
+    send_mail(user.email, "Đặt lại mật khẩu Sổ nhật ký làm theo lời Bác", body, user.id)

@@ -1,0 +1,1 @@
+"""Shared building blocks: database base, enums, permissions, text, filters, mail, CLI."""

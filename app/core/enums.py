@@ -1,0 +1,90 @@
+"""Enumerations stored as English strings, each with the Vietnamese label users see."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+
+
+class LabeledEnum(enum.StrEnum):
+    """A string enum whose members carry a Vietnamese `.label`."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+def enum_column_type(enum_cls: type[LabeledEnum]) -> sa.Enum:
+    """Store an enum as its value in a VARCHAR (no native enum: migrations stay simple)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class OrgType(LabeledEnum):
+    YOUTH_UNION = ("youth_union", "Đoàn TNCS Hồ Chí Minh")
+    PARTY = ("party", "Đảng Cộng sản Việt Nam")
+
+    @property
+    def member_label(self) -> str:
+        return "đảng viên" if self is OrgType.PARTY else "đoàn viên"
+
+
+class UnitKind(LabeledEnum):
+    SECTOR_UNION = ("sector_union", "Đoàn Khối / Tỉnh đoàn")
+    GRASSROOTS_UNION = ("grassroots_union", "Đoàn cơ sở")
+    JOINT_BRANCH = ("joint_branch", "Liên chi đoàn")
+    BRANCH = ("branch", "Chi đoàn")
+    PARTY_COMMITTEE = ("party_committee", "Đảng bộ")
+    PARTY_CELL = ("party_cell", "Chi bộ")
+
+    @property
+    def org_type(self) -> OrgType:
+        return OrgType.PARTY if self in (UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL) else (
+            OrgType.YOUTH_UNION
+        )
+
+    @property
+    def is_branch(self) -> bool:
+        """A branch (chi đoàn, chi bộ) is where members keep their diaries."""
+        return self in (UnitKind.BRANCH, UnitKind.PARTY_CELL)
+
+    @classmethod
+    def for_org(cls, org_type: OrgType) -> list[UnitKind]:
+        return [k for k in cls if k.org_type is org_type]
+
+
+class Role(LabeledEnum):
+    MEMBER = ("member", "Đoàn viên")
+    DEPUTY_SECRETARY = ("deputy_secretary", "Phó Bí thư")
+    SECRETARY = ("secretary", "Bí thư")
+    OFFICER = ("officer", "Cán bộ cấp trên")
+
+    def label_for(self, org_type: OrgType) -> str:
+        """The role's name in the unit's organisation (a Party member is "Đảng viên")."""
+        if self is Role.MEMBER and org_type is OrgType.PARTY:
+            return "Đảng viên"
+        return self.label
+
+    @property
+    def manages_branch(self) -> bool:
+        return self in (Role.SECRETARY, Role.DEPUTY_SECRETARY)
+
+    @property
+    def is_branch_member(self) -> bool:
+        """Members, deputies and secretaries all belong to the unit and keep a diary there."""
+        return self is not Role.OFFICER

@@ -1,0 +1,43 @@
+"""Vietnamese error pages (and JSON for API-like requests)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core.db import db
+
+MESSAGES = {
+    400: ("Yêu cầu không hợp lệ", "Yêu cầu gửi lên không đúng định dạng. Hãy quay lại và thử lại."),
+    403: ("Không có quyền truy cập", "Tài khoản của bạn không có quyền thực hiện thao tác này."),
+    404: ("Không tìm thấy trang", "Trang bạn tìm không tồn tại hoặc bạn không có quyền xem."),
+    405: ("Phương thức không được hỗ trợ", "Trang này không nhận kiểu yêu cầu vừa gửi."),
+    413: ("Tệp quá lớn", "Tệp tải lên vượt quá dung lượng cho phép."),
+    429: ("Quá nhiều lần thử", "Bạn đã thử quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."),
+    500: ("Lỗi hệ thống", "Đã có lỗi xảy ra phía máy chủ. Quản trị viên đã được ghi nhận lỗi này."),
+}
+
+
+def _render(code: int, headers=None):
+    title, message = MESSAGES.get(code, (f"Lỗi {code}", "Đã có lỗi xảy ra."))
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": message}, code, headers
+    return render_template("errors/error.html", code=code, title=title, message=message), code, headers
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code < 400:
+            return exc
+        headers = exc.get_response().headers if code in (405, 429) else None
+        if headers is not None:
+            headers = [(k, v) for k, v in headers.items() if k.lower() in {"allow", "retry-after"}]
+        return _render(code, headers)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return _render(InternalServerError.code)

@@ -1,0 +1,57 @@
+"""Security headers, the user loader and session lifetime checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, request, session
+from flask_login import current_user, logout_user
+
+from app.core.db import db, utcnow
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)
+
+
+def register(app: Flask) -> None:
+    from app.auth.models import User
+    from app.core.extensions import login_manager
+
+    @login_manager.user_loader
+    def load_user(login_id: str) -> User | None:
+        # The id carries the session version: a password change or deactivation ends old sessions.
+        user_id, _, version = login_id.partition(".")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
+
+    @app.before_request
+    def enforce_absolute_lifetime() -> None:
+        login_at = session.get("login_at")
+        if login_at and current_user.is_authenticated:
+            age = utcnow().timestamp() - float(login_at)
+            if age > ABSOLUTE_SESSION_LIFETIME.total_seconds() and "_remember" not in session:
+                logout_user()
+                session.clear()
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated and request.endpoint != "static":
+            # Pages with personal data are not kept by shared caches or the back button.
+            headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,1 @@
+"""The demo organisation seeded on first run."""

@@ -1,0 +1,1 @@
+"""Outgoing email: SMTP when configured, always kept in the outbox."""

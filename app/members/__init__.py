@@ -1,0 +1,1 @@
+"""People in units: member lists, adding and inviting, roles, deactivation, imports."""

@@ -1,0 +1,254 @@
+"""Member lists, adding and inviting people, roles, profiles and deactivation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db
+from app.core.enums import Role
+from app.members import services
+from app.members.forms import (
+    ActionForm,
+    ExistingMemberForm,
+    MemberForm,
+    ProfileForm,
+    RoleForm,
+    role_choices,
+)
+from app.units.models import Membership, Unit
+
+bp = Blueprint("members", __name__)
+
+PAGE_SIZE = 50
+
+
+def _page(stmt, page: int):
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    pages = max(1, -(-total // PAGE_SIZE))
+    return items, total, pages
+
+
+def _get_membership(membership_id: int) -> Membership:
+    """A membership in a unit whose members the user manages; 404 otherwise."""
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id,
+            Membership.unit_id.in_(permissions.manageable_units(current_user).with_only_columns(Unit.id)),
+        )
+    )
+    if membership is None:
+        abort(404)
+    return membership
+
+
+@bp.route("/units/<int:unit_id>/members")
+@login_required
+def unit_members(unit_id: int):
+    """The unit's people with their roles; search ignores diacritics. Who may see the unit."""
+    unit = permissions.get_visible_unit(unit_id, current_user)
+    q = request.args.get("q", "", type=str)[:100]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total, pages = _page(services.unit_memberships(unit, q), page)
+    manage = permissions.can_manage_members(current_user, unit)
+    return render_template(
+        "members/unit_members.html", unit=unit, memberships=items, total=total,
+        page=page, pages=pages, q=q, manage=manage, action_form=ActionForm(),
+    )
+
+
+@bp.route("/units/<int:unit_id>/members/add", methods=["GET", "POST"])
+@login_required
+def add(unit_id: int):
+    """Add a new person (and invite them), or someone who already has an account."""
+    unit = permissions.get_visible_unit(unit_id, current_user)
+    permissions.require(permissions.can_manage_members(current_user, unit))
+    choices = role_choices(permissions.assignable_roles(current_user, unit), unit.org_type)
+    form = MemberForm(prefix="new")
+    existing_form = ExistingMemberForm(prefix="existing")
+    form.role.choices = existing_form.role.choices = choices
+    if request.method == "GET":
+        form.role.data = existing_form.role.data = Role.MEMBER.value
+    invite_link = None
+    if "new-submit" in request.form and form.validate_on_submit():
+        try:
+            user = services.add_member(
+                current_user, unit, full_name=form.full_name.data, role=Role(form.role.data),
+                birth_date=form.birth_date.data, email=form.email.data, phone=form.phone.data,
+                position=form.position.data, username=form.username.data,
+            )
+            emailed = False
+            if form.send_invite.data:
+                emailed, invite_link = services.invite(current_user, user)
+        except services.MemberError as exc:
+            getattr(form, exc.field or "full_name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            message = f"Đã thêm {user.full_name} (tên đăng nhập: {user.username})."
+            if emailed:
+                message += f" Lời mời kích hoạt đã gửi tới {user.email}."
+            elif form.send_invite.data:
+                message += " Người này chưa có email: hãy gửi liên kết kích hoạt ở trang cá nhân của họ."
+            flash(message, "success")
+            return redirect(url_for("members.profile", user_id=user.id))
+    elif "existing-submit" in request.form and existing_form.validate_on_submit():
+        person = User.find_by_login(existing_form.login.data)
+        if person is None:
+            existing_form.login.errors.append("Không tìm thấy tài khoản với tên đăng nhập hoặc email này.")
+        else:
+            try:
+                services.add_existing_member(current_user, unit, person, Role(existing_form.role.data))
+            except services.MemberError as exc:
+                existing_form.login.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(f"Đã thêm {person.full_name} vào {unit.name}.", "success")
+                return redirect(url_for("members.unit_members", unit_id=unit.id))
+    return render_template(
+        "members/add.html", unit=unit, form=form, existing_form=existing_form, invite_link=invite_link
+    )
+
+
+@bp.route("/memberships/<int:membership_id>/role", methods=["GET", "POST"])
+@login_required
+def change_role(membership_id: int):
+    """Change a person's role in a unit."""
+    membership = _get_membership(membership_id)
+    permissions.require(permissions.can_change_membership(current_user, membership))
+    form = RoleForm()
+    form.role.choices = role_choices(
+        permissions.assignable_roles(current_user, membership.unit), membership.unit.org_type
+    )
+    if request.method == "GET":
+        form.role.data = membership.role.value
+    if form.validate_on_submit():
+        try:
+            services.change_role(current_user, membership, Role(form.role.data))
+        except services.MemberError as exc:
+            form.role.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Đã đổi vai trò của {membership.user.full_name}.", "success")
+            return redirect(url_for("members.unit_members", unit_id=membership.unit_id))
+    return render_template("members/role.html", form=form, membership=membership)
+
+
+@bp.route("/memberships/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove(membership_id: int):
+    """Take a person out of a unit (their account and records stay)."""
+    membership = _get_membership(membership_id)
+    permissions.require(permissions.can_change_membership(current_user, membership))
+    unit_id, name = membership.unit_id, membership.user.full_name
+    if ActionForm().validate_on_submit():
+        services.remove_membership(current_user, membership)
+        db.session.commit()
+        flash(f"Đã đưa {name} ra khỏi đơn vị.", "success")
+    return redirect(url_for("members.unit_members", unit_id=unit_id))
+
+
+@bp.route("/people")
+@login_required
+def people():
+    """Everyone in the units the user manages (everyone for admins), with search."""
+    if not (current_user.is_admin or permissions.officer_paths(current_user)
+            or permissions.managed_unit_ids(current_user)):
+        abort(403)
+    q = request.args.get("q", "", type=str)[:100]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total, pages = _page(services.people_query(current_user, q), page)
+    return render_template(
+        "members/people.html", people=items, total=total, page=page, pages=pages, q=q
+    )
+
+
+@bp.route("/people/<int:user_id>")
+@login_required
+def profile(user_id: int):
+    """A person's details and roles: themselves and those who manage their units."""
+    person = permissions.get_visible_user(user_id, current_user)
+    invite_link = None
+    if (
+        not person.is_activated and person.is_active
+        and permissions.can_manage_user(current_user, person)
+    ):
+        from app.auth.services import invitation_link
+
+        invite_link = invitation_link(person)
+    return render_template(
+        "members/profile.html", person=person, action_form=ActionForm(), invite_link=invite_link
+    )
+
+
+@bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(user_id: int):
+    """Edit personal details: the person, or whoever manages all their units."""
+    person = permissions.get_visible_user(user_id, current_user)
+    permissions.require(person.id == current_user.id or permissions.can_manage_user(current_user, person))
+    form = ProfileForm(obj=person) if request.method == "GET" else ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user, person, full_name=form.full_name.data, birth_date=form.birth_date.data,
+                email=form.email.data, phone=form.phone.data, position=form.position.data,
+            )
+        except services.MemberError as exc:
+            getattr(form, exc.field or "full_name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Đã lưu thông tin.", "success")
+            return redirect(url_for("members.profile", user_id=person.id))
+    return render_template("members/edit.html", form=form, person=person)
+
+
+@bp.route("/people/<int:user_id>/invite", methods=["POST"])
+@login_required
+def invite(user_id: int):
+    """Send the activation email again."""
+    person = permissions.get_visible_user(user_id, current_user)
+    permissions.require(permissions.can_manage_user(current_user, person))
+    if ActionForm().validate_on_submit():
+        try:
+            emailed, _link = services.invite(current_user, person)
+        except services.MemberError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            if emailed:
+                flash(f"Đã gửi lời mời kích hoạt tới {person.email}.", "success")
+            else:
+                flash("Người này chưa có email. Hãy sao chép liên kết kích hoạt và gửi cho họ.", "warning")
+    return redirect(url_for("members.profile", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
+@login_required
+def deactivate(user_id: int):
+    """Lock an account; its data stays. Admins, or whoever manages all the person's units."""
+    person = permissions.get_visible_user(user_id, current_user)
+    permissions.require(permissions.can_manage_user(current_user, person) and person.id != current_user.id)
+    if ActionForm().validate_on_submit():
+        services.deactivate(current_user, person)
+        db.session.commit()
+        flash(f"Đã khóa tài khoản của {person.full_name}. Dữ liệu của họ vẫn được giữ.", "success")
+    return redirect(url_for("members.profile", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
+@login_required
+def reactivate(user_id: int):
+    """Unlock a locked account."""
+    person = permissions.get_visible_user(user_id, current_user)
+    permissions.require(permissions.can_manage_user(current_user, person))
+    if ActionForm().validate_on_submit():
+        services.reactivate(current_user, person)
+        db.session.commit()
+        flash(f"Đã mở khóa tài khoản của {person.full_name}.", "success")
+    return redirect(url_for("members.profile", user_id=person.id))
+
+from app.members import import_routes  # noqa: E402,F401  (registers the import views on bp)

@@ -1,0 +1,228 @@
+"""Member workflow: add, invite, change roles, deactivate; the caller commits."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import Select, case, func, select
+
+from app.auth import services as auth_services
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db, utcnow
+from app.core.enums import Role
+from app.core.text import clean_line, fold
+from app.units.models import Membership, Unit
+
+ROLE_ORDER = case(
+    (Membership.role == Role.SECRETARY, 0),
+    (Membership.role == Role.DEPUTY_SECRETARY, 1),
+    (Membership.role == Role.MEMBER, 2),
+    else_=3,
+)
+
+
+class MemberError(ValueError):
+    """A rule about people was broken; the message is for the user, `field` says where."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def unit_memberships(unit: Unit, query: str = "") -> Select[tuple[Membership]]:
+    """The unit's memberships, secretaries first, then by name; `query` ignores diacritics."""
+    stmt = (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.unit_id == unit.id)
+        .order_by(ROLE_ORDER, User.name_folded, User.id)
+    )
+    folded = fold(query)
+    if folded:
+        like = f"%{folded}%"
+        stmt = stmt.where(
+            User.name_folded.like(like)
+            | func.lower(User.username).like(like)
+            | func.lower(func.coalesce(User.email, "")).like(like)
+        )
+    return stmt
+
+
+def people_query(actor: User, query: str = "", include_inactive: bool = True) -> Select[tuple[User]]:
+    """People the actor may see (everyone for admins), by name; `query` ignores diacritics."""
+    stmt = select(User).where(permissions.visible_users_condition(actor)).order_by(
+        User.name_folded, User.id
+    )
+    folded = fold(query)
+    if folded:
+        like = f"%{folded}%"
+        stmt = stmt.where(
+            User.name_folded.like(like)
+            | func.lower(User.username).like(like)
+            | func.lower(func.coalesce(User.email, "")).like(like)
+        )
+    if not include_inactive:
+        stmt = stmt.where(User.is_active.is_(True))
+    return stmt
+
+
+_USERNAME_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+def username_base(full_name: str) -> str:
+    """Vietnamese-style login name: given name plus initials, "Nguyễn Văn An" -> "annv"."""
+    parts = re.sub(r"[^a-z0-9 ]", "", fold(full_name)).split()
+    if not parts:
+        return "user"
+    return (parts[-1] + "".join(p[0] for p in parts[:-1]))[:50]
+
+
+def generate_username(full_name: str, taken: set[str] | None = None) -> str:
+    """A free username from the name, numbered when taken ("annv", "annv2", …)."""
+    base = username_base(full_name)
+    taken = taken or set()
+    existing = set(
+        db.session.scalars(select(User.username).where(User.username.like(f"{base}%")))
+    )
+    candidate, n = base, 1
+    while candidate in existing or candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def normalize_email(email: str | None) -> str | None:
+    email = clean_line(email).lower()
+    return email or None
+
+
+def check_email_free(email: str | None, user: User | None = None) -> None:
+    if not email:
+        return
+    other = db.session.scalar(select(User).where(User.email == email))
+    if other is not None and other is not user:
+        raise MemberError(f"Email {email} đã được dùng cho tài khoản “{other.full_name}”.", "email")
+
+
+def check_username(username: str, user: User | None = None) -> str:
+    username = clean_line(username).lower()
+    if not _USERNAME_OK.match(username):
+        raise MemberError(
+            "Tên đăng nhập gồm 2–64 ký tự: chữ thường không dấu, số và . _ -", "username"
+        )
+    other = db.session.scalar(select(User).where(User.username == username))
+    if other is not None and other is not user:
+        raise MemberError(f"Tên đăng nhập {username} đã có người dùng.", "username")
+    return username
+
+
+def add_member(
+    actor: User,
+    unit: Unit,
+    *,
+    full_name: str,
+    role: Role,
+    birth_date: date | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    position: str | None = None,
+    username: str | None = None,
+) -> User:
+    """Create an account (not yet activated) and give it a role in `unit`."""
+    permissions.require(permissions.can_manage_members(actor, unit))
+    if not permissions.can_assign_role(actor, unit, role):
+        raise MemberError("Bạn không thể giao vai trò này trong đơn vị.", "role")
+    email = normalize_email(email)
+    check_email_free(email)
+    username = check_username(username) if username else generate_username(full_name)
+    user = User(
+        username=username, email=email, birth_date=birth_date,
+        phone=clean_line(phone) or None, position=clean_line(position) or None,
+    )
+    user.set_name(clean_line(full_name))
+    db.session.add(user)
+    db.session.add(Membership(user=user, unit=unit, role=role))
+    db.session.flush()
+    return user
+
+
+def add_existing_member(actor: User, unit: Unit, user: User, role: Role) -> Membership:
+    """Give a person who already has an account a role in `unit` (e.g. a đoàn viên joining a chi bộ)."""
+    permissions.require(permissions.can_manage_members(actor, unit))
+    if not permissions.can_assign_role(actor, unit, role):
+        raise MemberError("Bạn không thể giao vai trò này trong đơn vị.", "role")
+    if any(m.unit_id == unit.id for m in user.memberships):
+        raise MemberError(f"{user.full_name} đã thuộc {unit.name}.", "login")
+    membership = Membership(user=user, unit=unit, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def change_role(actor: User, membership: Membership, role: Role) -> Membership:
+    """Change someone's role in a unit; the actor must be able to give both the old and new role."""
+    permissions.require(permissions.can_change_membership(actor, membership))
+    if not permissions.can_assign_role(actor, membership.unit, role):
+        raise MemberError("Bạn không thể giao vai trò này trong đơn vị.", "role")
+    membership.role = role
+    db.session.flush()
+    return membership
+
+
+def remove_membership(actor: User, membership: Membership) -> None:
+    """Take a person out of a unit; their account and diary stay."""
+    permissions.require(permissions.can_change_membership(actor, membership))
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def update_profile(
+    actor: User,
+    user: User,
+    *,
+    full_name: str,
+    birth_date: date | None,
+    email: str | None,
+    phone: str | None,
+    position: str | None,
+) -> User:
+    """Edit personal details: the person themselves, or whoever manages all their units."""
+    permissions.require(actor.id == user.id or permissions.can_manage_user(actor, user))
+    email = normalize_email(email)
+    check_email_free(email, user)
+    user.set_name(clean_line(full_name))
+    user.birth_date = birth_date
+    user.email = email
+    user.phone = clean_line(phone) or None
+    user.position = clean_line(position) or None
+    db.session.flush()
+    return user
+
+
+def deactivate(actor: User, user: User) -> None:
+    """Block the account from logging in and end its sessions; every record of it stays."""
+    permissions.require(permissions.can_manage_user(actor, user) and actor.id != user.id)
+    user.is_active = False
+    user.deactivated_at = utcnow()
+    user.session_version += 1
+    db.session.flush()
+
+
+def reactivate(actor: User, user: User) -> None:
+    permissions.require(permissions.can_manage_user(actor, user))
+    user.is_active = True
+    user.deactivated_at = None
+    db.session.flush()
+
+
+def invite(actor: User, user: User) -> tuple[bool, str]:
+    """Send (or send again) the activation link; returns (emailed, link) so it can be passed on by hand."""
+    permissions.require(permissions.can_manage_user(actor, user))
+    if user.is_activated:
+        raise MemberError(f"{user.full_name} đã kích hoạt tài khoản.")
+    if not user.is_active:
+        raise MemberError("Tài khoản đang bị khóa; hãy mở khóa trước khi mời.")
+    emailed = auth_services.send_invitation(user, actor)
+    return emailed, auth_services.invitation_link(user)

@@ -1,0 +1,1 @@
+"""Units (đơn vị) and memberships with roles."""

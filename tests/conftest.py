@@ -1,0 +1,267 @@
+"""Fixtures: the app on every reachable database, a clean database per test, factories.
+
+Tests that use the `app` fixture (directly or through `client`, `make_user`, …) run once per
+database: SQLite always, PostgreSQL when TEST_DATABASE_URL (default: postgres on
+127.0.0.1:5432, database test) answers. Each PostgreSQL run gets a database of its own,
+created and dropped around the session, so parallel runs on one server do not collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.core.db import db
+from config import normalize_database_url
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    admin_url: str | None = None
+    database: str | None = None
+
+
+def _pg_admin_url() -> str:
+    return normalize_database_url(os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
+
+
+def _reachable(url: str) -> str | None:
+    """None when the database answers, else why not."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return None
+    except Exception as exc:  # any failure means: not usable for this run
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    finally:
+        engine.dispose()
+
+
+def pytest_configure(config):
+    wanted = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")]
+    backends = [b for b in ("sqlite", "postgresql") if b in wanted]
+    config._db_note = ""
+    if "postgresql" in backends:
+        problem = _reachable(_pg_admin_url())
+        if problem:
+            backends.remove("postgresql")
+            config._db_note = f"PostgreSQL not reachable ({problem}); ran on SQLite only."
+    config._db_backends = backends
+
+
+def pytest_report_header(config):
+    return f"databases: {', '.join(config._db_backends)}"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    terminalreporter.write_line(
+        "Databases tested: " + ", ".join(names[b] for b in config._db_backends)
+        + (f"  [{config._db_note}]" if config._db_note else "")
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "db_backend", metafunc.config._db_backends, indirect=True, scope="session"
+        )
+
+
+@pytest.fixture(scope="session")
+def db_backend(request, tmp_path_factory):
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "test.db"
+        yield Backend("sqlite", f"sqlite:///{path}")
+        return
+    admin_url = _pg_admin_url()
+    name = f"sonhatky_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    yield Backend("postgresql", url, admin_url, name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(db_backend, tmp_path_factory):
+    """The app on one database, migrated to head once per session."""
+    instance = tmp_path_factory.mktemp(f"instance-{db_backend.name}")
+    application = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": db_backend.url,
+            "INSTANCE_PATH": str(instance),
+            "UPLOAD_DIR": str(instance / "uploads"),
+            "SERVER_NAME": "sonhatky.test",
+        },
+    )
+    application.config["DB_BACKEND"] = db_backend.name
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _empty_database(application) -> None:
+    with application.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test that uses the app starts from an empty (migrated) database."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    _empty_database(application)
+    ctx = application.app_context()
+    ctx.push()
+    yield
+    db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---- factories --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_unit(app):
+    """make_unit(name, kind=UnitKind.BRANCH, parent=None, code=None) -> Unit (committed)."""
+    from app.core.enums import UnitKind
+    from app.units.models import Unit
+
+    counter = {"n": 0}
+
+    def factory(name: str, kind=UnitKind.BRANCH, parent=None, code: str | None = None, place="Sóc Trăng"):
+        counter["n"] += 1
+        unit = Unit(
+            name=name, code=code or f"U{counter['n']:03d}", kind=kind, org_type=kind.org_type,
+            parent=parent, place=place,
+        )
+        db.session.add(unit)
+        db.session.flush()
+        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        db.session.commit()
+        return unit
+
+    return factory
+
+
+PASSWORD = "matkhau123"
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(username, unit=None, role=Role.MEMBER, ...) -> User with password PASSWORD."""
+    from app.auth.models import User
+    from app.auth.services import hash_password
+    from app.core.enums import Role
+    from app.units.models import Membership
+
+    def factory(username: str, unit=None, role=Role.MEMBER, *, full_name: str | None = None,
+                email: str | None = None, is_admin: bool = False, password: str | None = PASSWORD,
+                active: bool = True):
+        user = User(username=username, email=email, is_admin=is_admin, is_active=active,
+                    password_hash=hash_password(password) if password else None)
+        user.set_name(full_name or f"Người dùng {username}")
+        db.session.add(user)
+        if unit is not None:
+            db.session.add(Membership(user=user, unit=unit, role=role))
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """login(username, password=PASSWORD) logs the test client in and returns the response."""
+
+    def do_login(username: str, password: str = PASSWORD, follow_redirects: bool = False):
+        return client.post(
+            "/login", data={"login": username, "password": password},
+            follow_redirects=follow_redirects,
+        )
+
+    return do_login
+
+
+@dataclass
+class Org:
+    """A small organisation with one person in every position the access rules distinguish."""
+
+    root: object
+    grassroots: object
+    grassroots_other: object
+    branch: object
+    branch_sibling: object
+    branch_other: object
+    party_cell: object
+    admin: object
+    officer_root: object
+    officer_sibling: object
+    secretary: object
+    deputy: object
+    member: object
+    member2: object
+    secretary_other: object
+    member_other: object
+
+
+@pytest.fixture
+def org(make_unit, make_user):
+    """Đoàn Khối → (Đoàn cơ sở 1 → Chi đoàn A, A2), (Đoàn cơ sở 2 → Chi đoàn B); Đảng bộ → Chi bộ."""
+    from app.core.enums import Role, UnitKind
+
+    root = make_unit("Đoàn Khối các Cơ quan tỉnh", UnitKind.SECTOR_UNION, code="DK")
+    g1 = make_unit("Đoàn cơ sở Sở Giáo dục", UnitKind.GRASSROOTS_UNION, root, code="DCS1")
+    g2 = make_unit("Đoàn cơ sở Sở Y tế", UnitKind.GRASSROOTS_UNION, root, code="DCS2")
+    a = make_unit("Chi đoàn Văn phòng", UnitKind.BRANCH, g1, code="CDA")
+    a2 = make_unit("Chi đoàn Phòng Trung học", UnitKind.BRANCH, g1, code="CDA2")
+    b = make_unit("Chi đoàn Bệnh viện", UnitKind.BRANCH, g2, code="CDB")
+    party = make_unit("Đảng bộ Sở", UnitKind.PARTY_COMMITTEE, code="DB")
+    cell = make_unit("Chi bộ Văn phòng", UnitKind.PARTY_CELL, party, code="CB")
+    return Org(
+        root=root, grassroots=g1, grassroots_other=g2, branch=a, branch_sibling=a2,
+        branch_other=b, party_cell=cell,
+        admin=make_user("quantri", is_admin=True, full_name="Quản Trị Viên"),
+        officer_root=make_user("canbo", root, Role.OFFICER, full_name="Lâm Thị Ngọc Hân"),
+        officer_sibling=make_user("canbo2", g2, Role.OFFICER, full_name="Sơn Văn Tài"),
+        secretary=make_user("bithu", a, Role.SECRETARY, full_name="Trần Quốc Bảo"),
+        deputy=make_user("phobithu", a, Role.DEPUTY_SECRETARY, full_name="Võ Thị Lan"),
+        member=make_user("doanvien", a, Role.MEMBER, full_name="Nguyễn Thị Mỹ Duyên",
+                         email="duyen@example.vn"),
+        member2=make_user("doanvien2", a, Role.MEMBER, full_name="Đặng Văn Đạt"),
+        secretary_other=make_user("bithub", b, Role.SECRETARY, full_name="Huỳnh Thanh Hải"),
+        member_other=make_user("doanvienb", b, Role.MEMBER, full_name="Kim Thị Thảo"),
+    )
