@@ -71,6 +71,7 @@ class Config:
     )
     SESSION_REFRESH_EACH_REQUEST = True
 
+    WTF_CSRF_CHECK_DEFAULT = False  # each form checks its own token (see app/core/extensions.py)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a long-open form still posts
 
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.

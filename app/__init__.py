@@ -33,7 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     from app.core import cli, errors, security
     from app.core.db import db
-    from app.core.extensions import limiter, login_manager, migrate
+    from app.core.extensions import csrf, limiter, login_manager, migrate
     from app.core.filters import register_filters
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
+    csrf.init_app(app)
     limiter.init_app(app)
 
     from app.auth.routes import bp as auth_bp

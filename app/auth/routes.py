@@ -26,7 +26,15 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"), so any
+    # whitespace or control character disqualifies the target.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ch <= " " or ch == "\x7f" for ch in target)
+    ):
         return target
     return url_for("main.index")
 

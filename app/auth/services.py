@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.models import User
 from app.core.db import db, utcnow
+from app.mail.models import MailStatus
 from app.mail.services import send_mail
 
 MIN_PASSWORD_LENGTH = 8
@@ -116,7 +117,7 @@ def invitation_link(user: User) -> str:
 
 
 def send_invitation(user: User, inviter: User) -> bool:
-    """Email the activation link; returns False when the person has no email address."""
+    """Email the activation link; False when the person has no email address or SMTP failed."""
     if not user.email:
         return False
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
@@ -124,8 +125,8 @@ def send_invitation(user: User, inviter: User) -> bool:
         "auth/email/invitation.txt", user=user, inviter=inviter,
         link=invitation_link(user), days=days,
     )
-    send_mail(user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id)
-    return True
+    record = send_mail(user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id)
+    return record.status is not MailStatus.FAILED
 
 
 def send_password_reset(user: User) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
 
 from app.core.db import db, utcnow
@@ -40,6 +40,13 @@ def register(app: Flask) -> None:
             if age > ABSOLUTE_SESSION_LIFETIME.total_seconds() and "_remember" not in session:
                 logout_user()
                 session.clear()
+
+    @app.teardown_request
+    def forget_loaded_user(exc: BaseException | None) -> None:
+        # Flask-Login caches the user on `g`, which lives as long as the app context. When
+        # one app context serves several requests (tests, scripts), the next request must still
+        # load its user from its own cookie, so a password change or deactivation takes effect.
+        g.pop("_login_user", None)
 
     @app.after_request
     def security_headers(response):

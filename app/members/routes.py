@@ -91,6 +91,11 @@ def add(unit_id: int):
             message = f"Đã thêm {user.full_name} (tên đăng nhập: {user.username})."
             if emailed:
                 message += f" Lời mời kích hoạt đã gửi tới {user.email}."
+            elif form.send_invite.data and user.email:
+                message += (
+                    f" Chưa gửi được thư tới {user.email}: hãy sao chép liên kết kích hoạt "
+                    "ở trang cá nhân của họ và gửi cho họ."
+                )
             elif form.send_invite.data:
                 message += " Người này chưa có email: hãy gửi liên kết kích hoạt ở trang cá nhân của họ."
             flash(message, "success")
@@ -221,6 +226,11 @@ def invite(user_id: int):
             db.session.commit()
             if emailed:
                 flash(f"Đã gửi lời mời kích hoạt tới {person.email}.", "success")
+            elif person.email:
+                flash(
+                    f"Chưa gửi được thư tới {person.email}. Hãy sao chép liên kết kích hoạt và gửi cho họ.",
+                    "warning",
+                )
             else:
                 flash("Người này chưa có email. Hãy sao chép liên kết kích hoạt và gửi cho họ.", "warning")
     return redirect(url_for("members.profile", user_id=person.id))
