@@ -90,8 +90,14 @@ def _load_report(unit: Unit):
 def _render_preview(unit: Unit, report, pending: dict, form: ImportConfirmForm, changed: bool = False):
     form.fingerprint.data = report.fingerprint
     return render_template(
-        "members/import_preview.html", unit=unit, report=report, form=form, filename=pending.get("name"),
-        cancel_form=ActionForm(), changed=changed, good_shown=report.good[:PREVIEW_GOOD_ROWS],
+        "members/import_preview.html",
+        unit=unit,
+        report=report,
+        form=form,
+        filename=pending.get("name"),
+        cancel_form=ActionForm(),
+        changed=changed,
+        good_shown=report.good[:PREVIEW_GOOD_ROWS],
     )
 
 
@@ -114,11 +120,18 @@ def import_start(unit_id: int):
             token = importing.save_pending(data, kind)
             name = re.sub(r"[\x00-\x1f]", "", upload.filename or "")[-100:]
             session[SESSION_KEY] = {
-                "token": token, "kind": kind, "unit_id": unit.id, "user_id": current_user.id, "name": name,
+                "token": token,
+                "kind": kind,
+                "unit_id": unit.id,
+                "user_id": current_user.id,
+                "name": name,
             }
             return redirect(url_for("members.import_preview", unit_id=unit.id))
     return render_template(
-        "members/import.html", unit=unit, form=form, units=importing.subtree_units(current_user, unit, 50),
+        "members/import.html",
+        unit=unit,
+        form=form,
+        units=importing.subtree_units(current_user, unit, 50),
         max_rows=current_app.config.get("IMPORT_MAX_ROWS", 5000),
     )
 
@@ -166,7 +179,11 @@ def import_confirm(unit_id: int):
         invited = importing.send_invitations(current_user, users)
         db.session.commit()
     return render_template(
-        "members/import_result.html", unit=unit, report=report, created=len(users), invited=invited,
+        "members/import_result.html",
+        unit=unit,
+        report=report,
+        created=len(users),
+        invited=invited,
         unit_counts=report.unit_counts(),
     )
 

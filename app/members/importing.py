@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 import secrets
@@ -157,7 +158,7 @@ def _count(n: int) -> str:
 
 
 def detect_kind(filename: str, data: bytes) -> str:
-    """"xlsx" or "csv" from the name, checked against the content; ImportFileError otherwise."""
+    """The kind of file, "xlsx" or "csv", from its name checked against its content."""
     ext = os.path.splitext(filename or "")[1].lower()
     if ext == ".xls":
         raise ImportFileError(
@@ -194,7 +195,9 @@ def _check_xlsx_container(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise ImportFileError("Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx.") from None
+        raise ImportFileError(
+            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx."
+        ) from None
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         raise ImportFileError("Tệp nén này không phải là tệp Excel .xlsx.")
@@ -221,7 +224,9 @@ def _read_xlsx(data: bytes, max_rows: int) -> SourceTable:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged file
-        raise ImportFileError("Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx.") from None
+        raise ImportFileError(
+            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx."
+        ) from None
     try:
         # The first sheet with a recognisable header: lists often have a cover or notes sheet.
         for sheet in workbook.worksheets:
@@ -238,7 +243,9 @@ def _read_xlsx(data: bytes, max_rows: int) -> SourceTable:
     except ImportFileError:
         raise
     except Exception:
-        raise ImportFileError("Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx.") from None
+        raise ImportFileError(
+            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx."
+        ) from None
     finally:
         workbook.close()
     raise ImportFileError(NO_HEADER_MESSAGE)
@@ -249,7 +256,9 @@ def _decode_csv(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ImportFileError("Không đọc được bảng mã của tệp CSV; hãy lưu lại với bảng mã UTF-8.") from None
+            raise ImportFileError(
+                "Không đọc được bảng mã của tệp CSV; hãy lưu lại với bảng mã UTF-8."
+            ) from None
     if b"\x00" in data:
         raise ImportFileError("Tệp không phải là tệp CSV dạng văn bản.")
     try:
@@ -292,37 +301,74 @@ def _csv_records(text: str, delimiter: str, limit: int | None = None) -> Iterato
 
 # ---- headers ------------------------------------------------------------------------------------
 
-# Header spellings seen in branch lists, compared folded (no case, diacritics, spaces or punctuation).
+# Header spellings seen in branch lists; matched through header_key (no case, diacritics, spaces,
+# punctuation or notes in brackets), so "HỌ VÀ TÊN", "Ho va ten" and "Họ và tên (*)" are one.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "seq": ("stt", "tt", "sott", "sothutu"),
+    "seq": ("STT", "TT", "Số TT", "Số thứ tự"),
     "full_name": (
-        "hovaten", "hoten", "hotendaydu", "hovatendoanvien", "hotendoanvien", "hovatendangvien",
-        "hotendangvien", "hovatenthanhvien",
+        "Họ và tên",
+        "Họ tên",
+        "Họ tên đầy đủ",
+        "Họ và tên đoàn viên",
+        "Họ tên đoàn viên",
+        "Họ và tên đảng viên",
+        "Họ tên đảng viên",
+        "Họ và tên thành viên",
     ),
-    "family_name": ("ho", "hodem", "hovatendem", "hovachulot", "holot"),
-    "given_name": ("ten",),
-    "birth_date": ("ngaysinh", "ngaythangnamsinh", "sinhngay", "namsinh", "ngaysinhnamsinh"),
-    "email": ("email", "thudientu", "diachiemail", "diachithudientu", "gmail", "mail"),
+    # Some lists split the name: "Họ và tên đệm" | "Tên".
+    "family_name": ("Họ", "Họ đệm", "Họ và tên đệm", "Họ và chữ lót", "Họ lót"),
+    "given_name": ("Tên",),
+    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Sinh ngày", "Năm sinh", "Ngày sinh, năm sinh"),
+    "email": ("Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Địa chỉ thư điện tử", "Gmail", "Mail"),
     "phone": (
-        "sodienthoai", "sdt", "dienthoai", "dt", "sodt", "didong", "sodidong", "dtdd",
-        "dienthoaididong", "dienthoailienhe", "sdtlienhe",
+        "Số điện thoại",
+        "SĐT",
+        "Điện thoại",
+        "ĐT",
+        "Số ĐT",
+        "Di động",
+        "Số di động",
+        "ĐTDĐ",
+        "Điện thoại di động",
+        "Điện thoại liên hệ",
+        "SĐT liên hệ",
     ),
     "position": (
-        "chucvu", "chucdanh", "chucvucongviec", "congviec", "nghenghiep", "chucvunghenghiep",
-        "vitricongtac", "chucvuchinhquyen", "chucvuchuyenmon",
+        "Chức vụ",
+        "Chức danh",
+        "Chức vụ, công việc",
+        "Công việc",
+        "Nghề nghiệp",
+        "Chức vụ, nghề nghiệp",
+        "Vị trí công tác",
+        "Chức vụ chính quyền",
+        "Chức vụ chuyên môn",
     ),
     "unit": (
-        "chidoan", "donvi", "chibo", "madonvi", "tendonvi", "chidoanchibo", "donvisinhhoat",
-        "chidoansinhhoat", "chibosinhhoat", "thuocchidoan", "thuocchibo", "madonvitendonvi",
+        "Chi đoàn",
+        "Đơn vị",
+        "Chi bộ",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Chi đoàn, chi bộ",
+        "Đơn vị sinh hoạt",
+        "Chi đoàn sinh hoạt",
+        "Chi bộ sinh hoạt",
+        "Thuộc chi đoàn",
+        "Thuộc chi bộ",
+        "Mã đơn vị/tên đơn vị",
     ),
-    "username": ("tendangnhap", "taikhoan", "tentaikhoan", "username"),
+    "username": ("Tên đăng nhập", "Tài khoản", "Tên tài khoản", "Username"),
     "role": (
-        "vaitro", "vaitrotrongdonvi", "chucvudoan", "chucvudang", "chucvutrongdoan",
-        "chucvutrongchidoan", "chucvutrongchibo",
+        "Vai trò",
+        "Vai trò trong đơn vị",
+        "Chức vụ Đoàn",
+        "Chức vụ Đảng",
+        "Chức vụ trong Đoàn",
+        "Chức vụ trong chi đoàn",
+        "Chức vụ trong chi bộ",
     ),
 }
-_ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-
 NO_HEADER_MESSAGE = (
     f"Không tìm thấy dòng tiêu đề có cột “Họ và tên” trong {HEADER_SCAN_ROWS} dòng đầu của tệp. "
     "Hãy dùng tệp mẫu, hoặc đặt tên cột như “Họ và tên”, “Ngày sinh”, “Email”, “Chi đoàn”."
@@ -335,6 +381,9 @@ def header_key(text: Any) -> str:
         return ""
     value = re.sub(r"\(.*?\)|\[.*?\]", " ", str(text))
     return re.sub(r"[^a-z0-9]", "", fold(value))
+
+
+_ALIAS_TO_FIELD = {header_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 
 
 def _find_header(rows: Iterable[tuple[int, list[Any]]]) -> tuple[int, dict[str, int], list[str]] | None:
@@ -376,9 +425,7 @@ def _table_from_rows(rows: Iterable[tuple[int, list[Any]]], max_rows: int) -> So
     data_rows: list[SourceRow] = []
 
     def collect(line: int, values: list[Any]) -> None:
-        picked = {
-            name: (values[index] if index < len(values) else None) for name, index in columns.items()
-        }
+        picked = {name: (values[index] if index < len(values) else None) for name, index in columns.items()}
         if all(_is_blank(v) for name, v in picked.items() if name != "seq"):
             return  # empty, or a numbered line of an unfilled form
         if len(data_rows) >= max_rows:
@@ -428,12 +475,19 @@ _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{
 _PHONE_OK = re.compile(r"^\+?[0-9 .()-]{8,20}$")
 
 ROLE_ALIASES: dict[str, Role] = {
-    "doan vien": Role.MEMBER, "dang vien": Role.MEMBER, "thanh vien": Role.MEMBER,
-    "dang vien du bi": Role.MEMBER, "dang vien chinh thuc": Role.MEMBER,
-    "pho bi thu": Role.DEPUTY_SECRETARY, "pho bi thu chi doan": Role.DEPUTY_SECRETARY,
+    "doan vien": Role.MEMBER,
+    "dang vien": Role.MEMBER,
+    "thanh vien": Role.MEMBER,
+    "dang vien du bi": Role.MEMBER,
+    "dang vien chinh thuc": Role.MEMBER,
+    "pho bi thu": Role.DEPUTY_SECRETARY,
+    "pho bi thu chi doan": Role.DEPUTY_SECRETARY,
     "pho bi thu chi bo": Role.DEPUTY_SECRETARY,
-    "bi thu": Role.SECRETARY, "bi thu chi doan": Role.SECRETARY, "bi thu chi bo": Role.SECRETARY,
-    "can bo cap tren": Role.OFFICER, "can bo": Role.OFFICER,
+    "bi thu": Role.SECRETARY,
+    "bi thu chi doan": Role.SECRETARY,
+    "bi thu chi bo": Role.SECRETARY,
+    "can bo cap tren": Role.OFFICER,
+    "can bo": Role.OFFICER,
 }
 
 
@@ -466,9 +520,7 @@ def parse_birth_date(value: Any, today: date | None = None) -> tuple[date | None
         elif match := _DATE_ISO.match(text):
             year, month, day = (int(g) for g in match.groups())
         else:
-            raise _RowProblem(
-                f"Ngày sinh “{shown}” không hợp lệ: hãy ghi ngày/tháng/năm, ví dụ 25/03/1998."
-            )
+            raise _RowProblem(f"Ngày sinh “{shown}” không hợp lệ: hãy ghi ngày/tháng/năm, ví dụ 25/03/1998.")
         try:
             parsed = date(year, month, day)
         except ValueError:
@@ -493,7 +545,7 @@ def _excel_serial_date(value: float, shown: str) -> date:
 
 def _phone_text(value: Any) -> str:
     """A phone number as written; a number cell that lost its leading zero gets it back."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         digits = str(int(value))
         return "0" + digits if len(digits) == 9 else digits
     return clean_line(_text(value))
@@ -528,9 +580,7 @@ def parse_role(text: str) -> Role:
         return Role.MEMBER
     role = ROLE_ALIASES.get(fold(text))
     if role is None:
-        raise _RowProblem(
-            f"Vai trò “{text}” không hợp lệ: ghi Đoàn viên, Đảng viên, Phó Bí thư hoặc Bí thư."
-        )
+        raise _RowProblem(f"Vai trò “{text}” không hợp lệ: ghi Đoàn viên, Đảng viên, Phó Bí thư hoặc Bí thư.")
     return role
 
 
@@ -550,8 +600,6 @@ class _UnitResolver:
         self.cache: dict[str, Unit | str] = {}
 
     def resolve(self, text: str) -> Unit:
-        if not text:
-            return self.target
         key = text.casefold()
         if key not in self.cache:
             try:
@@ -564,6 +612,8 @@ class _UnitResolver:
         return found
 
     def _resolve(self, text: str) -> Unit:
+        if not text:
+            return self._usable(self.target)  # an empty column means the target unit
         unit = self.by_code.get(text.upper())
         if unit is None:
             named = self.by_name.get(text.casefold(), [])
@@ -579,6 +629,9 @@ class _UnitResolver:
             if elsewhere is not None:
                 raise _RowProblem(f"Đơn vị “{text}” không thuộc {self.target.name}.")
             raise _RowProblem(f"Không tìm thấy đơn vị “{text}” (hãy ghi mã đơn vị hoặc đúng tên đơn vị).")
+        return self._usable(unit)
+
+    def _usable(self, unit: Unit) -> Unit:
         if not permissions.can_manage_members(self.actor, unit):
             raise _RowProblem(f"Bạn không có quyền quản lý thành viên của {unit.name}.")
         if not unit.is_active:
@@ -636,8 +689,11 @@ def check_rows(actor: User, target: Unit, table: SourceTable) -> ImportReport:
             row.username_generated = True
             taken.add(row.username)
     return ImportReport(
-        target=target, rows=results, header_line=table.header_line,
-        columns=table.columns, ignored=table.ignored,
+        target=target,
+        rows=results,
+        header_line=table.header_line,
+        columns=table.columns,
+        ignored=table.ignored,
     )
 
 
@@ -705,8 +761,11 @@ def import_rows(actor: User, report: ImportReport) -> list[User]:
     for row in report.good:
         assert row.unit is not None and row.username
         user = User(
-            username=row.username, email=row.email, birth_date=row.birth_date,
-            phone=row.phone, position=row.position,
+            username=row.username,
+            email=row.email,
+            birth_date=row.birth_date,
+            phone=row.phone,
+            position=row.position,
         )
         user.set_name(row.full_name)
         db.session.add(user)
@@ -798,7 +857,15 @@ def purge_stale_pending() -> int:
 # ---- the template file ---------------------------------------------------------------------------
 
 TEMPLATE_HEADERS = (
-    "STT", "Họ và tên", "Ngày sinh", "Email", "Số điện thoại", "Chức vụ", "Chi đoàn", "Tên đăng nhập", "Vai trò",
+    "STT",
+    "Họ và tên",
+    "Ngày sinh",
+    "Email",
+    "Số điện thoại",
+    "Chức vụ",
+    "Chi đoàn",
+    "Tên đăng nhập",
+    "Vai trò",
 )
 
 
@@ -833,10 +900,19 @@ def build_template(actor: User, target: Unit) -> bytes:
         cell.fill = PatternFill("solid", fgColor="FDE9D9")
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     member = "Đảng viên" if party else "Đoàn viên"
-    sheet.append([
-        1, "Nguyễn Văn An", date(1998, 3, 25), "an.nguyen@example.vn", "0912345678",
-        "Chuyên viên", target.code, "", member,
-    ])
+    sheet.append(
+        [
+            1,
+            "Nguyễn Văn An",
+            date(1998, 3, 25),
+            "an.nguyen@example.vn",
+            "0912345678",
+            "Chuyên viên",
+            target.code,
+            "",
+            member,
+        ]
+    )
     for row in range(2, 502):
         sheet.cell(row=row, column=3).number_format = "DD/MM/YYYY"
         sheet.cell(row=row, column=5).number_format = "@"  # keep the leading zero
@@ -844,8 +920,11 @@ def build_template(actor: User, target: Unit) -> bytes:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[chr(64 + index)].width = width
     sheet.freeze_panes = "A2"
-    roles = [r.label_for(target.org_type) for r in permissions.assignable_roles(actor, target)
-             if r is not Role.OFFICER]
+    roles = [
+        r.label_for(target.org_type)
+        for r in permissions.assignable_roles(actor, target)
+        if r is not Role.OFFICER
+    ]
     if roles:
         validation = DataValidation(type="list", formula1='"' + ",".join(roles) + '"', allow_blank=True)
         validation.add("I2:I501")
