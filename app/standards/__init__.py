@@ -1,0 +1,1 @@
+"""Ethical standards (chuẩn mực đạo đức) per unit and year, default catalogues, annual themes."""
