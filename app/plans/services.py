@@ -1,0 +1,716 @@
+"""The personal plan's workflow: start, edit, submit, approve or return, revise.
+
+Plain functions that take the acting user, check permissions (403 through permissions.require),
+change state and flush; the view commits once. A broken workflow rule raises PlanError with a
+Vietnamese message for the user.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db, utcnow
+from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
+from app.core.filters import today_local
+from app.core.text import nfc
+from app.plans.models import Commitment, Plan
+from app.standards.models import Standard
+from app.units.models import Membership, Unit
+
+MAX_COMMITMENTS = 10  # besides the breakthrough item: a plan is a few concrete things, not a list
+MAX_SHORTCOMINGS = 3000
+MAX_ACTION = 1000
+MAX_MEASURE = 500
+MAX_REASON = 2000
+
+STALE_MESSAGE = (
+    "Kế hoạch đã được thay đổi ở nơi khác (một thẻ trình duyệt hoặc thiết bị khác) sau khi bạn mở "
+    "trang này, nên nội dung bên dưới chưa được lưu để không ghi đè lên thay đổi đó."
+)
+
+
+class PlanError(ValueError):
+    """A rule about plans was broken; the message is for the user, `field` says where."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StalePlanError(PlanError):
+    """The plan was saved elsewhere since the form was opened (optimistic locking)."""
+
+
+RACED_MESSAGE = (
+    "Kế hoạch vừa được thay đổi ở nơi khác (gửi, duyệt hoặc trả lại) cùng lúc với thao tác của bạn. "
+    "Hãy xem lại trạng thái mới nhất."
+)
+
+
+def _flush(message: str = RACED_MESSAGE) -> None:
+    """Flush; a version that changed under us (lock_version) is a StalePlanError, not a 500."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StalePlanError(message) from exc
+
+
+@dataclass
+class CommitmentData:
+    """One commitment as typed in the plan form; `id` is the row it edits, if it existed."""
+
+    action: str
+    measure: str = ""
+    standard_id: int | None = None
+    frequency: Frequency = Frequency.WEEKLY
+    deadline: date | None = None
+    is_breakthrough: bool = False
+    id: int | None = None
+
+
+# ---- who may do what with a plan (composed from app.core.permissions) ------------------------
+
+
+def _real(user):
+    """The User behind flask_login's current_user proxy (relationships need the object)."""
+    getter = getattr(user, "_get_current_object", None)
+    return getter() if getter is not None else user
+
+
+def can_write_plan_for(actor: User, owner: User, unit: Unit) -> bool:
+    """Write `owner`'s plan in `unit`: the member themselves, or whoever may register for them."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.id == owner.id:
+        return permissions.keeps_diary_in(owner, unit)
+    return permissions.can_register_plan_for(actor, owner, unit)
+
+
+def can_edit_plan(actor: User, plan: Plan) -> bool:
+    """Edit this version now: it is a draft or was returned, and the actor may write it."""
+    return plan.is_editable and can_write_plan_for(actor, plan.user, plan.unit)
+
+
+def can_decide_plan(actor: User, plan: Plan) -> bool:
+    """Approve or return this version now: it awaits approval and the actor reviews its owner."""
+    return plan.status is PlanStatus.SUBMITTED and permissions.can_review(actor, plan.user, plan.unit)
+
+
+def can_revise_plan(actor: User, plan: Plan) -> bool:
+    """Start a new version from this approved one (the caller checks it is the newest)."""
+    return plan.status is PlanStatus.APPROVED and can_write_plan_for(actor, plan.user, plan.unit)
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def _versions(user_id: int, unit_id: int, year: int):
+    return select(Plan).where(Plan.user_id == user_id, Plan.unit_id == unit_id, Plan.year == year)
+
+
+def current_plan(user: User, unit: Unit, year: int) -> Plan | None:
+    """The member's newest plan version for the year in the branch (whatever its status)."""
+    return db.session.scalar(_versions(user.id, unit.id, year).order_by(Plan.version.desc()).limit(1))
+
+
+def plan_in_force(user: User, unit: Unit, year: int) -> Plan | None:
+    """The approved version the member's diary follows now, or None."""
+    return db.session.scalar(
+        _versions(user.id, unit.id, year)
+        .where(Plan.status == PlanStatus.APPROVED)
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
+
+
+def plan_versions(plan: Plan) -> list[Plan]:
+    """Every version of the plan's member, branch and year, oldest first."""
+    return list(db.session.scalars(_versions(plan.user_id, plan.unit_id, plan.year).order_by(Plan.version)))
+
+
+def plan_years() -> list[int]:
+    """Years a plan may be started for: last year (late plans), this year, next year (planning ahead)."""
+    year = today_local().year
+    return [year - 1, year, year + 1]
+
+
+def _group_index(group: ContentGroup) -> int:
+    return list(ContentGroup).index(group)
+
+
+def _applicable_standards(unit: Unit, year: int) -> list[Standard]:
+    """Active standards of the branch and the units above it for the year, by group and order."""
+    rows = db.session.scalars(
+        select(Standard).where(
+            Standard.unit_id.in_(unit.ancestor_ids), Standard.year == year, Standard.is_active.is_(True)
+        )
+    ).all()
+    return sorted(rows, key=lambda s: (_group_index(s.group), len(s.unit.path), s.sort_order, s.id))
+
+
+def plan_standards(plan: Plan) -> list[Standard]:
+    """The standards this plan's commitments may be tied to."""
+    return _applicable_standards(plan.unit, plan.year)
+
+
+def group_standards(standards: list[Standard]) -> list[tuple[str, list[Standard]]]:
+    """Standards under their content group's label, in the groups' order (for a <select>)."""
+    groups: dict[ContentGroup, list[Standard]] = {}
+    for s in standards:
+        groups.setdefault(s.group, []).append(s)
+    return [(g.label, groups[g]) for g in ContentGroup if g in groups]
+
+
+def grouped_commitments(plan: Plan) -> list[tuple[str, list[Commitment]]]:
+    """The plan's commitments (not the breakthrough item) by content group, in the groups' order."""
+    groups: dict[ContentGroup | None, list[Commitment]] = {}
+    for c in plan.commitments:
+        if not c.is_breakthrough:
+            groups.setdefault(c.standard.group if c.standard else None, []).append(c)
+    ordered = [(g.label, groups[g]) for g in ContentGroup if g in groups]
+    if None in groups:
+        ordered.append(("Chưa gắn chuẩn mực", groups[None]))
+    return ordered
+
+
+# ---- what changed between two versions --------------------------------------------------------
+
+_COMPARED = (
+    ("standard_id", "chuẩn mực"),
+    ("action", "việc làm"),
+    ("measure", "cách kiểm tra"),
+    ("frequency", "tần suất"),
+    ("deadline", "thời hạn"),
+    ("is_breakthrough", "nội dung đột phá"),
+)
+
+
+@dataclass
+class CommitmentChange:
+    """One commitment across two versions: added, removed, changed (which fields) or unchanged."""
+
+    kind: str
+    old: Commitment | None
+    new: Commitment | None
+    fields: list[str] = field(default_factory=list)
+
+    @property
+    def commitment(self) -> Commitment:
+        return self.new or self.old  # type: ignore[return-value]
+
+    @property
+    def label(self) -> str:
+        return {"added": "Thêm mới", "removed": "Bỏ", "changed": "Sửa", "unchanged": "Giữ nguyên"}[self.kind]
+
+
+@dataclass
+class PlanDiff:
+    older: Plan
+    newer: Plan
+    shortcomings_changed: bool
+    changes: list[CommitmentChange]
+
+    @property
+    def has_changes(self) -> bool:
+        return self.shortcomings_changed or any(c.kind != "unchanged" for c in self.changes)
+
+    @property
+    def visible_changes(self) -> list[CommitmentChange]:
+        return [c for c in self.changes if c.kind != "unchanged"]
+
+    @property
+    def unchanged_count(self) -> int:
+        return sum(1 for c in self.changes if c.kind == "unchanged")
+
+
+def compare_versions(older: Plan, newer: Plan) -> PlanDiff:
+    """What changed from `older` to `newer`, per commitment (matched by lineage)."""
+    remaining = {c.lineage_id or c.id: c for c in older.commitments}
+    changes: list[CommitmentChange] = []
+    for c in newer.commitments:
+        old = remaining.pop(c.lineage_id or c.id, None)
+        if old is None:
+            changes.append(CommitmentChange("added", None, c))
+            continue
+        fields = [label for name, label in _COMPARED if getattr(old, name) != getattr(c, name)]
+        changes.append(CommitmentChange("changed" if fields else "unchanged", old, c, fields))
+    changes.extend(CommitmentChange("removed", c, None) for c in remaining.values())
+    return PlanDiff(older, newer, older.shortcomings != newer.shortcomings, changes)
+
+
+# ---- the secretary's overview ---------------------------------------------------------------
+
+
+@dataclass
+class OverviewRow:
+    membership: Membership
+    plan: Plan | None  # the newest version
+    in_force_version: int | None  # the approved version, if any
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def status_key(self) -> str:
+        return self.plan.status.value if self.plan else "none"
+
+
+@dataclass
+class BranchOverview:
+    unit: Unit
+    year: int
+    rows: list[OverviewRow]
+    counts: Counter
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def in_force(self) -> int:
+        return sum(1 for r in self.rows if r.in_force_version is not None)
+
+
+_ROLE_ORDER = case(
+    (Membership.role == Role.SECRETARY, 0), (Membership.role == Role.DEPUTY_SECRETARY, 1), else_=2
+)
+
+
+def branch_plan_overview(unit: Unit, year: int) -> BranchOverview:
+    """Every member of the branch with their newest plan version and the version in force.
+
+    Two queries whatever the branch's size (the rows, then the members' roles in one batch, so
+    templates may ask permissions about each row). The caller checks the viewer may see them.
+    """
+    scope = (Plan.unit_id == unit.id, Plan.year == year)
+    newest = (
+        select(Plan.user_id, func.max(Plan.version).label("version"))
+        .where(*scope)
+        .group_by(Plan.user_id)
+        .subquery()
+    )
+    approved = (
+        select(Plan.user_id, func.max(Plan.version).label("version"))
+        .where(*scope, Plan.status == PlanStatus.APPROVED)
+        .group_by(Plan.user_id)
+        .subquery()
+    )
+    stmt = (
+        select(Membership, Plan, approved.c.version)
+        .join(Membership.user)
+        .outerjoin(newest, newest.c.user_id == Membership.user_id)
+        .outerjoin(
+            Plan,
+            and_(Plan.user_id == Membership.user_id, *scope, Plan.version == newest.c.version),
+        )
+        .outerjoin(approved, approved.c.user_id == Membership.user_id)
+        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
+        .order_by(_ROLE_ORDER, User.name_folded, User.id)
+        .options(
+            contains_eager(Membership.user).selectinload(User.memberships),
+            lazyload(Plan.commitments),
+            lazyload(Plan.user),
+            lazyload(Plan.unit),
+        )
+    )
+    rows = [OverviewRow(m, p, v) for m, p, v in db.session.execute(stmt).unique().all()]
+    counts = Counter(r.status_key for r in rows)
+    return BranchOverview(unit, year, rows, counts)
+
+
+# ---- workflow -------------------------------------------------------------------------------
+
+_TRANSITIONS = {
+    PlanStatus.DRAFT: {PlanStatus.SUBMITTED},
+    PlanStatus.RETURNED: {PlanStatus.SUBMITTED},
+    PlanStatus.SUBMITTED: {PlanStatus.APPROVED, PlanStatus.RETURNED},
+    PlanStatus.APPROVED: {PlanStatus.SUPERSEDED},
+    PlanStatus.SUPERSEDED: set(),
+}
+
+
+def transition_message(plan: Plan, target: PlanStatus) -> str:
+    if target is PlanStatus.SUBMITTED and plan.status is PlanStatus.SUBMITTED:
+        return "Kế hoạch đã được gửi duyệt và đang chờ xem xét."
+    if target is PlanStatus.SUBMITTED and plan.status is PlanStatus.APPROVED:
+        return "Kế hoạch đã được duyệt. Muốn thay đổi, hãy tạo phiên bản điều chỉnh."
+    if target in (PlanStatus.APPROVED, PlanStatus.RETURNED):
+        return (
+            "Chỉ duyệt hoặc trả lại được kế hoạch đang chờ duyệt "
+            f"(kế hoạch này: {plan.status.label.lower()})."
+        )
+    return f"Không thể chuyển kế hoạch từ “{plan.status.label}” sang “{target.label}”."
+
+
+def _move(plan: Plan, target: PlanStatus) -> None:
+    """Change the status along an allowed transition, or raise PlanError."""
+    if target not in _TRANSITIONS[plan.status]:
+        raise PlanError(transition_message(plan, target))
+    plan.status = target
+
+
+def locked_message(plan: Plan) -> str:
+    if plan.status is PlanStatus.APPROVED:
+        return (
+            "Kế hoạch đã được duyệt nên đã khóa. Muốn thay đổi, hãy bấm “Điều chỉnh kế hoạch” "
+            "để tạo phiên bản mới; bản đã duyệt vẫn áp dụng cho đến khi bản mới được duyệt."
+        )
+    if plan.status is PlanStatus.SUBMITTED:
+        return "Kế hoạch đang chờ duyệt nên không sửa được. Nếu cần sửa, hãy đề nghị bí thư trả lại."
+    return "Đây là phiên bản cũ của kế hoạch, chỉ để xem lại."
+
+
+def start_plan(actor: User, owner: User, unit: Unit, year: int) -> Plan:
+    """Create version 1 (a draft) of `owner`'s plan: the member, or a secretary on their behalf."""
+    permissions.require(can_write_plan_for(actor, owner, unit))
+    if year not in plan_years():
+        years = ", ".join(str(y) for y in plan_years())
+        raise PlanError(f"Chỉ lập được kế hoạch cho các năm {years}.", "year")
+    existing = current_plan(owner, unit, year)
+    if existing is not None:
+        who = "Bạn" if actor.id == owner.id else owner.full_name
+        raise PlanError(f"{who} đã có kế hoạch năm {year} ở {unit.name}.", "year")
+    plan = Plan(
+        user=_real(owner),
+        unit=unit,
+        year=year,
+        version=1,
+        status=PlanStatus.DRAFT,
+        shortcomings="",
+        created_by=_real(actor),
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def _clean_item(item: CommitmentData) -> CommitmentData:
+    return CommitmentData(
+        action=nfc(item.action or "").strip(),
+        measure=nfc(item.measure or "").strip(),
+        standard_id=item.standard_id,
+        frequency=Frequency(item.frequency),
+        deadline=item.deadline,
+        is_breakthrough=bool(item.is_breakthrough),
+        id=item.id,
+    )
+
+
+def _check_content(
+    plan: Plan, shortcomings: str, items: list[CommitmentData], standards: dict[int, Standard]
+) -> None:
+    """The form checks all this next to each field; this guards direct calls."""
+    if not shortcomings:
+        raise PlanError("Vui lòng ghi những hạn chế, khuyết điểm cần khắc phục.", "shortcomings")
+    if len(shortcomings) > MAX_SHORTCOMINGS:
+        raise PlanError(f"Phần hạn chế cần khắc phục tối đa {MAX_SHORTCOMINGS} ký tự.", "shortcomings")
+    breakthroughs = sum(1 for i in items if i.is_breakthrough)
+    if breakthroughs != 1:
+        raise PlanError("Kế hoạch cần đúng một nội dung đột phá.", "breakthrough")
+    others = len(items) - 1
+    if others < 1:
+        raise PlanError("Cần ít nhất 1 việc làm theo ngoài nội dung đột phá.", "commitments")
+    if others > MAX_COMMITMENTS:
+        raise PlanError(
+            f"Tối đa {MAX_COMMITMENTS} việc làm theo (đang có {others}). Ít mà chắc sẽ dễ thực hiện hơn.",
+            "commitments",
+        )
+    for item in items:
+        if not item.action:
+            raise PlanError("Vui lòng ghi việc sẽ làm.", "commitments")
+        if len(item.action) > MAX_ACTION or len(item.measure) > MAX_MEASURE:
+            raise PlanError("Nội dung quá dài.", "commitments")
+        if not item.measure:
+            raise PlanError("Vui lòng ghi cách kiểm tra kết quả.", "commitments")
+        if item.standard_id not in standards:
+            raise PlanError("Vui lòng chọn chuẩn mực (trong các chuẩn mực của năm).", "commitments")
+        if item.deadline is None or item.deadline.year != plan.year:
+            raise PlanError(f"Thời hạn phải trong năm {plan.year}.", "commitments")
+
+
+def _check_not_used(removed: list[Commitment]) -> None:
+    """Commitments diary entries already serve cannot be dropped from the plan."""
+    if not removed:
+        return
+    from app.journal.models import entry_commitments
+
+    used = db.session.scalar(
+        select(entry_commitments.c.commitment_id)
+        .where(entry_commitments.c.commitment_id.in_([c.id for c in removed]))
+        .limit(1)
+    )
+    if used is not None:
+        c = next(c for c in removed if c.id == used)
+        raise PlanError(
+            f"Việc “{c.short_label}” đã có bài nhật ký gắn với nó nên không bỏ được; hãy sửa nội dung thay vì xóa.",
+            "commitments",
+        )
+
+
+def save_plan(
+    actor: User,
+    plan: Plan,
+    shortcomings: str,
+    commitments_data: list[CommitmentData],
+    lock_version: int | None = None,
+) -> Plan:
+    """Replace the plan's content with what was typed; commitments that existed keep their lineage.
+
+    `lock_version` is the one the form was opened with: if the plan was saved since, nothing is
+    written and StalePlanError is raised (the caller rolls back and shows the typed text again).
+    """
+    permissions.require(can_write_plan_for(actor, plan.user, plan.unit))
+    if not plan.is_editable:
+        raise PlanError(locked_message(plan))
+    if lock_version is not None and lock_version != plan.lock_version:
+        raise StalePlanError(STALE_MESSAGE)
+    shortcomings = nfc(shortcomings or "").strip()
+    items = [_clean_item(i) for i in commitments_data]
+    standards = {s.id: s for s in plan_standards(plan)}
+    _check_content(plan, shortcomings, items, standards)
+
+    existing = {c.id: c for c in plan.commitments}
+    ordered = sorted(items, key=lambda i: not i.is_breakthrough)  # the breakthrough item first
+    targets: list[Commitment | None] = []
+    for item in ordered:
+        reuse = item.id is not None and item.id in existing and existing[item.id] not in targets
+        targets.append(existing[item.id] if reuse else None)  # type: ignore[index]
+    # Checked before anything changes, so the query's autoflush writes nothing half-done.
+    _check_not_used([c for c in existing.values() if c not in targets])
+
+    new_list: list[Commitment] = []
+    for order, (item, target) in enumerate(zip(ordered, targets, strict=True)):
+        c = target or Commitment()
+        c.standard = standards[item.standard_id]  # type: ignore[index]
+        c.is_breakthrough = item.is_breakthrough
+        c.action = item.action
+        c.measure = item.measure
+        c.frequency = item.frequency
+        c.deadline = item.deadline
+        c.sort_order = order
+        new_list.append(c)
+
+    plan.commitments = new_list  # rows left out are deleted (delete-orphan)
+    plan.shortcomings = shortcomings
+    # Touch the plan row itself, so lock_version moves even when only commitments changed.
+    plan.updated_at = utcnow()
+    _flush(STALE_MESSAGE)  # saved by another request between our read and our write?
+    for c in new_list:
+        if c.lineage_id is None:
+            c.lineage_id = c.id  # a new commitment starts its own lineage
+    db.session.flush()
+    return plan
+
+
+def missing_for_submit(plan: Plan) -> list[str]:
+    """What the plan still lacks before it can be submitted (empty when complete)."""
+    missing = []
+    if not plan.shortcomings.strip():
+        missing.append("hạn chế cần khắc phục")
+    if plan.breakthrough is None:
+        missing.append("nội dung đột phá")
+    if not any(not c.is_breakthrough for c in plan.commitments):
+        missing.append("ít nhất 1 việc làm theo")
+    return missing
+
+
+def submit_plan(actor: User, plan: Plan) -> Plan:
+    """Send a draft (or a returned plan) for approval: the member or whoever registers for them."""
+    permissions.require(can_write_plan_for(actor, plan.user, plan.unit))
+    if PlanStatus.SUBMITTED not in _TRANSITIONS[plan.status]:
+        raise PlanError(transition_message(plan, PlanStatus.SUBMITTED))
+    missing = missing_for_submit(plan)
+    if missing:
+        raise PlanError("Kế hoạch chưa đủ để gửi duyệt, còn thiếu: " + ", ".join(missing) + ".")
+    _move(plan, PlanStatus.SUBMITTED)
+    plan.submitted_at = utcnow()
+    _flush()
+    return plan
+
+
+def approve_plan(plan: Plan, reviewer: User) -> Plan:
+    """Approve a submitted version (permissions.can_review); the version in force before is superseded."""
+    permissions.require(permissions.can_review(reviewer, plan.user, plan.unit))
+    _move(plan, PlanStatus.APPROVED)
+    plan.decided_at = utcnow()
+    plan.decided_by = _real(reviewer)
+    with db.session.no_autoflush:
+        older = db.session.scalars(
+            _versions(plan.user_id, plan.unit_id, plan.year).where(
+                Plan.status == PlanStatus.APPROVED, Plan.id != plan.id
+            )
+        ).all()
+    for previous in older:
+        _move(previous, PlanStatus.SUPERSEDED)
+    _flush()
+    return plan
+
+
+def return_plan(plan: Plan, reviewer: User, reason: str) -> Plan:
+    """Send a submitted version back to the member with a reason (permissions.can_review)."""
+    permissions.require(permissions.can_review(reviewer, plan.user, plan.unit))
+    reason = nfc(reason or "").strip()
+    if not reason:
+        raise PlanError("Vui lòng ghi lý do trả lại để người lập biết cần sửa gì.", "reason")
+    if len(reason) > MAX_REASON:
+        raise PlanError(f"Lý do tối đa {MAX_REASON} ký tự.", "reason")
+    _move(plan, PlanStatus.RETURNED)
+    plan.return_reason = reason
+    plan.decided_at = utcnow()
+    plan.decided_by = _real(reviewer)
+    _flush()
+    return plan
+
+
+def revise_plan(actor: User, plan: Plan) -> Plan:
+    """Start version n+1 (a draft copy) of an approved plan; version n stays in force meanwhile."""
+    permissions.require(can_write_plan_for(actor, plan.user, plan.unit))
+    if plan.status is not PlanStatus.APPROVED:
+        raise PlanError("Chỉ điều chỉnh được kế hoạch đang áp dụng (đã duyệt).")
+    newest = current_plan(plan.user, plan.unit, plan.year)
+    if newest is not None and newest.id != plan.id:
+        raise PlanError(
+            f"Đã có phiên bản {newest.version} ({newest.status.label.lower()}); hãy tiếp tục ở phiên bản đó."
+        )
+    revision = Plan(
+        user=plan.user,
+        unit=plan.unit,
+        year=plan.year,
+        version=plan.version + 1,
+        status=PlanStatus.DRAFT,
+        shortcomings=plan.shortcomings,
+        created_by=_real(actor),
+    )
+    revision.commitments = [
+        Commitment(
+            lineage_id=c.lineage_id or c.id,
+            standard=c.standard,
+            is_breakthrough=c.is_breakthrough,
+            action=c.action,
+            measure=c.measure,
+            frequency=c.frequency,
+            deadline=c.deadline,
+            sort_order=c.sort_order,
+        )
+        for c in plan.commitments
+    ]
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+# ---- demo data -----------------------------------------------------------------------------
+
+_DEMO_SHORTCOMINGS = (
+    "- Đôi lúc sắp xếp công việc chưa khoa học, còn để văn bản đến tồn đọng vào cuối tuần.\n"
+    "- Kỹ năng ứng dụng công nghệ thông tin, chuyển đổi số trong công tác văn phòng còn hạn chế.\n"
+    "- Ít tham gia hoạt động tình nguyện của chi đoàn do chưa chủ động sắp xếp thời gian."
+)
+
+# (group, breakthrough, action, measure, frequency, deadline as (month, day))
+_DEMO_COMMITMENTS = [
+    (
+        ContentGroup.WORK_STYLE,
+        True,
+        "Số hóa toàn bộ văn bản đến – đi của Văn phòng Sở trên hệ thống quản lý văn bản điện tử, "
+        "không để văn bản tồn đọng quá 2 ngày làm việc.",
+        "100% văn bản được cập nhật đúng hạn; lãnh đạo Văn phòng xác nhận qua báo cáo hằng tháng.",
+        Frequency.MONTHLY,
+        (11, 30),
+    ),
+    (
+        ContentGroup.DUTIES,
+        False,
+        "Mỗi tuần tự học 2 giờ kỹ năng số (soạn thảo văn bản, bảng tính, chữ ký số) trên nền tảng "
+        "học trực tuyến.",
+        "Ghi nhật ký mỗi tuần; hoàn thành ít nhất 2 khóa học có giấy chứng nhận trước 31/10.",
+        Frequency.WEEKLY,
+        (10, 31),
+    ),
+    (
+        ContentGroup.ETHICS,
+        False,
+        "Tiết kiệm điện, giấy in tại phòng làm việc: tắt đèn, quạt, máy tính khi ra về; in hai mặt "
+        "và dùng văn bản điện tử thay bản giấy khi có thể.",
+        "Lượng giấy in của bộ phận giảm ít nhất 20% so với năm trước (theo sổ cấp phát văn phòng phẩm).",
+        Frequency.DAILY,
+        (12, 31),
+    ),
+    (
+        ContentGroup.ETHICS,
+        False,
+        "Tham gia hiến máu tình nguyện ít nhất 1 lần trong năm và vận động thêm 2 đoàn viên cùng tham gia.",
+        "Có giấy chứng nhận hiến máu và danh sách người đã vận động.",
+        Frequency.ONCE,
+        (9, 30),
+    ),
+    (
+        ContentGroup.POLITICS,
+        False,
+        "Mỗi tháng đọc một câu chuyện về tấm gương đạo đức Hồ Chí Minh và chia sẻ trong buổi sinh "
+        "hoạt chi đoàn.",
+        "Nội dung chia sẻ được ghi trong biên bản sinh hoạt chi đoàn hằng tháng.",
+        Frequency.MONTHLY,
+        (12, 31),
+    ),
+    (
+        ContentGroup.DISCIPLINE,
+        False,
+        "Đi làm đúng giờ, dự đầy đủ sinh hoạt chi đoàn; báo cáo trước khi vắng có lý do.",
+        "Không đi trễ quá 2 lần trong năm; dự ít nhất 90% buổi sinh hoạt chi đoàn.",
+        Frequency.MONTHLY,
+        (12, 31),
+    ),
+]
+
+
+def seed_demo_plan(owner: User, unit: Unit, year: int, approver: User, standards: list[Standard]) -> Plan:
+    """An approved plan for the demo member (no permission checks: for the demo seed only)."""
+    by_group: dict[ContentGroup, list[Standard]] = {}
+    for s in standards:
+        by_group.setdefault(s.group, []).append(s)
+    now = utcnow()
+    plan = Plan(
+        user=owner,
+        unit=unit,
+        year=year,
+        version=1,
+        status=PlanStatus.APPROVED,
+        shortcomings=_DEMO_SHORTCOMINGS,
+        created_by=owner,
+        created_at=now - timedelta(days=3),
+        submitted_at=now - timedelta(days=2),
+        decided_at=now - timedelta(days=1),
+        decided_by=approver,
+    )
+    for order, (group, breakthrough, action, measure, frequency, (month, day)) in enumerate(
+        _DEMO_COMMITMENTS
+    ):
+        candidates = by_group.get(group) or standards
+        standard = candidates[order % len(candidates)] if candidates else None
+        plan.commitments.append(
+            Commitment(
+                standard=standard,
+                is_breakthrough=breakthrough,
+                action=action,
+                measure=measure,
+                frequency=frequency,
+                deadline=date(year, month, day),
+                sort_order=order,
+            )
+        )
+    db.session.add(plan)
+    db.session.flush()
+    for c in plan.commitments:
+        c.lineage_id = c.id
+    db.session.flush()
+    return plan
