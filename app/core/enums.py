@@ -88,3 +88,35 @@ class Role(LabeledEnum):
     def is_branch_member(self) -> bool:
         """Members, deputies and secretaries all belong to the unit and keep a diary there."""
         return self is not Role.OFFICER
+
+
+class ContentGroup(LabeledEnum):
+    """The five content groups standards, self-assessments and criteria are organised by."""
+
+    POLITICS = ("politics", "Tư tưởng chính trị")
+    ETHICS = ("ethics", "Đạo đức, lối sống")
+    WORK_STYLE = ("work_style", "Tác phong, lề lối làm việc")
+    DISCIPLINE = ("discipline", "Ý thức tổ chức kỷ luật")
+    DUTIES = ("duties", "Thực hiện nhiệm vụ")
+
+
+class Frequency(LabeledEnum):
+    """How often a commitment is expected to show in the diary."""
+
+    DAILY = ("daily", "Hằng ngày")
+    WEEKLY = ("weekly", "Hằng tuần")
+    MONTHLY = ("monthly", "Hằng tháng")
+    ONCE = ("once", "Một lần")
+
+
+class PlanStatus(LabeledEnum):
+    DRAFT = ("draft", "Bản nháp")
+    SUBMITTED = ("submitted", "Chờ duyệt")
+    APPROVED = ("approved", "Đã duyệt")
+    RETURNED = ("returned", "Trả lại để sửa")
+    SUPERSEDED = ("superseded", "Phiên bản cũ")
+
+
+class EntryStatus(LabeledEnum):
+    DRAFT = ("draft", "Bản nháp")
+    SUBMITTED = ("submitted", "Đã gửi")

@@ -75,9 +75,14 @@ def register_filters(app: Flask) -> None:
 
     @app.context_processor
     def template_context() -> dict:
-        nav_manages_units = False
+        nav_manages_units = nav_has_diary = False
         if current_user.is_authenticated:
+            nav_has_diary = bool(permissions.diary_memberships(current_user))
             nav_manages_units = current_user.is_admin or any(
                 m.role.manages_branch or m.role.value == "officer" for m in current_user.memberships
             )
-        return {"today": today_local(), "nav_manages_units": nav_manages_units}
+        return {
+            "today": today_local(),
+            "nav_manages_units": nav_manages_units,
+            "nav_has_diary": nav_has_diary,
+        }

@@ -134,6 +134,67 @@ def can_administer(user: User) -> bool:
     return _authenticated(user) and user.is_admin
 
 
+# ---- the diary: standards, plans, entries -------------------------------------------------------
+
+
+def diary_memberships(user: User) -> list[Membership]:
+    """The branches (chi đoàn, chi bộ) where the user keeps a diary, Đoàn before Đảng."""
+    rows = [m for m in user.memberships if m.role.is_branch_member and m.unit.kind.is_branch]
+    return sorted(rows, key=lambda m: (m.unit.org_type.value != "youth_union", m.unit.name))
+
+
+def keeps_diary_in(user: User, unit: Unit) -> bool:
+    """Whether the user is a member (of any rank) of this branch."""
+    role = role_in(user, unit)
+    return role is not None and role.is_branch_member and unit.kind.is_branch
+
+
+def can_manage_standards(user: User, unit: Unit) -> bool:
+    """Set a unit's standards and annual theme: its secretaries, officers above, admins."""
+    if not _authenticated(user):
+        return False
+    if user.is_admin or is_officer_over(user, unit):
+        return True
+    role = role_in(user, unit)
+    return role is not None and role.manages_branch
+
+
+def can_view_diary(viewer: User, owner: User, unit: Unit) -> bool:
+    """Read a member's plan and diary in a branch: the member, the branch's secretaries,
+    officers above, administrators."""
+    if not _authenticated(viewer):
+        return False
+    if viewer.id == owner.id:
+        return keeps_diary_in(owner, unit)
+    if viewer.is_admin or is_officer_over(viewer, unit):
+        return True
+    role = role_in(viewer, unit)
+    return role is not None and role.manages_branch
+
+
+def can_review(viewer: User, owner: User, unit: Unit) -> bool:
+    """Approve plans and review entries of a member.
+
+    The branch's secretary or deputy reviews the members; a secretary's (or deputy's) own diary
+    is reviewed one level up, by the officers over the branch. Nobody reviews themselves, and
+    administrators manage accounts, not conduct.
+    """
+    if not _authenticated(viewer) or viewer.id == owner.id:
+        return False
+    if is_officer_over(viewer, unit):
+        return True
+    viewer_role = role_in(viewer, unit)
+    owner_role = role_in(owner, unit)
+    if viewer_role is None or not viewer_role.manages_branch:
+        return False
+    return owner_role is not None and not owner_role.manages_branch
+
+
+def can_register_plan_for(actor: User, owner: User, unit: Unit) -> bool:
+    """A secretary (or officer above) may register a plan on a member's behalf."""
+    return keeps_diary_in(owner, unit) and can_review(actor, owner, unit)
+
+
 # ---- scoped queries -------------------------------------------------------------------------
 
 
@@ -206,4 +267,8 @@ TEMPLATE_HELPERS = {
     "can_manage_user": can_manage_user,
     "can_change_membership": can_change_membership,
     "can_administer": can_administer,
+    "can_manage_standards": can_manage_standards,
+    "can_view_diary": can_view_diary,
+    "can_review": can_review,
+    "can_register_plan_for": can_register_plan_for,
 }

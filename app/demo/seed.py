@@ -166,6 +166,12 @@ class DemoSeeder:
                                  birth_year=(1970, 1992))
             db.session.add(Membership(user=person, unit=cell, role=Role.MEMBER))
         db.session.flush()
+
+        from app.demo.diary import seed_demo_diaries
+
+        demo_branch = next(b for b in branches if b.code == "CD-VP-SGDDT")
+        db.session.refresh(demo_branch)
+        seed_demo_diaries(accounts, demo_branch, root)
         return accounts
 
 

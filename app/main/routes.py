@@ -29,7 +29,32 @@ def index():
             .group_by(Membership.unit_id)
         )
         counts = dict(rows.all())
-    return render_template("main/index.html", managed=managed, counts=counts)
+    return render_template(
+        "main/index.html", managed=managed, counts=counts, diaries=_diary_summaries(user)
+    )
+
+
+def _diary_summaries(user) -> list[dict]:
+    """For each branch where the user keeps a diary: this month's entries, streak, plan status."""
+    from app.core.filters import today_local
+    from app.journal import services as journal
+
+    today = today_local()
+    summaries = []
+    for membership in permissions.diary_memberships(user):
+        unit = membership.unit
+        counts = journal.day_counts(user, unit, today.year)
+        this_month = sum(n for day, n in counts.items() if day.month == today.month)
+        summaries.append(
+            {
+                "unit": unit,
+                "role": membership.role_label,
+                "this_month": this_month,
+                "streak": journal.week_streak(set(counts), today),
+                "plan": journal.working_plan(user, unit, today.year),
+            }
+        )
+    return summaries
 
 
 @bp.route("/healthz")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Optional, Regexp, ValidationError
 
 from app.core.enums import Role
-from app.core.forms import BaseForm, MaxLength, strip_line
+from app.core.forms import BaseForm, MaxLength, VNDateField, strip_line
 
 
 def _reasonable_birth_date(form, field) -> None:
@@ -27,11 +27,7 @@ class PersonFieldsMixin:
         validators=[DataRequired("Vui lòng nhập họ và tên."), MaxLength(120)],
         render_kw={"autocomplete": "name"},
     )
-    birth_date = DateField(
-        "Ngày sinh",
-        validators=[Optional(), _reasonable_birth_date],
-        render_kw={"max": "2100-12-31"},
-    )
+    birth_date = VNDateField("Ngày sinh", validators=[Optional(), _reasonable_birth_date])
     email = EmailField(
         "Email",
         filters=[strip_line],

@@ -37,6 +37,8 @@ class Unit(db.Model):
     place: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How many days back a member may date an entry (the unit's own rule; 30 by default).
+    backdate_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")

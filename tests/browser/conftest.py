@@ -110,6 +110,7 @@ def new_page(browser, live_server):
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("dialog", lambda dialog: dialog.accept())  # people confirm what they asked for
         page.js_errors = errors
         return page
 

@@ -20,7 +20,7 @@ def test_member_sees_own_role_and_no_administration(new_page):
     login_as(page, "doanvien")
     assert "Xin chào, Nguyễn Thị Mỹ Duyên" in page.inner_text("h1")
     assert "Đoàn viên — Chi đoàn Văn phòng Sở Giáo dục và Đào tạo" in page.inner_text("main")
-    assert nav_links(page) == ["Trang chủ", "Nguyễn Thị Mỹ Duyên"]
+    assert nav_links(page) == ["Trang chủ", "Nhật ký", "Kế hoạch", "Nguyễn Thị Mỹ Duyên"]
     for path in ("/people", "/admin/outbox/"):
         response = page.goto(path)
         assert response.status == 403
@@ -31,7 +31,7 @@ def test_member_sees_own_role_and_no_administration(new_page):
 def test_secretary_manages_own_branch_only(new_page):
     page = new_page()
     login_as(page, "bithu")
-    assert nav_links(page)[:3] == ["Trang chủ", "Đơn vị", "Thành viên"]
+    assert nav_links(page)[:5] == ["Trang chủ", "Nhật ký", "Kế hoạch", "Đơn vị", "Thành viên"]
     page.get_by_role("link", name="Chi đoàn Văn phòng Sở Giáo dục và Đào tạo").first.click()
     assert page.get_by_role("link", name="Thêm thành viên").is_visible()
     page.get_by_role("link", name="Xem danh sách đầy đủ").click()
@@ -125,8 +125,10 @@ PAGES_BY_ACCOUNT = {
     None: ["/login", "/forgot-password", "/khong-co"],
     "admin": ["/", "/units/", "/units/1", "/units/3/members", "/units/3/members/add", "/people",
               "/admin/outbox/", "/units/1/edit", "/units/new?parent_id=1", "/units/3/move"],
-    "bithu": ["/", "/units/3", "/units/3/members", "/account/password"],
-    "doanvien": ["/", "/people/4"],
+    "bithu": ["/", "/units/3", "/units/3/members", "/account/password", "/units/3/plans",
+              "/units/3/standards", "/units/3/import"],
+    "doanvien": ["/", "/people/4", "/diary/", "/diary/timeline", "/diary/year/2026", "/diary/search?q=tiet+kiem",
+                 "/diary/entries/new", "/plans", "/units/3/standards"],
 }
 
 

@@ -1,0 +1,186 @@
+"""The demo diary: standards, plans and a year of entries, so a newcomer sees a lived-in book."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from app.auth.models import User
+from app.core.db import db
+from app.core.enums import EntryStatus, PlanStatus
+from app.core.filters import LOCAL_TZ
+from app.core.text import fold
+from app.journal.models import Entry
+from app.plans.models import Plan
+from app.units.models import Unit
+
+# What the demo member writes, by the commitment of the demo plan it serves (same order as
+# app.plans.services._DEMO_COMMITMENTS): (place, action, result, lesson).
+TEXTS: dict[int, list[tuple[str, str, str, str]]] = {
+    0: [
+        ("Văn phòng Sở", "Cập nhật và số hóa 46 văn bản đến trong tháng lên hệ thống quản lý văn bản điện tử, "
+         "gắn đúng hồ sơ công việc.", "Không còn văn bản tồn quá 2 ngày làm việc; lãnh đạo Văn phòng đã xác nhận.",
+         "Xử lý văn bản ngay trong ngày thì cuối tháng không bị dồn việc."),
+        ("Văn phòng Sở", "Rà soát kho văn bản đi quý trước, bổ sung 12 văn bản còn thiếu bản điện tử.",
+         "Hồ sơ quý đủ 100% bản điện tử.", "Nên kiểm tra định kỳ thay vì đợi cuối năm."),
+        ("Phòng lưu trữ", "Hướng dẫn 2 đồng nghiệp mới cách phân loại, số hóa văn bản đến theo quy trình.",
+         "Hai đồng nghiệp tự làm được từ tuần sau.", "Làm mẫu một lần rồi để người mới tự làm hiệu quả hơn giảng giải."),
+    ],
+    1: [
+        ("Tại nhà", "Học xong bài “Sử dụng chữ ký số trên văn bản điện tử” (2 giờ) trên nền tảng học trực tuyến.",
+         "Đã ký số thử thành công 3 văn bản nội bộ.", ""),
+        ("Tại nhà", "Thực hành hàm VLOOKUP và bảng tổng hợp (PivotTable) trên bảng tính theo dõi công văn.",
+         "Rút thời gian lập báo cáo tuần từ 1 giờ xuống 20 phút.", "Tự động hóa việc lặp lại giúp dành thời gian cho việc khác."),
+        ("Văn phòng Sở", "Học 2 giờ khóa “Kỹ năng số cho cán bộ, công chức”, chương an toàn thông tin.",
+         "Đổi toàn bộ mật khẩu yếu, bật xác thực hai lớp cho email công vụ.", ""),
+        ("Tại nhà", "Học cách soạn văn bản đúng thể thức theo Nghị định 30/2020/NĐ-CP trên phần mềm soạn thảo.",
+         "Lập được mẫu văn bản chuẩn cho cả phòng dùng chung.", "Nắm chắc thể thức thì ít phải sửa đi sửa lại."),
+        ("Tại nhà", "Hoàn thành bài kiểm tra cuối khóa “Kỹ năng số cơ bản”, đạt 92/100 điểm.",
+         "Nhận giấy chứng nhận hoàn thành khóa học.", ""),
+        ("Tại nhà", "Học 2 giờ về sử dụng dịch vụ công trực tuyến để hướng dẫn người dân nộp hồ sơ.",
+         "Hướng dẫn được 1 phụ huynh nộp hồ sơ xin cấp bản sao văn bằng trực tuyến.", ""),
+    ],
+    2: [
+        ("Văn phòng Sở", "Tắt đèn, điều hòa, máy tính của phòng khi ra về; nhắc các bạn trong phòng cùng làm.",
+         "Cả tuần không còn thiết bị để qua đêm.", "Dán nhắc nhở nhỏ ở cửa phòng rất hiệu quả."),
+        ("Văn phòng Sở", "In hai mặt và dùng văn bản điện tử thay bản giấy cho tài liệu họp giao ban.",
+         "Tiết kiệm khoảng 300 tờ giấy trong tháng.", ""),
+        ("Văn phòng Sở", "Đề xuất và cùng Văn phòng đặt khay giấy tái sử dụng cho bản nháp.",
+         "Giấy nháp được dùng lại, lượng giấy cấp phát tháng này giảm 15%.", "Tiết kiệm cần sự đồng lòng của cả phòng."),
+    ],
+    3: [
+        ("Hội trường Sở Giáo dục và Đào tạo", "Tham gia hiến máu tình nguyện đợt “Giọt hồng tri ân”; vận động "
+         "thêm 2 đoàn viên trong chi đoàn cùng tham gia.", "Hiến 350 ml máu; 2 bạn được vận động đã hiến thành công.",
+         "Chuẩn bị sức khỏe tốt từ tối hôm trước."),
+    ],
+    4: [
+        ("Phòng họp chi đoàn", "Đọc và chia sẻ câu chuyện “Chiếc đồng hồ” về tấm gương Bác Hồ trong buổi sinh hoạt chi đoàn.",
+         "Chi đoàn thống nhất phân công rõ việc, ai cũng quan trọng như nhau.", "Mỗi vị trí đều cần làm tròn phần việc của mình."),
+        ("Phòng họp chi đoàn", "Chia sẻ câu chuyện “Bác Hồ với đức tính tiết kiệm” và liên hệ việc tiết kiệm giấy in ở cơ quan.",
+         "Các bạn đề xuất thêm việc dùng chung máy in tầng.", ""),
+        ("Phòng họp chi đoàn", "Đọc câu chuyện “Ba lần Bác đến thăm” và chia sẻ về tác phong gần dân.",
+         "Chi đoàn đăng ký thêm một buổi hướng dẫn dịch vụ công cho phụ huynh.", ""),
+        ("Phòng họp chi đoàn", "Chia sẻ câu chuyện “Bác Hồ và những bài học về đạo đức, lối sống” phần tự phê bình.",
+         "Tự nhận và sửa khuyết điểm ngại phát biểu: đã phát biểu 2 ý kiến trong buổi sinh hoạt.", ""),
+    ],
+    5: [
+        ("Văn phòng Sở", "Đi làm đúng giờ cả tháng, dự đầy đủ buổi sinh hoạt chi đoàn định kỳ.",
+         "Không đi trễ buổi nào.", ""),
+        ("Văn phòng Sở", "Báo cáo trước với bí thư chi đoàn khi vắng buổi sinh hoạt vì đi công tác huyện.",
+         "Nhận lại nội dung buổi sinh hoạt và hoàn thành phần việc được giao.", "Báo cáo sớm để chi đoàn chủ động phân công."),
+    ],
+}
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def _entry(owner: User, unit: Unit, day: date, text: tuple[str, str, str, str], commitments,
+           rng: random.Random, status=EntryStatus.SUBMITTED) -> Entry:
+    place, action, result, lesson = text
+    # Most entries are written the same evening; some a day or two later (shown as back-dated).
+    written = _local(day + timedelta(days=rng.choice([0, 0, 0, 0, 1, 2])), rng.randint(19, 22), rng.randint(0, 59))
+    written = min(written, datetime.now(UTC))  # never written in the future
+    entry = Entry(
+        user_id=owner.id, unit_id=unit.id, deed_date=day, place=place, action=action, result=result,
+        lesson=lesson, status=status, created_at=written, updated_at=written,
+        submitted_at=written if status is EntryStatus.SUBMITTED else None,
+        commitments=list(commitments),
+    )
+    entry.search_text = fold(" ".join([place, action, result, lesson]))
+    db.session.add(entry)
+    return entry
+
+
+def seed_member_year(owner: User, unit: Unit, plan: Plan, today: date, rng: random.Random,
+                     density: float = 1.0) -> int:
+    """A year of entries against the demo plan's commitments up to `today`; returns how many."""
+    commitments = plan.commitments
+    year = plan.year
+    start = date(year, 1, 15)
+    count = 0
+    used: dict[int, int] = {}
+
+    def text_for(index: int):
+        options = TEXTS[index]
+        used[index] = used.get(index, -1) + 1
+        return options[used[index] % len(options)]
+
+    day = start
+    while day <= today:
+        week_end = min(day + timedelta(days=6), today)
+        # Weekly self-study, most weeks (a missed week now and then shows in the coverage grid).
+        if rng.random() < 0.8 * density:
+            deed = day + timedelta(days=rng.randint(0, (week_end - day).days))
+            _entry(owner, unit, deed, text_for(1), [commitments[1]], rng)
+            count += 1
+        # Saving electricity and paper: now and then, fewer than the daily rhythm asks for.
+        if rng.random() < 0.35 * density:
+            deed = day + timedelta(days=rng.randint(0, (week_end - day).days))
+            _entry(owner, unit, deed, text_for(2), [commitments[2]], rng)
+            count += 1
+        day += timedelta(days=7)
+    for month in range(1, today.month + 1):
+        last_day = min(date(year, month, 28), today)
+        if last_day < start:
+            continue
+        if rng.random() < 0.9 * density:  # the breakthrough item, monthly
+            _entry(owner, unit, last_day - timedelta(days=rng.randint(0, 3)), text_for(0), [commitments[0]], rng)
+            count += 1
+        if rng.random() < 0.75 * density:  # a story about Bác at the branch meeting
+            meeting = date(year, month, min(10, last_day.day))
+            _entry(owner, unit, meeting, text_for(4), [commitments[4], commitments[5]], rng)
+            count += 1
+        if month % 3 == 0 and rng.random() < density:
+            _entry(owner, unit, date(year, month, min(20, last_day.day)), text_for(5), [commitments[5]], rng)
+            count += 1
+    if today >= date(year, 6, 14):
+        _entry(owner, unit, date(year, 6, 14), text_for(3), [commitments[3]], rng)
+        count += 1
+    return count
+
+
+def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today: date | None = None) -> None:
+    """Standards for the year, the demo member's approved plan with months of entries, the
+    secretary's own plan (approved by the officer above), and plans waiting for approval."""
+    from app.plans.services import seed_demo_plan
+    from app.standards.services import applicable_standards, seed_demo_standards
+
+    today = today or datetime.now(LOCAL_TZ).date()
+    year = today.year
+    rng = random.Random(508)
+    seed_demo_standards(root, branch, year)
+    standards = applicable_standards(branch, year)
+
+    def plan_for(owner: User, approver: User | None, created: date, status=PlanStatus.APPROVED) -> Plan:
+        plan = seed_demo_plan(owner, branch, year, approver or accounts["bithu"], standards)
+        plan.created_at = _local(created, 9)
+        plan.updated_at = plan.created_at
+        plan.status = status
+        if status is PlanStatus.APPROVED:
+            plan.submitted_at = _local(created + timedelta(days=2), 10)
+            plan.decided_at = _local(created + timedelta(days=4), 15)
+        else:
+            plan.decided_at = plan.decided_by_id = None
+            plan.decided_by = None
+            plan.submitted_at = _local(created, 10) if status is PlanStatus.SUBMITTED else None
+        return plan
+
+    start = date(year, 1, 8) if today >= date(year, 1, 20) else today
+    member_plan = plan_for(accounts["doanvien"], accounts["bithu"], start)
+    seed_member_year(accounts["doanvien"], branch, member_plan, today, rng)
+    # One draft being written this week.
+    _entry(accounts["doanvien"], branch, today, (
+        "Văn phòng Sở", "Hướng dẫn chị Lan ở bộ phận một cửa cách tra cứu hồ sơ trực tuyến (đang viết tiếp…)",
+        "", ""), [member_plan.commitments[1]], rng, status=EntryStatus.DRAFT)
+
+    secretary_plan = plan_for(accounts["bithu"], accounts["canbo"], start)
+    seed_member_year(accounts["bithu"], branch, secretary_plan, today, rng, density=0.6)
+
+    # Other members: two plans waiting for the secretary, one still a draft.
+    others = [m.user for m in branch.memberships if m.user.username not in ("bithu", "doanvien")]
+    others.sort(key=lambda u: u.name_folded)
+    for owner, status in zip(others[:3], (PlanStatus.SUBMITTED, PlanStatus.SUBMITTED, PlanStatus.DRAFT), strict=False):
+        plan_for(owner, None, today - timedelta(days=5), status)
+    db.session.flush()

@@ -1,0 +1,1 @@
+"""The diary: entries (bài nhật ký), evidence, calendar, heatmap, coverage and search."""

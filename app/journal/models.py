@@ -1,0 +1,89 @@
+"""Diary entries, the commitments they serve, and their evidence files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import db, utcnow
+from app.core.enums import EntryStatus, enum_column_type
+from app.plans.models import Commitment
+from app.units.models import Unit
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+
+entry_commitments = Table(
+    "entry_commitments",
+    db.metadata,
+    Column("entry_id", ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("commitment_id", ForeignKey("commitments.id"), primary_key=True, index=True),
+)
+
+
+class Entry(db.Model):
+    """A dated deed: where, what was done, the result, the lesson; written at `created_at`."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        Index("ix_entries_user_date", "user_id", "deed_date"),
+        Index("ix_entries_unit_date", "unit_id", "deed_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The branch the diary belongs to: kept on every row so a province can later shard by unit.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    deed_date: Mapped[date]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    lesson: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[EntryStatus] = mapped_column(enum_column_type(EntryStatus), default=EntryStatus.DRAFT)
+    # Folded text (no diacritics, lowercase) of every field, for diacritic-blind search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship()
+    commitments: Mapped[list[Commitment]] = relationship(secondary=entry_commitments, lazy="selectin")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="Evidence.id", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def is_backdated(self) -> bool:
+        """Written on a later day than the deed (in Vietnam's time)."""
+        from app.core.filters import to_local
+
+        return to_local(self.created_at).date() > self.deed_date
+
+    @property
+    def title(self) -> str:
+        first = self.action.strip().splitlines()[0] if self.action.strip() else "(chưa có nội dung)"
+        return first if len(first) <= 90 else first[:87] + "…"
+
+
+class Evidence(db.Model):
+    """An image or PDF attached to an entry, stored outside static/ under a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="evidence")

@@ -1,0 +1,416 @@
+"""The diary: month calendar, timeline, year view, search, writing entries, evidence files."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db
+from app.core.enums import EntryStatus
+from app.core.filters import today_local, vn_datetime
+from app.core.forms import BaseForm
+from app.journal import services, storage
+from app.journal.forms import EntryForm
+from app.journal.models import Entry, Evidence
+from app.units.models import Unit
+
+bp = Blueprint("journal", __name__, url_prefix="/diary")
+
+# Room for five 10 MB files: a larger single file is refused by the form with a message that
+# keeps the text, instead of the bare "request too large" page.
+ENTRY_REQUEST_LIMIT = 60 * 1024 * 1024
+WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+
+
+class DiaryContext:
+    """Whose diary, in which branch, and the query arguments that keep that choice in links."""
+
+    def __init__(self, owner: User, unit: Unit):
+        self.owner = owner
+        self.unit = unit
+        self.is_own = owner.id == current_user.id
+        self.args = {"unit_id": unit.id}
+        if not self.is_own:
+            self.args["user_id"] = owner.id
+        self.diaries = permissions.diary_memberships(owner) if self.is_own else []
+
+
+def _context() -> DiaryContext | None:
+    """The diary asked for by ?user_id=&unit_id= (default: one's own first branch); 404 when not allowed."""
+    user_id = request.args.get("user_id", type=int)
+    unit_id = request.args.get("unit_id", type=int)
+    owner = current_user if not user_id or user_id == current_user.id else (
+        permissions.get_visible_user(user_id, current_user)
+    )
+    if unit_id:
+        unit = permissions.get_visible_unit(unit_id, current_user)
+    else:
+        diaries = permissions.diary_memberships(owner)
+        if not diaries:
+            if owner.id == current_user.id:
+                return None
+            abort(404)
+        unit = diaries[0].unit
+    if not permissions.can_view_diary(current_user, owner, unit):
+        abort(404)
+    return DiaryContext(owner, unit)
+
+
+def _context_or_intro():
+    ctx = _context()
+    if ctx is None:
+        return None, render_template("journal/no_diary.html")
+    return ctx, None
+
+
+def _valid_year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def _get_entry(entry_id: int) -> Entry:
+    """An entry the user may read; 404 otherwise."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or not permissions.can_view_diary(current_user, entry.user, entry.unit):
+        abort(404)
+    return entry
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The diary's front page is this month's calendar."""
+    ctx, intro = _context_or_intro()
+    if intro:
+        return intro
+    today = today_local()
+    return redirect(url_for("journal.month", year=today.year, month=today.month, **_own_args(ctx)))
+
+
+def _own_args(ctx: DiaryContext) -> dict:
+    return ctx.args if not ctx.is_own or len(ctx.diaries) > 1 else {}
+
+
+@bp.route("/<int:year>/<int:month>")
+@login_required
+def month(year: int, month: int):
+    """A month calendar with the entries on their days."""
+    ctx, intro = _context_or_intro()
+    if intro:
+        return intro
+    _valid_year(year)
+    if not 1 <= month <= 12:
+        abort(404)
+    entries = services.month_entries(ctx.owner, ctx.unit, year, month)
+    by_day: dict[date, list[Entry]] = {}
+    for entry in sorted(entries, key=lambda e: (e.deed_date, e.id)):
+        by_day.setdefault(entry.deed_date, []).append(entry)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    next_month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return render_template(
+        "journal/month.html", ctx=ctx, year=year, month=month, weeks=weeks, by_day=by_day,
+        entries=entries, weekdays=WEEKDAYS, prev_month=prev_month, next_month=next_month,
+        signed_off=services.month_is_signed_off(ctx.owner, ctx.unit, year, month),
+    )
+
+
+@bp.route("/timeline")
+@login_required
+def timeline():
+    """All entries, newest first, twenty at a time."""
+    ctx, intro = _context_or_intro()
+    if intro:
+        return intro
+    before = None
+    before_date = request.args.get("before_date", "")
+    before_id = request.args.get("before_id", type=int)
+    if before_date and before_id:
+        try:
+            before = (date.fromisoformat(before_date), before_id)
+        except ValueError:
+            before = None
+    entries, more = services.timeline_page(ctx.owner, ctx.unit, before)
+    return render_template("journal/timeline.html", ctx=ctx, entries=entries, more=more)
+
+
+@bp.route("/year/<int:year>")
+@login_required
+def year_view(year: int):
+    """The year at a glance: heatmap, streak and commitment coverage."""
+    ctx, intro = _context_or_intro()
+    if intro:
+        return intro
+    _valid_year(year)
+    counts = services.day_counts(ctx.owner, ctx.unit, year)
+    all_days = set(counts) if year == today_local().year else set()
+    return render_template(
+        "journal/year.html", ctx=ctx, year=year,
+        heat=services.heatmap(counts, year), total=sum(counts.values()),
+        streak=services.week_streak(all_days) if all_days else 0,
+        coverage=services.coverage(ctx.owner, ctx.unit, year),
+        legend=services.COVERAGE_LEGEND, plan=services.working_plan(ctx.owner, ctx.unit, year),
+    )
+
+
+@bp.route("/search")
+@login_required
+def search():
+    """Search one's diary; "dang vien" finds "Đảng viên"."""
+    ctx, intro = _context_or_intro()
+    if intro:
+        return intro
+    q = request.args.get("q", "", type=str)[:200]
+    results = services.search(ctx.owner, ctx.unit, q) if q.strip() else []
+    return render_template("journal/search.html", ctx=ctx, q=q, results=results)
+
+
+def _form_for(ctx: DiaryContext, year: int, entry: Entry | None = None) -> EntryForm:
+    form = EntryForm(obj=entry) if entry is not None and request.method == "GET" else EntryForm()
+    commitments = services.available_commitments(ctx.owner, ctx.unit, year)
+    # Commitments an entry already serves stay listed even after the plan changed.
+    if entry is not None:
+        known = {c.id for c in commitments}
+        commitments += [c for c in entry.commitments if c.id not in known]
+    form.commitment_ids.choices = [
+        (c.id, ("★ Đột phá: " if c.is_breakthrough else "") + c.short_label) for c in commitments
+    ]
+    if entry is not None and request.method == "GET":
+        form.commitment_ids.data = [c.id for c in entry.commitments]
+        form.entry_id.data = entry.id
+        form.lock_version.data = entry.lock_version
+    return form
+
+
+def _uploads() -> list:
+    return request.files.getlist(EntryForm().evidence.name) if request.files else []
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@login_required
+def new_entry():
+    """Write an entry; the member only, in their own branch."""
+    request.max_content_length = ENTRY_REQUEST_LIMIT
+    ctx, intro = _context_or_intro()
+    if intro:
+        return intro
+    permissions.require(ctx.is_own and permissions.keeps_diary_in(current_user, ctx.unit))
+    today = today_local()
+    form = _form_for(ctx, today.year)
+    if request.method == "GET":
+        asked = request.args.get("date", "")
+        try:
+            form.deed_date.data = date.fromisoformat(asked) if asked else today
+        except ValueError:
+            form.deed_date.data = today
+    # An autosaved draft of this form continues as that draft.
+    draft = None
+    if form.entry_id.data and str(form.entry_id.data).isdigit():
+        draft = db.session.get(Entry, int(form.entry_id.data))
+        if draft is None or draft.user_id != current_user.id or draft.status is not EntryStatus.DRAFT:
+            draft = None
+    if form.validate_on_submit():
+        return _save(ctx, form, draft)
+    return render_template("journal/form.html", ctx=ctx, form=form, entry=draft, earliest=services.earliest_deed_date(ctx.unit))
+
+
+def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
+    submit = bool(form.submit.data)
+    if entry is not None and form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
+        form.form_errors.append(
+            "Bài này vừa được lưu ở nơi khác (một thẻ hoặc máy khác). Nội dung bạn đang gõ vẫn còn dưới "
+            "đây; bản đã lưu ở nơi khác hiển thị bên cạnh. Hãy kiểm tra rồi lưu lại."
+        )
+        form.lock_version.data = entry.lock_version
+        return render_template(
+            "journal/form.html", ctx=ctx, form=form, entry=entry, conflict=entry,
+            earliest=services.earliest_deed_date(ctx.unit),
+        ), 409
+    try:
+        entry = services.save_entry(
+            current_user, ctx.owner, ctx.unit, form.entry_data(), entry=entry, submit=submit,
+            uploads=_uploads(),
+        )
+        db.session.commit()
+    except services.JournalError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field or "action", None) or form.action
+        target.errors = [*target.errors, str(exc)]
+        if _uploads() and exc.field != "evidence":
+            form.evidence.errors = [
+                *form.evidence.errors,
+                "Bài chưa lưu được nên tệp đã chọn chưa được tải lên: hãy chọn lại tệp minh chứng.",
+            ]
+        return render_template(
+            "journal/form.html", ctx=ctx, form=form, entry=entry,
+            earliest=services.earliest_deed_date(ctx.unit),
+        ), 422
+    except StaleDataError:
+        db.session.rollback()
+        form.form_errors.append("Bài này vừa được lưu ở nơi khác. Hãy tải lại trang và kiểm tra trước khi lưu.")
+        return render_template(
+            "journal/form.html", ctx=ctx, form=form, entry=entry,
+            earliest=services.earliest_deed_date(ctx.unit),
+        ), 409
+    flash("Đã gửi bài nhật ký." if submit else "Đã lưu nháp.", "success")
+    return redirect(url_for("journal.entry", entry_id=entry.id, saved=1))
+
+
+@bp.route("/entries/<int:entry_id>")
+@login_required
+def entry(entry_id: int):
+    """One entry in full, with its evidence."""
+    item = _get_entry(entry_id)
+    ctx = DiaryContext(item.user, item.unit)
+    return render_template(
+        "journal/entry.html", ctx=ctx, entry=item, action_form=BaseForm(),
+        can_edit=services.can_edit_entry(current_user, item),
+    )
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_entry(entry_id: int):
+    """Edit one's entry until its month is signed off."""
+    request.max_content_length = ENTRY_REQUEST_LIMIT
+    item = _get_entry(entry_id)
+    permissions.require(services.can_edit_entry(current_user, item))
+    ctx = DiaryContext(item.user, item.unit)
+    form = _form_for(ctx, item.deed_date.year, item)
+    if form.validate_on_submit():
+        return _save(ctx, form, item)
+    return render_template(
+        "journal/form.html", ctx=ctx, form=form, entry=item,
+        earliest=services.earliest_deed_date(ctx.unit),
+    )
+
+
+@bp.route("/entries/<int:entry_id>/submit", methods=["POST"])
+@login_required
+def submit_entry(entry_id: int):
+    """Send a draft to the diary as it is."""
+    item = _get_entry(entry_id)
+    permissions.require(services.can_edit_entry(current_user, item))
+    if BaseForm().validate_on_submit():
+        data = services.EntryData(
+            deed_date=item.deed_date, place=item.place, action=item.action, result=item.result,
+            lesson=item.lesson, commitment_ids=[c.id for c in item.commitments],
+        )
+        try:
+            services.save_entry(current_user, item.user, item.unit, data, entry=item, submit=True)
+        except services.JournalError as exc:
+            db.session.rollback()
+            flash(f"Chưa gửi được: {exc}", "danger")
+            return redirect(url_for("journal.edit_entry", entry_id=entry_id))
+        db.session.commit()
+        flash("Đã gửi bài nhật ký.", "success")
+    return redirect(url_for("journal.entry", entry_id=entry_id))
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
+@login_required
+def delete_entry(entry_id: int):
+    """Delete a draft."""
+    item = _get_entry(entry_id)
+    permissions.require(services.can_edit_entry(current_user, item))
+    if BaseForm().validate_on_submit():
+        try:
+            services.delete_entry(current_user, item)
+        except services.JournalError as exc:
+            flash(str(exc), "warning")
+            return redirect(url_for("journal.entry", entry_id=entry_id))
+        db.session.commit()
+        flash("Đã xóa bản nháp.", "success")
+    return redirect(url_for("journal.index"))
+
+
+@bp.route("/entries/autosave", methods=["POST"])
+@login_required
+def autosave():
+    """Save what is being typed as a draft (called by static/js/entry-form.js); JSON."""
+    ctx = _context()
+    if ctx is None or not ctx.is_own:
+        return jsonify(ok=False, message="Không có sổ nhật ký để lưu."), 404
+    form = EntryForm()
+    form.commitment_ids.choices = [
+        (c.id, "") for c in services.available_commitments(ctx.owner, ctx.unit, today_local().year)
+    ]
+    form.validate()
+    if form.csrf_token.errors if hasattr(form, "csrf_token") else False:
+        return jsonify(ok=False, message="Phiên làm việc đã hết hạn; nội dung vẫn được giữ trên máy này."), 400
+    entry = None
+    if form.entry_id.data and str(form.entry_id.data).isdigit():
+        entry = db.session.get(Entry, int(form.entry_id.data))
+        if entry is None or not services.can_edit_entry(current_user, entry):
+            return jsonify(ok=False, message="Không tìm thấy bản nháp."), 404
+        if form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
+            return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
+    try:
+        entry = services.autosave_draft(current_user, ctx.owner, ctx.unit, form.entry_data(), entry)
+        db.session.commit()
+    except services.JournalError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, message=str(exc)), 422
+    except StaleDataError:
+        db.session.rollback()
+        return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
+    return jsonify(
+        ok=True, entry_id=entry.id, lock_version=entry.lock_version,
+        saved_at=vn_datetime(entry.updated_at), status=entry.status.value,
+    )
+
+
+def _get_evidence(evidence_id: int) -> Evidence:
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None:
+        abort(404)
+    _get_entry(evidence.entry_id)
+    return evidence
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@login_required
+def evidence(evidence_id: int):
+    """An evidence file, to those who may read the entry."""
+    item = _get_evidence(evidence_id)
+    path = storage.path_of(item.stored_name)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path, mimetype=item.content_type, download_name=item.original_name,
+        as_attachment=request.args.get("download") == "1", max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["POST"])
+@login_required
+def delete_evidence(evidence_id: int):
+    """Remove an evidence file from one's entry."""
+    item = _get_evidence(evidence_id)
+    entry_id = item.entry_id
+    permissions.require(services.can_edit_entry(current_user, item.entry))
+    if BaseForm().validate_on_submit():
+        services.delete_evidence(current_user, item)
+        db.session.commit()
+        flash("Đã xóa tệp minh chứng.", "success")
+    return redirect(url_for("journal.edit_entry", entry_id=entry_id))

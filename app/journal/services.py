@@ -1,0 +1,474 @@
+"""Diary workflow and the views computed from it; the caller commits.
+
+Rules (DESIGN.md §4 step 3 and the issue): the date of a deed is never in the future and at
+most `unit.backdate_days` days back; an entry serves at least one commitment of the member's
+plan; drafts are saved as people type; the time of writing is kept beside the deed's date.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Select, extract, func, select
+from werkzeug.datastructures import FileStorage
+
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db, utcnow
+from app.core.enums import EntryStatus, Frequency, PlanStatus
+from app.core.filters import today_local, vn_date
+from app.core.text import fold, nfc
+from app.journal import storage
+from app.journal.models import Entry, Evidence, entry_commitments
+from app.plans.models import Commitment, Plan
+from app.units.models import Unit
+
+MAX_ACTION = 5000
+MAX_RESULT = 5000
+MAX_LESSON = 3000
+MAX_PLACE = 200
+
+
+class JournalError(ValueError):
+    """A diary rule was broken; the message is for the user, `field` says next to which field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class EntryData:
+    """What a person typed into the entry form, already NFC-normalised."""
+
+    deed_date: date | None
+    place: str = ""
+    action: str = ""
+    result: str = ""
+    lesson: str = ""
+    commitment_ids: list[int] = field(default_factory=list)
+
+
+# ---- rules ---------------------------------------------------------------------------------------
+
+
+def earliest_deed_date(unit: Unit, today: date | None = None) -> date:
+    """The earliest date an entry may carry today, by the unit's back-dating window."""
+    today = today or today_local()
+    return today - timedelta(days=unit.backdate_days)
+
+
+def month_is_signed_off(owner: User, unit: Unit, year: int, month: int) -> bool:
+    """Whether the secretary has signed this month off (then it is frozen).
+
+    The secretary's month review and sign-off come with the review feature; until a month can
+    be signed, none is.
+    """
+    hook = _SIGN_OFF_CHECK.get("check")
+    return bool(hook and hook(owner, unit, year, month))
+
+
+# The review feature registers its check here, so the diary does not import it.
+_SIGN_OFF_CHECK: dict[str, object] = {}
+
+
+def register_sign_off_check(check) -> None:
+    _SIGN_OFF_CHECK["check"] = check
+
+
+def check_deed_date(owner: User, unit: Unit, deed_date: date | None, today: date | None = None) -> None:
+    """Raise JournalError unless `deed_date` is allowed for a new or moved entry."""
+    today = today or today_local()
+    if deed_date is None:
+        raise JournalError("Vui lòng chọn ngày thực hiện.", "deed_date")
+    if deed_date > today:
+        raise JournalError("Ngày thực hiện không thể ở tương lai.", "deed_date")
+    earliest = earliest_deed_date(unit, today)
+    if deed_date < earliest:
+        raise JournalError(
+            f"Chỉ được ghi lùi tối đa {unit.backdate_days} ngày: ngày thực hiện phải từ "
+            f"{vn_date(earliest)} trở đi.",
+            "deed_date",
+        )
+    if month_is_signed_off(owner, unit, deed_date.year, deed_date.month):
+        raise JournalError(
+            f"Tháng {deed_date.month}/{deed_date.year} đã được bí thư ký xác nhận, không ghi thêm vào tháng này.",
+            "deed_date",
+        )
+
+
+def _check_lengths(data: EntryData) -> None:
+    for name, value, limit, label in (
+        ("place", data.place, MAX_PLACE, "Địa điểm"),
+        ("action", data.action, MAX_ACTION, "Việc đã làm"),
+        ("result", data.result, MAX_RESULT, "Kết quả"),
+        ("lesson", data.lesson, MAX_LESSON, "Bài học"),
+    ):
+        if len(value) > limit:
+            raise JournalError(
+                f"{label} tối đa {limit:,} ký tự (hiện có {len(value):,}).".replace(",", "."), name
+            )
+
+
+# ---- the plan's commitments ----------------------------------------------------------------------
+
+
+def working_plan(owner: User, unit: Unit, year: int) -> Plan | None:
+    """The plan entries are written against: the approved one in force, else the newest version."""
+    plans = db.session.scalars(
+        select(Plan)
+        .where(Plan.user_id == owner.id, Plan.unit_id == unit.id, Plan.year == year)
+        .order_by(Plan.version.desc())
+    ).all()
+    approved = next((p for p in plans if p.status is PlanStatus.APPROVED), None)
+    return approved or (plans[0] if plans else None)
+
+
+def available_commitments(owner: User, unit: Unit, year: int) -> list[Commitment]:
+    plan = working_plan(owner, unit, year)
+    return list(plan.commitments) if plan else []
+
+
+def _resolve_commitments(owner: User, unit: Unit, data: EntryData, required: bool) -> list[Commitment]:
+    year = data.deed_date.year if data.deed_date else today_local().year
+    allowed = {c.id: c for c in available_commitments(owner, unit, year)}
+    chosen = [allowed[i] for i in dict.fromkeys(data.commitment_ids) if i in allowed]
+    if required and not chosen:
+        if not allowed:
+            raise JournalError(
+                f"Bạn chưa có kế hoạch cá nhân năm {year}. Hãy lập kế hoạch trước để gắn bài với việc làm theo.",
+                "commitment_ids",
+            )
+        raise JournalError("Chọn ít nhất một việc làm theo mà bài này thực hiện.", "commitment_ids")
+    return chosen
+
+
+# ---- writing ------------------------------------------------------------------------------------
+
+
+def _search_text(entry: Entry) -> str:
+    return fold(" ".join([entry.place, entry.action, entry.result, entry.lesson]))
+
+
+def _apply(entry: Entry, data: EntryData, commitments: list[Commitment] | None) -> None:
+    entry.deed_date = data.deed_date or entry.deed_date
+    entry.place = nfc(data.place) or ""
+    entry.action = nfc(data.action) or ""
+    entry.result = nfc(data.result) or ""
+    entry.lesson = nfc(data.lesson) or ""
+    if commitments is not None:
+        entry.commitments = commitments
+    entry.search_text = _search_text(entry)
+
+
+def can_edit_entry(user: User, entry: Entry) -> bool:
+    """The owner edits their entries until the month is signed off."""
+    return (
+        user.id == entry.user_id
+        and permissions.keeps_diary_in(user, entry.unit)
+        and not month_is_signed_off(entry.user, entry.unit, entry.deed_date.year, entry.deed_date.month)
+    )
+
+
+def save_entry(
+    actor: User,
+    owner: User,
+    unit: Unit,
+    data: EntryData,
+    *,
+    entry: Entry | None = None,
+    submit: bool = False,
+    uploads: list[FileStorage] | None = None,
+    today: date | None = None,
+) -> Entry:
+    """Create or update an entry (as a draft, or submitted); only the member writes their diary."""
+    permissions.require(actor.id == owner.id and permissions.keeps_diary_in(owner, unit))
+    if entry is not None:
+        permissions.require(can_edit_entry(actor, entry))
+    _check_lengths(data)
+    if entry is None or data.deed_date != entry.deed_date:
+        check_deed_date(owner, unit, data.deed_date, today)
+    if submit and not data.action.strip():
+        raise JournalError("Vui lòng ghi việc đã làm.", "action")
+    commitments = _resolve_commitments(owner, unit, data, required=submit)
+    uploads = [u for u in (uploads or []) if u and u.filename]
+    existing = len(entry.evidence) if entry is not None else 0
+    if existing + len(uploads) > storage.MAX_FILES_PER_ENTRY:
+        raise JournalError(f"Mỗi bài tối đa {storage.MAX_FILES_PER_ENTRY} tệp minh chứng.", "evidence")
+    for upload in uploads:
+        try:
+            storage.check_upload(upload)
+        except storage.EvidenceError as exc:
+            raise JournalError(str(exc), "evidence") from None
+    if entry is None:
+        entry = Entry(
+            user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT
+        )
+        db.session.add(entry)
+    _apply(entry, data, commitments)
+    if submit and entry.status is not EntryStatus.SUBMITTED:
+        entry.status = EntryStatus.SUBMITTED
+        entry.submitted_at = utcnow()
+    for upload in uploads:
+        stored = storage.store(upload)
+        entry.evidence.append(
+            Evidence(
+                stored_name=stored.stored_name, original_name=stored.original_name,
+                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+            )
+        )
+    db.session.flush()
+    return entry
+
+
+def autosave_draft(
+    actor: User, owner: User, unit: Unit, data: EntryData, entry: Entry | None = None
+) -> Entry:
+    """Keep what is being typed as a draft; lenient: only lengths and a usable date are checked."""
+    permissions.require(actor.id == owner.id and permissions.keeps_diary_in(owner, unit))
+    if entry is not None:
+        permissions.require(can_edit_entry(actor, entry))
+    _check_lengths(data)
+    if data.deed_date is not None:
+        try:
+            check_deed_date(owner, unit, data.deed_date)
+        except JournalError:
+            data.deed_date = entry.deed_date if entry is not None else today_local()
+    else:
+        data.deed_date = entry.deed_date if entry is not None else today_local()
+    commitments = _resolve_commitments(owner, unit, data, required=False)
+    if entry is None:
+        entry = Entry(
+            user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT
+        )
+        db.session.add(entry)
+    _apply(entry, data, commitments)
+    db.session.flush()
+    return entry
+
+
+def delete_entry(actor: User, entry: Entry) -> None:
+    """Delete a draft (submitted entries stay in the diary)."""
+    permissions.require(can_edit_entry(actor, entry))
+    if entry.status is not EntryStatus.DRAFT:
+        raise JournalError("Chỉ xóa được bản nháp; bài đã gửi được giữ trong sổ.")
+    names = [e.stored_name for e in entry.evidence]
+    db.session.delete(entry)
+    db.session.flush()
+    for name in names:
+        storage.remove(name)
+
+
+def delete_evidence(actor: User, evidence: Evidence) -> None:
+    permissions.require(can_edit_entry(actor, evidence.entry))
+    name = evidence.stored_name
+    db.session.delete(evidence)
+    db.session.flush()
+    storage.remove(name)
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def diary_entries(owner: User, unit: Unit) -> Select[tuple[Entry]]:
+    """The member's entries in the branch, newest deed first."""
+    return (
+        select(Entry)
+        .where(Entry.user_id == owner.id, Entry.unit_id == unit.id)
+        .order_by(Entry.deed_date.desc(), Entry.id.desc())
+    )
+
+
+def month_entries(owner: User, unit: Unit, year: int, month: int) -> list[Entry]:
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return list(
+        db.session.scalars(
+            diary_entries(owner, unit).where(Entry.deed_date >= first, Entry.deed_date <= last)
+        )
+    )
+
+
+def search(owner: User, unit: Unit, query: str, limit: int = 50) -> list[Entry]:
+    """Entries whose text contains every word of `query`, ignoring case and diacritics (đ too)."""
+    words = [w for w in fold(query).split() if w][:8]
+    if not words:
+        return []
+    stmt = diary_entries(owner, unit)
+    for word in words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Entry.search_text.like(f"%{escaped}%", escape="\\"))
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def timeline_page(owner: User, unit: Unit, before: tuple[date, int] | None, size: int = 20):
+    """A page of the timeline, newest first, continuing below `before` (keyset pagination)."""
+    stmt = diary_entries(owner, unit)
+    if before is not None:
+        day, entry_id = before
+        stmt = stmt.where(
+            (Entry.deed_date < day) | ((Entry.deed_date == day) & (Entry.id < entry_id))
+        )
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    return rows[:size], more
+
+
+def day_counts(owner: User, unit: Unit, year: int, submitted_only: bool = False) -> dict[date, int]:
+    """Entries per day of the year, in one grouped query."""
+    stmt = (
+        select(Entry.deed_date, func.count())
+        .where(
+            Entry.user_id == owner.id,
+            Entry.unit_id == unit.id,
+            Entry.deed_date >= date(year, 1, 1),
+            Entry.deed_date <= date(year, 12, 31),
+        )
+        .group_by(Entry.deed_date)
+    )
+    if submitted_only:
+        stmt = stmt.where(Entry.status == EntryStatus.SUBMITTED)
+    return {day: count for day, count in db.session.execute(stmt).all()}
+
+
+def week_streak(days: set[date], today: date | None = None) -> int:
+    """Consecutive weeks (Monday to Sunday) with at least one entry, up to this week.
+
+    The current week does not break the streak before it is over.
+    """
+    today = today or today_local()
+    weeks = {d - timedelta(days=d.weekday()) for d in days}
+    monday = today - timedelta(days=today.weekday())
+    if monday not in weeks:
+        monday -= timedelta(days=7)
+    streak = 0
+    while monday in weeks:
+        streak += 1
+        monday -= timedelta(days=7)
+    return streak
+
+
+@dataclass
+class HeatCell:
+    day: date
+    count: int
+    level: int  # 0–4
+
+
+def heatmap(counts: dict[date, int], year: int) -> list[list[HeatCell | None]]:
+    """Weeks (columns) × weekdays (rows) of the year, each day with its level 0–4."""
+    start = date(year, 1, 1)
+    end = date(year, 12, 31)
+    first_monday = start - timedelta(days=start.weekday())
+    weeks: list[list[HeatCell | None]] = []
+    day = first_monday
+    while day <= end:
+        week: list[HeatCell | None] = []
+        for _ in range(7):
+            if start <= day <= end:
+                count = counts.get(day, 0)
+                level = 0 if count == 0 else 1 if count == 1 else 2 if count == 2 else 3 if count <= 4 else 4
+                week.append(HeatCell(day, count, level))
+            else:
+                week.append(None)
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+# ---- coverage: commitment × month against the expected frequency -----------------------------------
+
+EXPECTED_PER_MONTH = {Frequency.DAILY: 8, Frequency.WEEKLY: 4, Frequency.MONTHLY: 1}
+COVERAGE_LEGEND = (
+    "Hằng ngày: từ 8 bài/tháng; hằng tuần: từ 4 bài/tháng; hằng tháng: từ 1 bài; một lần: có ít nhất "
+    "1 bài trước hạn. Chỉ tính bài đã gửi; tháng đầu và tháng hiện tại tính theo số ngày."
+)
+
+
+@dataclass
+class CoverageCell:
+    month: int
+    count: int
+    expected: float | None
+    state: str  # "full", "thin", "empty", "future", "none"
+
+    @property
+    def label(self) -> str:
+        names = {"full": "đủ", "thin": "mỏng", "empty": "trống", "future": "chưa tới", "none": "ngoài kỳ hạn"}
+        return names[self.state]
+
+
+@dataclass
+class CoverageRow:
+    commitment: Commitment
+    cells: list[CoverageCell]
+    total: int
+
+
+def coverage(owner: User, unit: Unit, year: int, today: date | None = None) -> list[CoverageRow]:
+    """For each commitment of the working plan, submitted entries per month and whether it is enough."""
+    today = today or today_local()
+    plan = working_plan(owner, unit, year)
+    if plan is None:
+        return []
+    rows = db.session.execute(
+        select(Commitment.lineage_id, extract("month", Entry.deed_date), func.count(func.distinct(Entry.id)))
+        .join(entry_commitments, entry_commitments.c.commitment_id == Commitment.id)
+        .join(Entry, Entry.id == entry_commitments.c.entry_id)
+        .where(
+            Entry.user_id == owner.id,
+            Entry.unit_id == unit.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Entry.deed_date >= date(year, 1, 1),
+            Entry.deed_date <= date(year, 12, 31),
+        )
+        .group_by(Commitment.lineage_id, extract("month", Entry.deed_date))
+    ).all()
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for lineage, month, count in rows:
+        counts[lineage][int(month)] = count
+    # Expectations start when the member first made a plan this year, not on 1 January.
+    first_plan_at = db.session.scalar(
+        select(func.min(Plan.created_at)).where(
+            Plan.user_id == owner.id, Plan.unit_id == unit.id, Plan.year == year
+        )
+    )
+    start = max(date(year, 1, 1), first_plan_at.date()) if first_plan_at else date(year, 1, 1)
+    return [
+        _coverage_row(c, counts.get(c.lineage_id or c.id, {}), year, start, today)
+        for c in plan.commitments
+    ]
+
+
+def _coverage_row(
+    commitment: Commitment, per_month: dict[int, int], year: int, start: date, today: date
+) -> CoverageRow:
+    end = date(year, 12, 31)
+    if commitment.deadline and commitment.deadline.year == year:
+        end = commitment.deadline
+    total = sum(per_month.values())
+    cells = []
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        count = per_month.get(month, 0)
+        if first > today:
+            cells.append(CoverageCell(month, count, None, "future"))
+        elif commitment.frequency is Frequency.ONCE:
+            # Done once is enough; only the deadline's month shows it missing, once it has passed.
+            missing = total == 0 and first <= end <= last and end < today
+            state = "full" if count else "empty" if missing else "none"
+            cells.append(CoverageCell(month, count, None, state))
+        else:
+            lo, hi = max(first, start), min(last, end, today)
+            if lo > hi:
+                cells.append(CoverageCell(month, count, None, "full" if count else "none"))
+                continue
+            share = ((hi - lo).days + 1) / ((last - first).days + 1)
+            expected = EXPECTED_PER_MONTH[commitment.frequency] * share
+            state = "full" if count >= max(1, round(expected)) else "thin" if count else "empty"
+            cells.append(CoverageCell(month, count, round(expected, 1), state))
+    return CoverageRow(commitment, cells, total)

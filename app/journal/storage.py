@@ -1,0 +1,108 @@
+"""Evidence files: type checked by content, size-limited, stored outside static/ under random names."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_FILES_PER_ENTRY = 5
+CHUNK = 64 * 1024
+
+# (magic check, content type, extension): what the bytes are, whatever the name says.
+_KINDS = (
+    (lambda h: h.startswith(b"\xff\xd8\xff"), "image/jpeg", ".jpg"),
+    (lambda h: h.startswith(b"\x89PNG\r\n\x1a\n"), "image/png", ".png"),
+    (lambda h: h[:6] in (b"GIF87a", b"GIF89a"), "image/gif", ".gif"),
+    (lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP", "image/webp", ".webp"),
+    (lambda h: h.startswith(b"%PDF-"), "application/pdf", ".pdf"),
+)
+
+
+class EvidenceError(ValueError):
+    """An upload was refused; the message is for the user."""
+
+
+@dataclass
+class StoredFile:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def evidence_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the first bytes, or None when not an image or PDF."""
+    for check, content_type, extension in _KINDS:
+        if check(head):
+            return content_type, extension
+    return None
+
+
+def clean_filename(name: str | None) -> str:
+    """The name shown to people: no path, no control characters, at most 120 characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or "minh-chung"
+    return name[-120:]
+
+
+def check_upload(upload: FileStorage) -> tuple[str, str]:
+    """Check type and size without storing; returns (content type, extension)."""
+    stream = upload.stream
+    stream.seek(0)
+    head = stream.read(16)
+    kind = sniff(head)
+    name = clean_filename(upload.filename)
+    if not head:
+        raise EvidenceError(f"Tệp “{name}” trống.")
+    if kind is None:
+        raise EvidenceError(
+            f"Tệp “{name}” không phải ảnh (JPG, PNG, GIF, WebP) hay PDF. Chỉ nhận ảnh và PDF."
+        )
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size > MAX_EVIDENCE_BYTES:
+        megabytes = f"{size / 1024 / 1024:.1f}".replace(".", ",")
+        raise EvidenceError(f"Tệp “{name}” nặng {megabytes} MB, vượt quá giới hạn 10 MB.")
+    return kind
+
+
+def store(upload: FileStorage) -> StoredFile:
+    """Write a checked upload under a random name; the caller records it."""
+    content_type, extension = check_upload(upload)
+    stored_name = secrets.token_hex(16) + extension
+    digest = hashlib.sha256()
+    size = 0
+    target = evidence_dir() / stored_name
+    with target.open("xb") as out:
+        upload.stream.seek(0)
+        while chunk := upload.stream.read(CHUNK):
+            size += len(chunk)
+            digest.update(chunk)
+            out.write(chunk)
+    return StoredFile(stored_name, clean_filename(upload.filename), content_type, size, digest.hexdigest())
+
+
+def path_of(stored_name: str) -> Path:
+    """The file's path; stored names are generated here, never taken from a request."""
+    if "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
+        raise ValueError("bad stored name")
+    return evidence_dir() / stored_name
+
+
+def remove(stored_name: str) -> None:
+    path = path_of(stored_name)
+    path.unlink(missing_ok=True)
