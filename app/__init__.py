@@ -38,10 +38,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     db.init_app(app)
     # Every model module, so Alembic and the mapper see all tables.
+    from app.audit import models as _audit_models  # noqa: F401
     from app.auth import models as _auth_models  # noqa: F401
     from app.journal import models as _journal_models  # noqa: F401
     from app.mail import models as _mail_models  # noqa: F401
+    from app.notifications import models as _notification_models  # noqa: F401
     from app.plans import models as _plan_models  # noqa: F401
+    from app.review import models as _review_models  # noqa: F401
     from app.standards import models as _standard_models  # noqa: F401
     from app.units import models as _unit_models  # noqa: F401
 
@@ -53,16 +56,20 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     limiter.init_app(app)
 
     from app.auth.routes import bp as auth_bp
+    from app.dashboard.routes import bp as dashboard_bp
     from app.journal.routes import bp as journal_bp
     from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
     from app.members.routes import bp as members_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.plans.routes import bp as plans_bp
+    from app.review.routes import bp as review_bp
     from app.standards.routes import bp as standards_bp
     from app.units.routes import bp as units_bp
 
     for blueprint in (
-        main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp
+        main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp,
+        review_bp, notifications_bp, dashboard_bp,
     ):
         app.register_blueprint(blueprint)
 

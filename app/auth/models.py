@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import String, select
+from sqlalchemy import String, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     activated_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
+    # Notifications also by email (when SMTP is set up), or in the app only.
+    notify_by_email: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -112,6 +112,20 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def external_url_for_path(path: str) -> str:
+    """An absolute link to a path inside the app, for emails."""
+    from flask import request
+
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        try:
+            base = request.host_url
+        except RuntimeError:  # outside a request (a cron command): fall back to SERVER_NAME
+            server = current_app.config.get("SERVER_NAME") or "localhost:5000"
+            base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
+    return base.rstrip("/") + path
+
+
 def invitation_link(user: User) -> str:
     return external_url("auth.activate", token=make_token(user, PURPOSE_INVITE))
 
@@ -122,8 +136,11 @@ def send_invitation(user: User, inviter: User) -> bool:
         return False
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     body = render_template(
-        "auth/email/invitation.txt", user=user, inviter=inviter,
-        link=invitation_link(user), days=days,
+        "auth/email/invitation.txt",
+        user=user,
+        inviter=inviter,
+        link=invitation_link(user),
+        days=days,
     )
     record = send_mail(user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id)
     return record.status is not MailStatus.FAILED

@@ -118,5 +118,14 @@ class PlanStatus(LabeledEnum):
 
 
 class EntryStatus(LabeledEnum):
+    """draft → submitted → reviewed, or → revision (the member edits and submits again)."""
+
     DRAFT = ("draft", "Bản nháp")
     SUBMITTED = ("submitted", "Đã gửi")
+    REVISION = ("revision", "Cần bổ sung, chỉnh sửa")
+    REVIEWED = ("reviewed", "Đã xem xét")
+
+    @classmethod
+    def in_diary(cls) -> tuple[EntryStatus, ...]:
+        """Statuses of entries that count as written in the diary (everything but drafts)."""
+        return (cls.SUBMITTED, cls.REVISION, cls.REVIEWED)

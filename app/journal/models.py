@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
@@ -49,8 +49,18 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
     lock_version: Mapped[int] = mapped_column(default=1)
+    # Review by the secretary (or, for a secretary's own diary, the officer above).
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revision_requested_at: Mapped[datetime | None]
+    revision_reason: Mapped[str | None] = mapped_column(Text)
+    # Biểu dương: an exemplary deed, which goes into the branch's sổ vàng.
+    is_exemplary: Mapped[bool] = mapped_column(default=False, server_default=false())
+    exemplary_at: Mapped[datetime | None]
+    exemplary_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    exemplary_note: Mapped[str | None] = mapped_column(Text)
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     unit: Mapped[Unit] = relationship()
     commitments: Mapped[list[Commitment]] = relationship(secondary=entry_commitments, lazy="selectin")
     evidence: Mapped[list[Evidence]] = relationship(

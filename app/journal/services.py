@@ -209,7 +209,8 @@ def save_entry(
         )
         db.session.add(entry)
     _apply(entry, data, commitments)
-    if submit and entry.status is not EntryStatus.SUBMITTED:
+    if submit and entry.status in (EntryStatus.DRAFT, EntryStatus.REVISION, None):
+        # A first submission, or a resubmission after a revision request.
         entry.status = EntryStatus.SUBMITTED
         entry.submitted_at = utcnow()
     for upload in uploads:
@@ -330,7 +331,7 @@ def day_counts(owner: User, unit: Unit, year: int, submitted_only: bool = False)
         .group_by(Entry.deed_date)
     )
     if submitted_only:
-        stmt = stmt.where(Entry.status == EntryStatus.SUBMITTED)
+        stmt = stmt.where(Entry.status.in_(EntryStatus.in_diary()))
     return {day: count for day, count in db.session.execute(stmt).all()}
 
 
@@ -421,7 +422,7 @@ def coverage(owner: User, unit: Unit, year: int, today: date | None = None) -> l
         .where(
             Entry.user_id == owner.id,
             Entry.unit_id == unit.id,
-            Entry.status == EntryStatus.SUBMITTED,
+            Entry.status.in_(EntryStatus.in_diary()),
             Entry.deed_date >= date(year, 1, 1),
             Entry.deed_date <= date(year, 12, 31),
         )

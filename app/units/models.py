@@ -39,6 +39,11 @@ class Unit(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # How many days back a member may date an entry (the unit's own rule; 30 by default).
     backdate_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Reminders: a member silent for N days is reminded; past the second threshold the
+    # secretary is told; a secretary whose review queue is older than M days is reminded.
+    remind_after_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    escalate_after_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    queue_alert_days: Mapped[int] = mapped_column(default=7, server_default="7")
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")

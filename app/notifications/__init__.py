@@ -1,0 +1,1 @@
+"""In-app notifications, email copies, and the daily reminder digests."""

@@ -1,0 +1,1 @@
+"""The secretary's month: review queue, comments, revision requests, sign-off, sổ vàng."""
