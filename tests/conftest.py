@@ -112,6 +112,13 @@ def app(db_backend, tmp_path_factory):
     )
     application.config["DB_BACKEND"] = db_backend.name
     with application.app_context():
+        if db_backend.name == "sqlite":
+            # A test database need not survive a power cut: skip the fsync on every commit.
+            @sa.event.listens_for(db.engine, "connect")
+            def _fast_sqlite(dbapi_connection, _record):
+                dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+            db.engine.dispose()
         upgrade()
     yield application
     with application.app_context():
@@ -119,16 +126,19 @@ def app(db_backend, tmp_path_factory):
 
 
 def _empty_database(application) -> None:
+    """Delete every row (faster than TRUNCATE on PostgreSQL for small tables) and restart ids."""
     with application.app_context():
         db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
             if db.engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
                 for table in tables:
-                    conn.execute(table.delete())
+                    if "id" in table.c and table.c.id.autoincrement is not False:
+                        conn.execute(
+                            sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)")
+                        )
 
 
 @pytest.fixture(autouse=True)

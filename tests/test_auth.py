@@ -55,8 +55,6 @@ def member(make_user, make_unit):
 
 @pytest.mark.parametrize("login_name", ["doanvien", "DoanVien", "duyen@example.vn", " DUYEN@example.VN "])
 def test_login_with_username_or_email(client, member, login, login_name):
-    db.session.execute(db.update(User).values(email="duyen@example.vn"))
-    db.session.commit()
     response = login(login_name)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/")
@@ -115,11 +113,13 @@ def test_login_follows_only_same_site_next(client, member, login):
 
 
 @pytest.mark.parametrize(
-    "target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "javascript:x"]
+    "target",
+    ["//evil.example/x", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "javascript:x"],
 )
 def test_login_never_redirects_off_site(client, member, target):
-    response = client.post("/login", query_string={"next": target},
-                           data={"login": "doanvien", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"login": "doanvien", "password": PASSWORD}
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     assert "evil" not in location and "javascript" not in location
@@ -174,19 +174,17 @@ def test_remember_me_cookie_is_httponly_and_samesite_lax(client, member):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_production_cookies_are_secure(tmp_path):
+def test_production_cookies_are_secure_and_https_is_required(tmp_path):
     prod = create_app(
         "production",
         {"SECRET_KEY": "x" * 48, "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
     )
-    with prod.test_request_context():
-        response = prod.make_response("ok")
-        from flask import session
-
-        session["x"] = 1
-        prod.session_interface.save_session(prod, session, response)
-    cookie = response.headers["Set-Cookie"]
+    response = prod.test_client().get("/login", base_url="https://sonhatky.example")
+    assert response.status_code == 200
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("sonhatky_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert 'name="csrf_token"' in response.get_data(as_text=True)  # CSRF is on outside tests
 
 
 def test_pages_with_personal_data_are_not_cached(client, member, login):
@@ -247,14 +245,22 @@ def test_change_password_ends_other_sessions(app, client, member, login):
 @pytest.mark.parametrize(
     ("data", "field_message"),
     [
-        ({"current_password": "sai", "password": "matkhaumoi456", "confirm": "matkhaumoi456"},
-         "Mật khẩu hiện tại không đúng."),
-        ({"current_password": PASSWORD, "password": "ngan", "confirm": "ngan"},
-         "Mật khẩu cần từ 8 đến 200 ký tự."),
-        ({"current_password": PASSWORD, "password": "matkhaumoi456", "confirm": "matkhaukhac456"},
-         "Hai lần nhập mật khẩu không khớp nhau."),
-        ({"current_password": PASSWORD, "password": "x" * 201, "confirm": "x" * 201},
-         "Mật khẩu cần từ 8 đến 200 ký tự."),
+        (
+            {"current_password": "sai", "password": "matkhaumoi456", "confirm": "matkhaumoi456"},
+            "Mật khẩu hiện tại không đúng.",
+        ),
+        (
+            {"current_password": PASSWORD, "password": "ngan", "confirm": "ngan"},
+            "Mật khẩu cần từ 8 đến 200 ký tự.",
+        ),
+        (
+            {"current_password": PASSWORD, "password": "matkhaumoi456", "confirm": "matkhaukhac456"},
+            "Hai lần nhập mật khẩu không khớp nhau.",
+        ),
+        (
+            {"current_password": PASSWORD, "password": "x" * 201, "confirm": "x" * 201},
+            "Mật khẩu cần từ 8 đến 200 ký tự.",
+        ),
         ({"current_password": "", "password": "", "confirm": ""}, "Vui lòng nhập mật khẩu hiện tại."),
     ],
 )
@@ -272,8 +278,6 @@ def test_change_password_refusals_are_next_to_the_field(client, member, login, d
 
 
 def test_reset_password_through_the_emailed_link_works_once(client, member, login):
-    db.session.get(User, member.id).email = "duyen@example.vn"
-    db.session.commit()
     response = client.post("/forgot-password", data={"email": "Duyen@Example.vn"}, follow_redirects=True)
     assert "Nếu email này đã đăng ký" in html(response)
     message = db.session.scalars(select(OutboxMessage)).one()
@@ -283,8 +287,9 @@ def test_reset_password_through_the_emailed_link_works_once(client, member, logi
 
     page = client.get(link)
     assert page.status_code == 200 and "Đặt mật khẩu mới" in html(page)
-    response = client.post(link, data={"password": "matkhaumoi456", "confirm": "matkhaumoi456"},
-                           follow_redirects=True)
+    response = client.post(
+        link, data={"password": "matkhaumoi456", "confirm": "matkhaumoi456"}, follow_redirects=True
+    )
     assert "Đã đặt mật khẩu mới. Hãy đăng nhập." in html(response)
 
     again = client.get(link)
@@ -352,7 +357,9 @@ def test_activate_an_invited_account(client, make_user, make_unit):
     page = client.get(f"/activate/{token}")
     assert page.status_code == 200
     assert "Kích hoạt tài khoản" in html(page) and "Sơn Thị Mới" in html(page)
-    response = client.post(f"/activate/{token}", data={"password": "matkhaumoi456", "confirm": "matkhaumoi456"})
+    response = client.post(
+        f"/activate/{token}", data={"password": "matkhaumoi456", "confirm": "matkhaumoi456"}
+    )
     assert response.status_code == 302
     assert logged_in_as(client) == "moi"
     person = db.session.get(User, person.id)
@@ -360,7 +367,10 @@ def test_activate_an_invited_account(client, make_user, make_unit):
 
     client.post("/logout")
     assert client.get(f"/activate/{token}").status_code == 400
-    assert client.post("/login", data={"login": "moi@example.vn", "password": "matkhaumoi456"}).status_code == 302
+    assert (
+        client.post("/login", data={"login": "moi@example.vn", "password": "matkhaumoi456"}).status_code
+        == 302
+    )
 
 
 def test_activation_form_errors_are_vietnamese(client, make_user):
@@ -422,8 +432,13 @@ def test_add_member_without_csrf_token_keeps_the_typed_values(client, org, login
     client.post("/login", data={"login": "bithu", "password": PASSWORD, "csrf_token": token})
     response = client.post(
         f"/units/{org.branch.id}/members/add",
-        data={"new-full_name": "Lý Thị Hồng Nhung", "new-email": "nhung@example.vn",
-              "new-position": "Kế toán", "new-role": "member", "new-submit": "1"},
+        data={
+            "new-full_name": "Lý Thị Hồng Nhung",
+            "new-email": "nhung@example.vn",
+            "new-position": "Kế toán",
+            "new-role": "member",
+            "new-submit": "1",
+        },
     )
     assert response.status_code == 200
     page = html(response)
@@ -499,3 +514,69 @@ def test_rate_limits_of_one_app_do_not_leak_into_another(limited_app, client, me
     """The Limiter object is shared by every app of the process; each app's setting decides."""
     for i in range(25):
         assert client.post("/login", data={"login": f"doanvien{i % 2}", "password": "sai"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("action", "check"),
+    [
+        ("deactivate", lambda org: db.session.get(User, org.member.id).is_active),
+        ("invite", lambda org: db.session.scalars(select(OutboxMessage)).all() == []),
+        ("remove", lambda org: len(db.session.get(User, org.member.id).memberships) == 1),
+        ("role", lambda org: db.session.get(User, org.member.id).memberships[0].role.value == "member"),
+        ("move", lambda org: db.session.get(type(org.branch), org.branch.id).parent_id == org.grassroots.id),
+        ("edit", lambda org: db.session.get(User, org.member.id).full_name == "Nguyễn Thị Mỹ Duyên"),
+        ("unit", lambda org: db.session.get(type(org.branch), org.branch.id).name == "Chi đoàn Văn phòng"),
+    ],
+)
+def test_every_action_needs_the_csrf_token(client, org, login, make_user, csrf_enabled, action, check):
+    """Logged in before the check was switched on; every state-changing POST is then refused."""
+    app = client.application
+    app.config["WTF_CSRF_ENABLED"] = False
+    login("quantri")
+    app.config["WTF_CSRF_ENABLED"] = True
+    newcomer = make_user("moi", org.branch, password=None, email="moi@example.vn")
+    membership_id = db.session.get(User, org.member.id).memberships[0].id
+    url, data = {
+        "deactivate": (f"/people/{org.member.id}/deactivate", {}),
+        "invite": (f"/people/{newcomer.id}/invite", {}),
+        "remove": (f"/memberships/{membership_id}/remove", {}),
+        "role": (f"/memberships/{membership_id}/role", {"role": "deputy_secretary"}),
+        "move": (f"/units/{org.branch.id}/move", {"parent_id": org.grassroots_other.id}),
+        "edit": (f"/people/{org.member.id}/edit", {"full_name": "Tên Bị Đổi"}),
+        "unit": (f"/units/{org.branch.id}/edit", {"name": "Tên Bị Đổi", "code": "CDA", "kind": "branch"}),
+    }[action]
+    response = client.post(url, data=data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert CSRF_MESSAGE in html(response)
+        if data.get("full_name") or data.get("name"):
+            assert 'value="Tên Bị Đổi"' in html(response)  # what was typed is still there
+    db.session.expire_all()
+    assert check(org)
+
+
+@pytest.mark.parametrize(
+    ("login_name", "password"),
+    [
+        ("doan\x00vien", "x"),
+        ("doanvien", "mat\x00khau"),
+        ("\x1b[31m", "x"),
+        ("x" * 300, "x"),
+        ("doanvien", "x" * 300),
+        ("'; DROP TABLE users; --", "x"),
+        ("a@b@c", "x"),
+    ],
+)
+def test_odd_login_input_is_never_an_error(client, member, login_name, password):
+    response = client.post("/login", data={"login": login_name, "password": password})
+    assert response.status_code in (200, 302)
+    if len(login_name) > 254:
+        assert "Tối đa 254 ký tự (hiện có 300)." in html(response)
+    if len(password) > 200:
+        assert "Tối đa 200 ký tự (hiện có 300)." in html(response)
+
+
+@pytest.mark.parametrize("email", ["duyen\x00@example.vn", "x" * 300, "\x07", "a@b@c"])
+def test_odd_forgot_password_input_is_never_an_error(client, member, email):
+    response = client.post("/forgot-password", data={"email": email})
+    assert response.status_code in (200, 302)

@@ -41,7 +41,7 @@ class Collector:
 @pytest.fixture
 def mail_config(app):
     """Set mail settings for one test and put the old ones back afterwards."""
-    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")
+    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT", "MAIL_USERNAME", "MAIL_PASSWORD")
     saved = {key: app.config[key] for key in keys}
 
     def configure(**values):
@@ -75,8 +75,13 @@ def test_invitation_arrives_by_smtp_and_its_link_activates_the_account(app, clie
     login("bithu")
     response = client.post(
         f"/units/{org.branch.id}/members/add",
-        data={"new-full_name": "Lý Thị Hồng Nhung", "new-email": "Nhung@Example.vn", "new-role": "member",
-              "new-send_invite": "y", "new-submit": "1"},
+        data={
+            "new-full_name": "Lý Thị Hồng Nhung",
+            "new-email": "Nhung@Example.vn",
+            "new-role": "member",
+            "new-send_invite": "y",
+            "new-submit": "1",
+        },
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -113,7 +118,9 @@ def test_reset_email_arrives_by_smtp_and_its_link_sets_a_new_password(app, clien
     body = message.get_content()
     assert "Có yêu cầu đặt lại mật khẩu cho tài khoản doanvien" in body
     path = link_path(body, "/reset-password/")
-    assert client.post(path, data={"password": "matkhaumoi456", "confirm": "matkhaumoi456"}).status_code == 302
+    assert (
+        client.post(path, data={"password": "matkhaumoi456", "confirm": "matkhaumoi456"}).status_code == 302
+    )
     assert client.post("/login", data={"login": "doanvien", "password": PASSWORD}).status_code == 200
     assert client.post("/login", data={"login": "doanvien", "password": "matkhaumoi456"}).status_code == 302
 
@@ -123,8 +130,13 @@ def test_smtp_server_down_keeps_the_invitation_in_the_outbox_as_failed(client, o
     login("bithu")
     response = client.post(
         f"/units/{org.branch.id}/members/add",
-        data={"new-full_name": "Lý Thị Hồng Nhung", "new-email": "nhung@example.vn", "new-role": "member",
-              "new-send_invite": "y", "new-submit": "1"},
+        data={
+            "new-full_name": "Lý Thị Hồng Nhung",
+            "new-email": "nhung@example.vn",
+            "new-role": "member",
+            "new-send_invite": "y",
+            "new-submit": "1",
+        },
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -164,8 +176,13 @@ def test_without_smtp_messages_are_kept_in_the_outbox(client, org, login):
     login("bithu")
     client.post(
         f"/units/{org.branch.id}/members/add",
-        data={"new-full_name": "Lý Thị Hồng Nhung", "new-email": "nhung@example.vn", "new-role": "member",
-              "new-send_invite": "y", "new-submit": "1"},
+        data={
+            "new-full_name": "Lý Thị Hồng Nhung",
+            "new-email": "nhung@example.vn",
+            "new-role": "member",
+            "new-send_invite": "y",
+            "new-submit": "1",
+        },
     )
     record = db.session.scalars(select(OutboxMessage)).one()
     assert record.status is MailStatus.STORED and record.sent_at is None
@@ -207,3 +224,44 @@ def test_only_administrators_read_the_outbox(client, org, login, username):
     login(username)
     assert client.get("/admin/outbox/").status_code == 403
     assert client.get(f"/admin/outbox/{record.id}").status_code == 403
+
+
+def test_smtp_login_when_a_username_is_set(client, org, mail_config):
+    """With MAIL_USERNAME the app authenticates before sending (AUTH over loopback here)."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"sonhatky",
+            b"mat-khau-smtp",
+        )
+        logins.append((mechanism, ok))
+        return AuthResult(success=ok)
+
+    handler = Collector()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        mail_config(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_TIMEOUT=5,
+            MAIL_USERNAME="sonhatky",
+            MAIL_PASSWORD="mat-khau-smtp",
+        )
+        client.post("/forgot-password", data={"email": "duyen@example.vn"})
+        assert [ok for _, ok in logins] == [True]
+        assert [e.rcpt_tos for e in handler.envelopes] == [["duyen@example.vn"]]
+
+        mail_config(MAIL_PASSWORD="sai")
+        client.post("/forgot-password", data={"email": "duyen@example.vn"})
+        statuses = db.session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
+        assert statuses == [MailStatus.SENT, MailStatus.FAILED]
+        assert len(handler.envelopes) == 1
+    finally:
+        controller.stop()

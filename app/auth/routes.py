@@ -128,9 +128,7 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Set a new password from an emailed link; the link works once and expires."""
-    user = services.load_token(
-        token, services.PURPOSE_RESET, current_app.config["PASSWORD_RESET_MAX_AGE"]
-    )
+    user = services.load_token(token, services.PURPOSE_RESET, current_app.config["PASSWORD_RESET_MAX_AGE"])
     if user is None:
         return render_template("auth/link_invalid.html", what="đặt lại mật khẩu"), 400
     form = SetPasswordForm()
@@ -147,9 +145,7 @@ def reset_password(token: str):
 @bp.route("/activate/<token>", methods=["GET", "POST"])
 def activate(token: str):
     """Accept an invitation: choose a password, then log in."""
-    user = services.load_token(
-        token, services.PURPOSE_INVITE, current_app.config["INVITATION_MAX_AGE"]
-    )
+    user = services.load_token(token, services.PURPOSE_INVITE, current_app.config["INVITATION_MAX_AGE"])
     if user is None or user.is_activated:
         return render_template("auth/link_invalid.html", what="kích hoạt tài khoản"), 400
     form = SetPasswordForm()

@@ -24,9 +24,12 @@ def clean_line(text: str | None) -> str:
 
 
 def fold(text: str | None) -> str:
-    """Lowercase without diacritics, đ/Đ included: "Đảng viên" -> "dang vien"."""
+    """Lowercase without diacritics, đ/Đ included: "Đảng viên" -> "dang vien".
+
+    Control characters go too: folded text is compared in SQL, and PostgreSQL refuses NUL.
+    """
     if not text:
         return ""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = unicodedata.normalize("NFD", _CONTROL.sub("", text).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", text.lower()).strip()

@@ -56,8 +56,15 @@ def unit_members(unit_id: int):
     items, total, pages = _page(services.unit_memberships(unit, q), page)
     manage = permissions.can_manage_members(current_user, unit)
     return render_template(
-        "members/unit_members.html", unit=unit, memberships=items, total=total,
-        page=page, pages=pages, q=q, manage=manage, action_form=ActionForm(),
+        "members/unit_members.html",
+        unit=unit,
+        memberships=items,
+        total=total,
+        page=page,
+        pages=pages,
+        q=q,
+        manage=manage,
+        action_form=ActionForm(),
     )
 
 
@@ -77,9 +84,15 @@ def add(unit_id: int):
     if "new-submit" in request.form and form.validate_on_submit():
         try:
             user = services.add_member(
-                current_user, unit, full_name=form.full_name.data, role=Role(form.role.data),
-                birth_date=form.birth_date.data, email=form.email.data, phone=form.phone.data,
-                position=form.position.data, username=form.username.data,
+                current_user,
+                unit,
+                full_name=form.full_name.data,
+                role=Role(form.role.data),
+                birth_date=form.birth_date.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                position=form.position.data,
+                username=form.username.data,
             )
             emailed = False
             if form.send_invite.data:
@@ -160,15 +173,16 @@ def remove(membership_id: int):
 @login_required
 def people():
     """Everyone in the units the user manages (everyone for admins), with search."""
-    if not (current_user.is_admin or permissions.officer_paths(current_user)
-            or permissions.managed_unit_ids(current_user)):
+    if not (
+        current_user.is_admin
+        or permissions.officer_paths(current_user)
+        or permissions.managed_unit_ids(current_user)
+    ):
         abort(403)
     q = request.args.get("q", "", type=str)[:100]
     page = max(1, request.args.get("page", 1, type=int) or 1)
     items, total, pages = _page(services.people_query(current_user, q), page)
-    return render_template(
-        "members/people.html", people=items, total=total, page=page, pages=pages, q=q
-    )
+    return render_template("members/people.html", people=items, total=total, page=page, pages=pages, q=q)
 
 
 @bp.route("/people/<int:user_id>")
@@ -177,10 +191,7 @@ def profile(user_id: int):
     """A person's details and roles: themselves and those who manage their units."""
     person = permissions.get_visible_user(user_id, current_user)
     invite_link = None
-    if (
-        not person.is_activated and person.is_active
-        and permissions.can_manage_user(current_user, person)
-    ):
+    if not person.is_activated and person.is_active and permissions.can_manage_user(current_user, person):
         from app.auth.services import invitation_link
 
         invite_link = invitation_link(person)
@@ -199,8 +210,13 @@ def edit(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_profile(
-                current_user, person, full_name=form.full_name.data, birth_date=form.birth_date.data,
-                email=form.email.data, phone=form.phone.data, position=form.position.data,
+                current_user,
+                person,
+                full_name=form.full_name.data,
+                birth_date=form.birth_date.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                position=form.position.data,
             )
         except services.MemberError as exc:
             getattr(form, exc.field or "full_name").errors.append(str(exc))
@@ -260,5 +276,6 @@ def reactivate(user_id: int):
         db.session.commit()
         flash(f"Đã mở khóa tài khoản của {person.full_name}.", "success")
     return redirect(url_for("members.profile", user_id=person.id))
+
 
 from app.members import import_routes  # noqa: E402,F401  (registers the import views on bp)

@@ -31,6 +31,15 @@ class MemberError(ValueError):
         self.field = field
 
 
+def _matches(folded: str):
+    """Name, username or email contains the folded text (a typed % or _ is no wildcard)."""
+    return (
+        User.name_folded.contains(folded, autoescape=True)
+        | func.lower(User.username).contains(folded, autoescape=True)
+        | func.lower(func.coalesce(User.email, "")).contains(folded, autoescape=True)
+    )
+
+
 def unit_memberships(unit: Unit, query: str = "") -> Select[tuple[Membership]]:
     """The unit's memberships, secretaries first, then by name; `query` ignores diacritics."""
     stmt = (
@@ -41,28 +50,16 @@ def unit_memberships(unit: Unit, query: str = "") -> Select[tuple[Membership]]:
     )
     folded = fold(query)
     if folded:
-        like = f"%{folded}%"
-        stmt = stmt.where(
-            User.name_folded.like(like)
-            | func.lower(User.username).like(like)
-            | func.lower(func.coalesce(User.email, "")).like(like)
-        )
+        stmt = stmt.where(_matches(folded))
     return stmt
 
 
 def people_query(actor: User, query: str = "", include_inactive: bool = True) -> Select[tuple[User]]:
     """People the actor may see (everyone for admins), by name; `query` ignores diacritics."""
-    stmt = select(User).where(permissions.visible_users_condition(actor)).order_by(
-        User.name_folded, User.id
-    )
+    stmt = select(User).where(permissions.visible_users_condition(actor)).order_by(User.name_folded, User.id)
     folded = fold(query)
     if folded:
-        like = f"%{folded}%"
-        stmt = stmt.where(
-            User.name_folded.like(like)
-            | func.lower(User.username).like(like)
-            | func.lower(func.coalesce(User.email, "")).like(like)
-        )
+        stmt = stmt.where(_matches(folded))
     if not include_inactive:
         stmt = stmt.where(User.is_active.is_(True))
     return stmt
@@ -83,9 +80,7 @@ def generate_username(full_name: str, taken: set[str] | None = None) -> str:
     """A free username from the name, numbered when taken ("annv", "annv2", …)."""
     base = username_base(full_name)
     taken = taken or set()
-    existing = set(
-        db.session.scalars(select(User.username).where(User.username.like(f"{base}%")))
-    )
+    existing = set(db.session.scalars(select(User.username).where(User.username.like(f"{base}%"))))
     candidate, n = base, 1
     while candidate in existing or candidate in taken:
         n += 1
@@ -109,9 +104,7 @@ def check_email_free(email: str | None, user: User | None = None) -> None:
 def check_username(username: str, user: User | None = None) -> str:
     username = clean_line(username).lower()
     if not _USERNAME_OK.match(username):
-        raise MemberError(
-            "Tên đăng nhập gồm 2–64 ký tự: chữ thường không dấu, số và . _ -", "username"
-        )
+        raise MemberError("Tên đăng nhập gồm 2–64 ký tự: chữ thường không dấu, số và . _ -", "username")
     other = db.session.scalar(select(User).where(User.username == username))
     if other is not None and other is not user:
         raise MemberError(f"Tên đăng nhập {username} đã có người dùng.", "username")
@@ -138,8 +131,11 @@ def add_member(
     check_email_free(email)
     username = check_username(username) if username else generate_username(full_name)
     user = User(
-        username=username, email=email, birth_date=birth_date,
-        phone=clean_line(phone) or None, position=clean_line(position) or None,
+        username=username,
+        email=email,
+        birth_date=birth_date,
+        phone=clean_line(phone) or None,
+        position=clean_line(position) or None,
     )
     user.set_name(clean_line(full_name))
     db.session.add(user)

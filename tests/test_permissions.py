@@ -1,0 +1,526 @@
+"""The access matrix: every URL rule × every position a person can hold × every method.
+
+Each row names an endpoint, a method, how to build the URL (and form data) from the `org`
+fixture, and the status each of nine viewers gets. A unit or person someone may not see is a
+404 (no hint that it exists); an action on something they may see but not do is a 403;
+anonymous visitors of a private page are sent to the login page (302).
+
+The subject of every row is Chi đoàn Văn phòng (`org.branch`) and its member Nguyễn Thị Mỹ
+Duyên (`org.member`), so "member" below is the person themselves.
+
+`test_every_url_rule_is_in_the_matrix` fails when the app has a rule this table does not
+list: a new view must come with its row.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from app.auth import services as auth_services
+from app.core.db import db
+from app.core.enums import Role
+from app.mail.services import send_mail
+from app.units.models import Membership
+from tests.conftest import PASSWORD
+
+ROLES = (
+    "anonymous",
+    "member",  # the subject person, a đoàn viên of the branch
+    "member_same_branch",
+    "member_other_branch",
+    "secretary",  # of the subject's branch
+    "secretary_other_branch",
+    "officer_above",  # of the Đoàn Khối over everything
+    "officer_sibling",  # of the other Đoàn cơ sở
+    "admin",
+)
+USERNAMES = {
+    "member": "doanvien",
+    "member_same_branch": "doanvien2",
+    "member_other_branch": "doanvienb",
+    "secretary": "bithu",
+    "secretary_other_branch": "bithub",
+    "officer_above": "canbo",
+    "officer_sibling": "canbo2",
+    "admin": "quantri",
+}
+
+
+def row(*statuses: int) -> dict[str, int]:
+    """Statuses in the order of ROLES."""
+    assert len(statuses) == len(ROLES)
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+@dataclass
+class Case:
+    endpoint: str
+    method: str
+    url: Callable[[SimpleNamespace], str]
+    expected: dict[str, int]
+    data: Callable[[SimpleNamespace], dict] = field(default=lambda t: {})
+    variant: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint}{'[' + self.variant + ']' if self.variant else ''}-{self.method}"
+
+
+NEW_PASSWORD = {"password": "matkhaumoi456", "confirm": "matkhaumoi456"}
+NEW_MEMBER = {"new-full_name": "Lý Thị Hồng Nhung", "new-role": "member", "new-submit": "1"}
+BRANCH_FORM = {"name": "Chi đoàn Văn phòng Sở", "code": "CDA", "kind": "branch", "place": "Sóc Trăng"}
+
+def plan_form(t) -> dict:
+    return {
+        "op": "save", "lock_version": "1", "shortcomings": "Hạn chế",
+        "breakthrough-standard_id": str(t.plan_standard), "breakthrough-action": "Đột phá",
+        "breakthrough-measure": "Đo", "breakthrough-frequency": "weekly", "breakthrough-deadline": f"31/12/{t.year}",
+        "commitments-0-standard_id": str(t.plan_standard), "commitments-0-action": "Việc",
+        "commitments-0-measure": "Đo", "commitments-0-frequency": "weekly",
+        "commitments-0-deadline": f"31/12/{t.year}",
+    }
+
+
+def entry_form(t) -> dict:
+    from app.core.filters import today_local
+
+    return {"deed_date": today_local().strftime("%d/%m/%Y"), "action": "Dọn vệ sinh nơi làm việc", "save_draft": "Lưu nháp"}
+
+
+# fmt: off
+#                                                                  anon mem  same othr sec  sec2 off  sib  adm
+MATRIX = [
+    # -- pages for everyone ---------------------------------------------------------------------------
+    Case("main.healthz", "GET", lambda t: "/healthz",                 row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("static", "GET", lambda t: "/static/css/app.css",           row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("main.index", "GET", lambda t: "/",                          row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.login", "GET", lambda t: "/login",                     row(200, 302, 302, 302, 302, 302, 302, 302, 302)),
+    Case("auth.login", "POST", lambda t: "/login",                    row(200, 302, 302, 302, 302, 302, 302, 302, 302),
+         data=lambda t: {"login": "khongco", "password": "sai"}),
+    Case("auth.logout", "POST", lambda t: "/logout",                  row(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    Case("auth.change_password", "GET", lambda t: "/account/password", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.change_password", "POST", lambda t: "/account/password",
+                                                                      row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.forgot_password", "GET", lambda t: "/forgot-password", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.forgot_password", "POST", lambda t: "/forgot-password", row(302, 302, 302, 302, 302, 302, 302, 302, 302),
+         data=lambda t: {"email": "ai@example.vn"}),
+    Case("auth.reset_password", "GET", lambda t: f"/reset-password/{t.reset_token}",
+                                                                      row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.reset_password", "POST", lambda t: f"/reset-password/{t.reset_token}",
+                                                                      row(302, 302, 302, 302, 302, 302, 302, 302, 302),
+         data=lambda t: NEW_PASSWORD),
+    Case("auth.reset_password", "GET", lambda t: "/reset-password/forged", row(400, 400, 400, 400, 400, 400, 400, 400, 400),
+         variant="bad link"),
+    Case("auth.activate", "GET", lambda t: f"/activate/{t.invite_token}", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.activate", "POST", lambda t: f"/activate/{t.invite_token}", row(302, 302, 302, 302, 302, 302, 302, 302, 302),
+         data=lambda t: NEW_PASSWORD),
+    Case("auth.activate", "GET", lambda t: "/activate/forged",        row(400, 400, 400, 400, 400, 400, 400, 400, 400),
+         variant="bad link"),
+
+    # -- administration -------------------------------------------------------------------------------
+    Case("mail.outbox", "GET", lambda t: "/admin/outbox/",            row(302, 403, 403, 403, 403, 403, 403, 403, 200)),
+    Case("mail.message", "GET", lambda t: f"/admin/outbox/{t.message_id}",
+                                                                      row(302, 403, 403, 403, 403, 403, 403, 403, 200)),
+
+    # -- units ----------------------------------------------------------------------------------------
+    Case("units.tree", "GET", lambda t: "/units/",                    row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("units.detail", "GET", lambda t: f"/units/{t.branch}",       row(302, 200, 200, 404, 200, 404, 200, 404, 200)),
+    Case("units.create", "GET", lambda t: "/units/new",               row(302, 403, 403, 403, 403, 403, 403, 403, 200),
+         variant="root"),
+    Case("units.create", "POST", lambda t: "/units/new",              row(302, 403, 403, 403, 403, 403, 403, 403, 302),
+         data=lambda t: {"name": "Tỉnh đoàn Sóc Trăng", "code": "TD", "kind": "sector_union"}, variant="root"),
+    Case("units.create", "GET", lambda t: f"/units/new?parent_id={t.grassroots}",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200)),
+    Case("units.create", "POST", lambda t: f"/units/new?parent_id={t.grassroots}",
+                                                                      row(302, 404, 404, 404, 404, 404, 302, 404, 302),
+         data=lambda t: {"name": "Chi đoàn Mới", "code": "CDM", "kind": "branch"}),
+    Case("units.edit", "GET", lambda t: f"/units/{t.branch}/edit",    row(302, 403, 403, 404, 403, 404, 200, 404, 200)),
+    Case("units.edit", "POST", lambda t: f"/units/{t.branch}/edit",   row(302, 403, 403, 404, 403, 404, 302, 404, 302),
+         data=lambda t: BRANCH_FORM),
+    Case("units.move", "GET", lambda t: f"/units/{t.branch}/move",    row(302, 403, 403, 404, 403, 404, 403, 404, 200)),
+    Case("units.move", "POST", lambda t: f"/units/{t.branch}/move",   row(302, 403, 403, 404, 403, 404, 403, 404, 302),
+         data=lambda t: {"parent_id": t.grassroots_other}),
+
+    # -- members of a unit ----------------------------------------------------------------------------
+    Case("members.unit_members", "GET", lambda t: f"/units/{t.branch}/members",
+                                                                      row(302, 200, 200, 404, 200, 404, 200, 404, 200)),
+    Case("members.add", "GET", lambda t: f"/units/{t.branch}/members/add",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("members.add", "POST", lambda t: f"/units/{t.branch}/members/add",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302),
+         data=lambda t: NEW_MEMBER),
+    Case("members.import_start", "GET", lambda t: f"/units/{t.branch}/import",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("members.import_start", "POST", lambda t: f"/units/{t.branch}/import",  # no file: the form says so
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("members.import_preview", "GET", lambda t: f"/units/{t.branch}/import/preview",  # nothing uploaded
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302)),
+    Case("members.import_confirm", "POST", lambda t: f"/units/{t.branch}/import/confirm",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302)),
+    Case("members.import_cancel", "POST", lambda t: f"/units/{t.branch}/import/cancel",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302)),
+    Case("members.import_template", "GET", lambda t: f"/units/{t.branch}/import/template.xlsx",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+
+    # -- a membership (the subject's role in the branch) ----------------------------------------------
+    Case("members.change_role", "GET", lambda t: f"/memberships/{t.membership}/role",
+                                                                      row(302, 404, 404, 404, 200, 404, 200, 404, 200)),
+    Case("members.change_role", "POST", lambda t: f"/memberships/{t.membership}/role",
+                                                                      row(302, 404, 404, 404, 302, 404, 302, 404, 302),
+         data=lambda t: {"role": "deputy_secretary"}),
+    Case("members.remove", "POST", lambda t: f"/memberships/{t.membership}/remove",
+                                                                      row(302, 404, 404, 404, 302, 404, 302, 404, 302)),
+
+    # -- people ---------------------------------------------------------------------------------------
+    Case("members.people", "GET", lambda t: "/people",                row(302, 403, 403, 403, 200, 200, 200, 200, 200)),
+    Case("members.profile", "GET", lambda t: f"/people/{t.person}",   row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("members.edit", "GET", lambda t: f"/people/{t.person}/edit", row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("members.edit", "POST", lambda t: f"/people/{t.person}/edit", row(302, 302, 404, 404, 302, 404, 302, 404, 302),
+         data=lambda t: {"full_name": "Nguyễn Thị Mỹ Duyên", "email": "duyen@example.vn"}),
+    Case("members.invite", "POST", lambda t: f"/people/{t.newcomer}/invite",
+                                                                      row(302, 404, 404, 404, 302, 404, 302, 404, 302)),
+    Case("members.invite", "POST", lambda t: f"/people/{t.person}/invite",  # already activated: a message, no mail
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 302),
+         variant="self"),
+    Case("members.deactivate", "POST", lambda t: f"/people/{t.person}/deactivate",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 302)),
+    Case("members.reactivate", "POST", lambda t: f"/people/{t.person}/reactivate",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 302)),
+
+    # -- standards and the annual theme (of the branch, for 2026) -------------------------------------
+    Case("standards.index", "GET", lambda t: f"/units/{t.branch}/standards?year=2026",
+                                                                      row(302, 200, 200, 404, 200, 404, 200, 404, 200)),
+    Case("standards.index", "GET", lambda t: f"/units/{t.branch}/standards?year=abc",
+                                                                      row(302, 404, 404, 404, 404, 404, 404, 404, 404),
+         variant="bad year"),
+    Case("standards.create", "GET", lambda t: f"/units/{t.branch}/standards/new?year=2026",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("standards.create", "POST", lambda t: f"/units/{t.branch}/standards/new?year=2026",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302),
+         data=lambda t: {"group": "ethics", "title": "Tiết kiệm điện, nước"}),
+    Case("standards.edit", "GET", lambda t: f"/standards/{t.standard}/edit",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("standards.edit", "POST", lambda t: f"/standards/{t.standard}/edit",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302),
+         data=lambda t: {"group": "discipline", "title": "Đúng giờ, đúng hạn"}),
+    Case("standards.deactivate", "POST", lambda t: f"/standards/{t.standard}/deactivate",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302)),
+    Case("standards.reactivate", "POST", lambda t: f"/standards/{t.standard}/reactivate",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302)),
+    Case("standards.adopt", "POST", lambda t: f"/units/{t.branch}/standards/adopt?year=2026",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302),
+         data=lambda t: {"catalogue": "3-tot"}),
+    Case("standards.copy_previous", "POST", lambda t: f"/units/{t.branch}/standards/copy-previous?year=2027",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302)),
+    Case("standards.theme", "GET", lambda t: f"/units/{t.branch}/theme?year=2026",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("standards.theme", "POST", lambda t: f"/units/{t.branch}/theme?year=2026",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 302),
+         data=lambda t: {"title": "Học tập và làm theo Bác về tự lực, tự cường"}),
+
+    # -- personal plans (the subject's plan is submitted; member2's is an empty draft) -----------------
+    Case("plans.index", "GET", lambda t: "/plans",                    row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("plans.start", "GET", lambda t: "/plans/start",              row(302, 200, 200, 200, 200, 200, 403, 403, 403)),
+    Case("plans.start", "POST", lambda t: "/plans/start",             row(302, 302, 302, 200, 302, 200, 403, 403, 403),
+         data=lambda t: {"unit_id": t.branch, "year": t.year}),
+    Case("plans.view", "GET", lambda t: f"/plans/{t.plan}",           row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("plans.version", "GET", lambda t: f"/plans/{t.plan}/versions/1",
+                                                                      row(302, 302, 404, 404, 302, 404, 302, 404, 302)),
+    Case("plans.edit", "GET", lambda t: f"/plans/{t.plan}/edit",      row(302, 302, 404, 404, 302, 404, 302, 404, 403),
+         variant="submitted"),
+    Case("plans.edit", "GET", lambda t: f"/plans/{t.draft}/edit",     row(302, 404, 200, 404, 200, 404, 200, 404, 403)),
+    Case("plans.edit", "POST", lambda t: f"/plans/{t.draft}/edit",    row(302, 404, 302, 404, 302, 404, 302, 404, 403),
+         data=plan_form),
+    Case("plans.submit", "POST", lambda t: f"/plans/{t.draft}/submit", row(302, 404, 302, 404, 302, 404, 302, 404, 403)),
+    Case("plans.approve", "POST", lambda t: f"/plans/{t.plan}/approve", row(302, 403, 404, 404, 302, 404, 302, 404, 403)),
+    Case("plans.return_plan", "GET", lambda t: f"/plans/{t.plan}/return",
+                                                                      row(302, 403, 404, 404, 200, 404, 200, 404, 403)),
+    Case("plans.return_plan", "POST", lambda t: f"/plans/{t.plan}/return",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"reason": "Việc 2 còn chung chung."}),
+    Case("plans.revise", "POST", lambda t: f"/plans/{t.plan}/revise", row(302, 302, 404, 404, 302, 404, 302, 404, 403)),
+    Case("plans.branch", "GET", lambda t: f"/units/{t.branch}/plans", row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("plans.start_for", "GET", lambda t: f"/units/{t.branch}/plans/start?user_id={t.newcomer}",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
+    Case("plans.start_for", "POST", lambda t: f"/units/{t.branch}/plans/start?user_id={t.newcomer}",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
+
+    # -- the diary (the subject's, in the branch; everyone's own where no user_id is given) ------------
+    Case("journal.index", "GET", lambda t: "/diary/",                 row(302, 302, 302, 302, 302, 302, 200, 200, 200)),
+    Case("journal.index", "GET", lambda t: f"/diary/?user_id={t.person}&unit_id={t.branch}",
+                                                                      row(302, 302, 404, 404, 302, 404, 302, 404, 302),
+         variant="the subject's"),
+    Case("journal.month", "GET", lambda t: f"/diary/{t.year}/5?user_id={t.person}&unit_id={t.branch}",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("journal.timeline", "GET", lambda t: f"/diary/timeline?user_id={t.person}&unit_id={t.branch}",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("journal.year_view", "GET", lambda t: f"/diary/year/{t.year}?user_id={t.person}&unit_id={t.branch}",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("journal.search", "GET", lambda t: f"/diary/search?q=ky+so&user_id={t.person}&unit_id={t.branch}",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("journal.new_entry", "GET", lambda t: f"/diary/entries/new?unit_id={t.branch}",
+                                                                      row(302, 200, 200, 404, 200, 404, 404, 404, 404)),
+    Case("journal.new_entry", "POST", lambda t: f"/diary/entries/new?unit_id={t.branch}",
+                                                                      row(302, 302, 302, 404, 302, 404, 404, 404, 404),
+         data=entry_form),
+    Case("journal.entry", "GET", lambda t: f"/diary/entries/{t.entry}", row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("journal.edit_entry", "GET", lambda t: f"/diary/entries/{t.entry}/edit",
+                                                                      row(302, 200, 404, 404, 403, 404, 403, 404, 403)),
+    Case("journal.edit_entry", "POST", lambda t: f"/diary/entries/{t.draft_entry}/edit",
+                                                                      row(302, 302, 404, 404, 403, 404, 403, 404, 403),
+         data=entry_form),
+    Case("journal.submit_entry", "POST", lambda t: f"/diary/entries/{t.draft_entry}/submit",
+                                                                      row(302, 302, 404, 404, 403, 404, 403, 404, 403)),
+    Case("journal.delete_entry", "POST", lambda t: f"/diary/entries/{t.draft_entry}/delete",
+                                                                      row(302, 302, 404, 404, 403, 404, 403, 404, 403)),
+    Case("journal.autosave", "POST", lambda t: f"/diary/entries/autosave?unit_id={t.branch}",
+                                                                      row(302, 200, 200, 404, 200, 404, 404, 404, 404),
+         data=lambda t: {"action": "Đang viết"}),
+    Case("journal.evidence", "GET", lambda t: f"/diary/evidence/{t.evidence}",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("journal.delete_evidence", "POST", lambda t: f"/diary/evidence/{t.evidence}/delete",
+                                                                      row(302, 302, 404, 404, 403, 404, 403, 404, 403)),
+]
+# fmt: on
+
+
+# The matrix has hundreds of cases, so the organisation is built in one transaction: these
+# override conftest's factories (which commit every object) for this module, `org` included.
+
+
+@pytest.fixture
+def make_unit(app):
+    from app.units.models import Unit
+
+    counter = {"n": 0}
+
+    def factory(name, kind, parent=None, code=None, place="Sóc Trăng"):
+        counter["n"] += 1
+        unit = Unit(
+            name=name,
+            code=code or f"U{counter['n']:03d}",
+            kind=kind,
+            org_type=kind.org_type,
+            parent=parent,
+            place=place,
+        )
+        db.session.add(unit)
+        db.session.flush()
+        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        return unit
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app):
+    from app.auth.models import User
+
+    password_hash = auth_services.hash_password(PASSWORD)
+
+    def factory(
+        username,
+        unit=None,
+        role=Role.MEMBER,
+        *,
+        full_name=None,
+        email=None,
+        is_admin=False,
+        password=PASSWORD,
+        active=True,
+    ):
+        user = User(
+            username=username,
+            email=email,
+            is_admin=is_admin,
+            is_active=active,
+            password_hash=password_hash if password else None,
+        )
+        user.set_name(full_name or username)
+        db.session.add(user)
+        if unit is not None:
+            db.session.add(Membership(user=user, unit=unit, role=role))
+        db.session.flush()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def targets(org, make_user) -> SimpleNamespace:
+    """The ids the URLs point at: the branch, its member, an invited newcomer, a message, links."""
+    newcomer = make_user("moi", org.branch, password=None, email="moi@example.vn", full_name="Sơn Thị Mới")
+    message = send_mail("a@example.vn", "Thư", "Nội dung")
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == org.member.id, Membership.unit_id == org.branch.id)
+    )
+    assert membership.role is Role.MEMBER
+    extra = _diary_targets(org)
+    db.session.commit()
+    return SimpleNamespace(
+        **extra,
+        branch=org.branch.id,
+        grassroots=org.grassroots.id,
+        grassroots_other=org.grassroots_other.id,
+        person=org.member.id,
+        newcomer=newcomer.id,
+        membership=membership.id,
+        message_id=message.id,
+        reset_token=auth_services.make_token(org.member, auth_services.PURPOSE_RESET),
+        invite_token=auth_services.make_token(newcomer, auth_services.PURPOSE_INVITE),
+    )
+
+
+def _diary_targets(org) -> dict:
+    """A branch standard, the subject's submitted plan, member2's empty draft plan, the subject's
+    submitted entry with an evidence file and a draft entry."""
+    import io
+    from datetime import date
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.core.enums import ContentGroup, Frequency
+    from app.core.filters import today_local
+    from app.journal import services as journal
+    from app.plans import services as plans
+    from app.standards.models import Standard
+
+    year = today_local().year
+    standard = Standard(unit_id=org.branch.id, year=2026, group=ContentGroup.DISCIPLINE, title="Đúng giờ")
+    plan_standard = Standard(unit_id=org.root.id, year=year, group=ContentGroup.ETHICS, title="Cần – chăm chỉ")
+    db.session.add_all([standard, plan_standard])
+    db.session.flush()
+    plan = plans.start_plan(org.member, org.member, org.branch, year)
+    plans.save_plan(org.member, plan, "Còn để văn bản tồn đọng", [
+        plans.CommitmentData(action="Số hóa văn bản", measure="100% đúng hạn", standard_id=plan_standard.id,
+                             frequency=Frequency.MONTHLY, deadline=date(year, 11, 30), is_breakthrough=True),
+        plans.CommitmentData(action="Tự học 2 giờ mỗi tuần", measure="Nhật ký hằng tuần",
+                             standard_id=plan_standard.id, deadline=date(year, 12, 31)),
+    ])
+    plans.submit_plan(org.member, plan)
+    draft = plans.start_plan(org.member2, org.member2, org.branch, year)
+    png = FileStorage(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32), filename="anh.png")
+    data = journal.EntryData(deed_date=today_local(), action="Hướng dẫn đồng nghiệp ký số",
+                             commitment_ids=[plan.commitments[0].id])
+    entry = journal.save_entry(org.member, org.member, org.branch, data, submit=True, uploads=[png])
+    draft_entry = journal.save_entry(org.member, org.member, org.branch, data)
+    return {
+        "standard": standard.id, "plan_standard": plan_standard.id, "year": year, "plan": plan.id,
+        "draft": draft.id, "entry": entry.id, "draft_entry": draft_entry.id,
+        "evidence": entry.evidence[0].id,
+    }
+
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "main.healthz",
+    "auth.login",
+    "auth.logout",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.activate",
+}
+
+
+def check(client, case: Case, role: str, t: SimpleNamespace) -> str | None:
+    """Make the case's request as `role`; None when the answer is the expected one, else why not."""
+    if role != "anonymous":
+        response = client.post("/login", data={"login": USERNAMES[role], "password": PASSWORD})
+        assert response.status_code == 302, f"could not log in as {role}"
+    url = case.url(t)
+    response = client.open(url, method=case.method, data=case.data(t))
+    expected = case.expected[role]
+    where = f"{case.method} {url} as {role}"
+    if response.status_code != expected:
+        return f"{where}: {response.status_code}, expected {expected}"
+    body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+    if expected == 403 and "Không có quyền truy cập" not in body:
+        return f"{where}: 403 without the Vietnamese error page"
+    if expected == 404 and "Không tìm thấy trang" not in body:
+        return f"{where}: 404 without the Vietnamese error page"
+    if (
+        expected == 302
+        and role == "anonymous"
+        and case.endpoint not in PUBLIC_ENDPOINTS
+        and "/login?next=" not in response.headers["Location"]
+    ):
+        return f"{where}: sent to {response.headers['Location']}, not to the login page"
+    return None
+
+
+def is_refusal(case: Case, role: str) -> bool:
+    """Whether the role is turned away (so the request cannot have changed anything)."""
+    expected = case.expected[role]
+    if expected in (400, 403, 404, 405):
+        return True
+    return role == "anonymous" and expected == 302 and case.endpoint not in PUBLIC_ENDPOINTS
+
+
+def groups() -> list[tuple[Case, tuple[str, ...], str]]:
+    """The matrix as tests. A GET changes nothing that matters here, and neither does a refused
+    POST, so those viewers share one organisation (each with a fresh client); every viewer whose
+    POST goes through gets an organisation of their own, since it may change what the next sees."""
+    result = []
+    for case in MATRIX:
+        if case.method == "GET":
+            result.append((case, ROLES, "all"))
+            continue
+        refused = tuple(role for role in ROLES if is_refusal(case, role))
+        if refused:
+            result.append((case, refused, "refused"))
+        result.extend((case, (role,), role) for role in ROLES if role not in refused)
+    return result
+
+
+GROUPS = groups()
+
+
+@pytest.mark.parametrize(
+    ("case", "roles"), [g[:2] for g in GROUPS], ids=[f"{g[0].id}-{g[2]}" for g in GROUPS]
+)
+def test_access(app, targets, case, roles):
+    wrong = [problem for role in roles if (problem := check(app.test_client(), case, role, targets))]
+    assert not wrong, "\n".join(wrong)
+
+
+def _rules_by_blueprint() -> dict[str, set[tuple[str, str]]]:
+    """(endpoint, method) of every URL rule, by blueprint, from an app without a database."""
+    from app import create_app
+
+    application = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": tempfile.gettempdir()}
+    )
+    rules: dict[str, set[tuple[str, str]]] = {}
+    for rule in application.url_map.iter_rules():
+        blueprint = rule.endpoint.rpartition(".")[0] or "app"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            rules.setdefault(blueprint, set()).add((rule.endpoint, method))
+    return rules
+
+
+RULES = _rules_by_blueprint()
+
+
+@pytest.mark.parametrize("blueprint", sorted(RULES))
+def test_every_url_rule_is_in_the_matrix(blueprint):
+    """A view without a row here fails (per blueprint, so a feature's owner sees their own failure):
+    add its row to MATRIX, and think about who may open it."""
+    in_matrix = {(case.endpoint, case.method) for case in MATRIX}
+    missing = sorted(RULES[blueprint] - in_matrix)
+    assert not missing, "URL rules without a row in the access matrix: " + ", ".join(
+        f"{method} {endpoint}" for endpoint, method in missing
+    )
+
+
+def test_every_matrix_row_is_a_rule_of_the_app():
+    in_app = {pair for rules in RULES.values() for pair in rules}
+    stale = sorted({(case.endpoint, case.method) for case in MATRIX} - in_app)
+    assert not stale, "Matrix rows for rules the app no longer has: " + ", ".join(
+        f"{method} {endpoint}" for endpoint, method in stale
+    )
