@@ -1,7 +1,67 @@
-"""Routes of the dashboard feature."""
+"""The branch dashboard: the secretary sees at a glance who needs attention this month."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from app.core import permissions
+from app.core.filters import today_local
+from app.dashboard import services
 
 bp = Blueprint("dashboard", __name__)
+
+
+def review_url(unit_id: int, user_id: int, year: int, month: int) -> str:
+    """The member's month on the review screen (the review feature's `review.month`)."""
+    if "review.month" in current_app.view_functions:
+        try:
+            return url_for("review.month", unit_id=unit_id, user_id=user_id, year=year, month=month)
+        except BuildError:  # its arguments differ from what this page expects: the plain URL below
+            pass
+    # Until the review screen is registered: the URL it is being built at.
+    return f"{request.script_root}/units/{unit_id}/review/{user_id}/{year}/{month}"
+
+
+@bp.route("/units/<int:unit_id>/dashboard")
+@login_required
+def branch(unit_id: int):
+    """A branch's members this month (?year=&month=, ?sort=, ?show=): its secretaries, officers
+    above and administrators (permissions.can_manage_members); a unit that is not a branch gets
+    the list of branches under it."""
+    unit = permissions.get_visible_unit(unit_id, current_user)
+    permissions.require(permissions.can_manage_members(current_user, unit))
+    if not unit.kind.is_branch:
+        branches = services.branches_under(unit, permissions.manageable_units(current_user))
+        return render_template("dashboard/not_branch.html", unit=unit, branches=branches)
+    year, month = services.parse_period(request.args.get("year"), request.args.get("month"))
+    sort = request.args.get("sort", "attention")
+    sort = sort if sort in services.SORTS else "attention"
+    show = request.args.get("show", "all")
+    show = show if show in services.FILTERS else "all"
+    dashboard = services.branch_dashboard(unit, year, month)
+    today = today_local()
+
+    def page_url(**changes) -> str:
+        """This page with some arguments changed (defaults left out of the URL)."""
+        args = {"year": year, "month": month, "sort": sort, "show": show} | changes
+        args = {k: v for k, v in args.items() if (k, v) not in (("sort", "attention"), ("show", "all"))}
+        return url_for("dashboard.branch", unit_id=unit.id, **args)
+
+    return render_template(
+        "dashboard/branch.html",
+        unit=unit,
+        dashboard=dashboard,
+        rows=dashboard.sorted_rows(sort, show),
+        sort=sort,
+        show=show,
+        sorts=services.SORTS,
+        filters=services.FILTERS,
+        previous=services.previous_month(year, month),
+        following=services.following_month(year, month),
+        is_current=(year, month) == (today.year, today.month),
+        years=list(range(today.year, min(year, max(2000, today.year - 5)) - 1, -1)),
+        review_url=review_url,
+        page_url=page_url,
+    )

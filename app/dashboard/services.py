@@ -1,0 +1,400 @@
+"""The secretary's branch dashboard: each member's month, silence, review queue, sign-offs, plan.
+
+Every figure comes from a handful of grouped queries over the whole branch (GROUP BY member),
+never from one query per member, so the page costs the same number of queries for 3 members as
+for 50 (tests/test_dashboard.py counts them). The caller checks the viewer may see the branch.
+
+The period is a month of a year. Figures are taken "as of" the end of that month, or today
+when the month is the current one:
+- entries this month, last entry and the days since, and coverage count diary entries only
+  (submitted, sent back for revision, reviewed; never drafts) dated up to that day;
+- coverage is app.journal.services' rule, cell by cell (commitment × month, EXPECTED_PER_MONTH),
+  for every member at once: the share of the cells so far that are "full";
+- waiting for review is the queue now (status submitted), whatever the entry's month;
+- months not signed off are the months of the year that are over (before the current month) and
+  not after the chosen one, with diary entries but no signed MonthReview;
+- a member "stands out" after `unit.remind_after_days` days without an entry; someone who has
+  never written counts from the day they joined the branch, so a newcomer is not flagged at once.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy.orm import contains_eager
+
+from app.auth.models import User
+from app.core.db import db
+from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
+from app.core.filters import to_local, today_local
+from app.journal.models import Entry, entry_commitments
+from app.journal.services import _coverage_row
+from app.plans.models import Commitment, Plan
+from app.review.models import MonthReview
+from app.units.models import Membership, Unit
+
+SORTS = {
+    "attention": "Cần chú ý trước",
+    "name": "Tên",
+    "last": "Lâu chưa ghi nhất",
+    "waiting": "Chờ nhận xét nhiều nhất",
+}
+FILTERS = {
+    "all": "Tất cả",
+    "silent": "Lâu chưa ghi",
+    "noplan": "Chưa có kế hoạch",
+    "waiting": "Có bài chờ nhận xét",
+    "unsigned": "Có tháng chưa ký",
+}
+
+
+@dataclass
+class MemberRow:
+    """One member of the branch and their figures for the period."""
+
+    membership: Membership
+    month_entries: int = 0
+    last_entry: date | None = None
+    # Days without an entry, as of the period's reference day (from joining if never written).
+    silent_days: int = 0
+    is_silent: bool = False
+    waiting: int = 0
+    oldest_waiting: date | None = None
+    unsigned_months: list[int] = field(default_factory=list)
+    plan_status: PlanStatus | None = None  # of the newest version
+    plan_version: int | None = None
+    in_force_version: int | None = None  # the approved version, if any
+    coverage_full: int = 0
+    coverage_cells: int = 0
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def has_plan(self) -> bool:
+        return self.plan_status is not None
+
+    @property
+    def coverage(self) -> float | None:
+        """Share (0–1) of the commitment × month cells so far that are full; None without cells."""
+        return self.coverage_full / self.coverage_cells if self.coverage_cells else None
+
+    @property
+    def name_key(self) -> tuple[str, str, int]:
+        """Vietnamese lists go by given name (the last word), then the whole name."""
+        folded = self.user.name_folded or self.user.full_name.lower()
+        words = folded.split()
+        return (words[-1] if words else "", folded, self.user.id)
+
+
+@dataclass
+class BranchDashboard:
+    unit: Unit
+    year: int
+    month: int
+    as_of: date
+    rows: list[MemberRow]
+
+    @property
+    def remind_after_days(self) -> int:
+        return self.unit.remind_after_days
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def wrote(self) -> int:
+        """Members with at least one diary entry in the month."""
+        return sum(1 for r in self.rows if r.month_entries)
+
+    @property
+    def month_entries(self) -> int:
+        return sum(r.month_entries for r in self.rows)
+
+    @property
+    def waiting(self) -> int:
+        """Entries waiting for review, the whole branch."""
+        return sum(r.waiting for r in self.rows)
+
+    @property
+    def waiting_members(self) -> int:
+        return sum(1 for r in self.rows if r.waiting)
+
+    @property
+    def unsigned(self) -> int:
+        """Member-months with entries that are not signed off."""
+        return sum(len(r.unsigned_months) for r in self.rows)
+
+    @property
+    def unsigned_members(self) -> int:
+        return sum(1 for r in self.rows if r.unsigned_months)
+
+    @property
+    def no_plan(self) -> int:
+        return sum(1 for r in self.rows if not r.has_plan)
+
+    @property
+    def silent(self) -> int:
+        return sum(1 for r in self.rows if r.is_silent)
+
+    def sorted_rows(self, sort: str = "attention", show: str = "all") -> list[MemberRow]:
+        """The rows filtered by `show` (FILTERS) and ordered by `sort` (SORTS)."""
+        keep = {
+            "silent": lambda r: r.is_silent,
+            "noplan": lambda r: not r.has_plan,
+            "waiting": lambda r: r.waiting > 0,
+            "unsigned": lambda r: bool(r.unsigned_months),
+        }.get(show, lambda r: True)
+        rows = [r for r in self.rows if keep(r)]
+        far = date.max
+        keys = {
+            "name": lambda r: r.name_key,
+            # Never written first, then the oldest last entry.
+            "last": lambda r: (r.last_entry is not None, r.last_entry or far, r.name_key),
+            "waiting": lambda r: (-r.waiting, r.oldest_waiting or far, r.name_key),
+            # Silent members (longest silence first), then those without a plan, then by name.
+            "attention": lambda r: (
+                not r.is_silent,
+                -r.silent_days if r.is_silent else 0,
+                r.has_plan,
+                r.name_key,
+            ),
+        }
+        return sorted(rows, key=keys.get(sort, keys["attention"]))
+
+
+@dataclass
+class _CommitmentFacts:
+    """What the coverage rule reads of a commitment (the columns, not the ORM object)."""
+
+    id: int
+    lineage_id: int | None
+    frequency: Frequency
+    deadline: date | None
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def branch_dashboard(unit: Unit, year: int, month: int, today: date | None = None) -> BranchDashboard:
+    """The dashboard of a branch for a month; seven queries whatever the branch's size.
+
+    For the branch's secretaries, officers above and administrators (the caller checks).
+    """
+    today = today or today_local()
+    first, last = month_bounds(year, month)
+    as_of = min(today, last)
+    # Months that are over: before this month, and not after the chosen one.
+    unsigned_before = min(_next_month(first), date(today.year, today.month, 1))
+
+    rows = {m.user_id: MemberRow(m) for m in _memberships(unit)}  # 2 queries
+    for user_id, count, last_entry, waiting, oldest in _activity(unit, first, last, as_of):
+        if user_id in rows:
+            row = rows[user_id]
+            row.month_entries, row.last_entry = count, last_entry
+            row.waiting, row.oldest_waiting = waiting, oldest
+    for user_id, unsigned_month in _unsigned_months(unit, year, unsigned_before):
+        if user_id in rows:
+            rows[user_id].unsigned_months.append(int(unsigned_month))
+    _add_plans_and_coverage(unit, year, as_of, rows)  # 3 queries
+
+    for row in rows.values():
+        row.unsigned_months.sort()
+        since = row.last_entry or to_local(row.membership.created_at).date()
+        row.silent_days = max(0, (as_of - since).days)
+        row.is_silent = row.silent_days >= unit.remind_after_days
+    return BranchDashboard(unit, year, month, as_of, list(rows.values()))
+
+
+def _memberships(unit: Unit) -> list[Membership]:
+    """The branch's members (deputies and secretaries too), with their roles loaded in one batch
+    so templates may ask permissions about each row without a query each."""
+    stmt = (
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
+        .options(contains_eager(Membership.user).selectinload(User.memberships))
+    )
+    return list(db.session.scalars(stmt).unique())
+
+
+def _activity(unit: Unit, first: date, last: date, as_of: date):
+    """Per member: diary entries in the month, last diary entry up to `as_of`, entries waiting
+    for review and the oldest of them. One grouped query over the branch's entries."""
+    in_diary = Entry.status.in_(EntryStatus.in_diary())
+    waiting = Entry.status == EntryStatus.SUBMITTED
+    stmt = (
+        select(
+            Entry.user_id,
+            func.count(case((and_(in_diary, Entry.deed_date.between(first, last)), Entry.id))),
+            func.max(case((and_(in_diary, Entry.deed_date <= as_of), Entry.deed_date))),
+            func.count(case((waiting, Entry.id))),
+            func.min(case((waiting, Entry.deed_date))),
+        )
+        .where(Entry.unit_id == unit.id)
+        .group_by(Entry.user_id)
+    )
+    return db.session.execute(stmt).all()
+
+
+def _unsigned_months(unit: Unit, year: int, before: date):
+    """(member, month) pairs of the year, before `before`, with diary entries and no signed
+    MonthReview. One query: the months with entries, anti-joined with the signed months."""
+    month = extract("month", Entry.deed_date)
+    written = (
+        select(Entry.user_id.label("user_id"), month.label("month"))
+        .where(
+            Entry.unit_id == unit.id,
+            Entry.status.in_(EntryStatus.in_diary()),
+            Entry.deed_date >= date(year, 1, 1),
+            Entry.deed_date < before,
+        )
+        .group_by(Entry.user_id, month)
+        .subquery()
+    )
+    stmt = (
+        select(written.c.user_id, written.c.month)
+        .outerjoin(
+            MonthReview,
+            and_(
+                MonthReview.user_id == written.c.user_id,
+                MonthReview.unit_id == unit.id,
+                MonthReview.year == year,
+                MonthReview.month == written.c.month,
+                MonthReview.signed_at.is_not(None),
+            ),
+        )
+        .where(MonthReview.id.is_(None))
+    )
+    return db.session.execute(stmt).all()
+
+
+def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, MemberRow]) -> None:
+    """Plan status and coverage for every member: the plans, their commitments, and the diary
+    entries per member × commitment lineage × month, three queries in all.
+
+    Coverage follows app.journal.services.coverage() exactly: the working plan is the approved
+    version in force, else the newest; expectations start when the member first made a plan this
+    year; each cell is judged by the same _coverage_row.
+    """
+    plans = db.session.execute(
+        select(Plan.user_id, Plan.id, Plan.version, Plan.status, Plan.created_at).where(
+            Plan.unit_id == unit.id, Plan.year == year
+        )
+    ).all()
+    newest: dict[int, tuple[int, int, PlanStatus]] = {}
+    approved: dict[int, tuple[int, int]] = {}
+    first_plan_at = {}
+    for user_id, plan_id, version, status, created_at in plans:
+        if user_id not in newest or version > newest[user_id][0]:
+            newest[user_id] = (version, plan_id, status)
+        if status is PlanStatus.APPROVED and (user_id not in approved or version > approved[user_id][0]):
+            approved[user_id] = (version, plan_id)
+        if user_id not in first_plan_at or created_at < first_plan_at[user_id]:
+            first_plan_at[user_id] = created_at
+    working = {
+        user_id: (approved[user_id][1] if user_id in approved else newest[user_id][1]) for user_id in newest
+    }
+
+    commitments_by_plan: dict[int, list[_CommitmentFacts]] = defaultdict(list)
+    for plan_id, commitment_id, lineage_id, frequency, deadline in db.session.execute(
+        select(
+            Commitment.plan_id,
+            Commitment.id,
+            Commitment.lineage_id,
+            Commitment.frequency,
+            Commitment.deadline,
+        )
+        .join(Plan, Plan.id == Commitment.plan_id)
+        .where(Plan.unit_id == unit.id, Plan.year == year)
+        .order_by(Commitment.plan_id, Commitment.sort_order)
+    ):
+        commitments_by_plan[plan_id].append(_CommitmentFacts(commitment_id, lineage_id, frequency, deadline))
+
+    lineage = func.coalesce(Commitment.lineage_id, Commitment.id)
+    month = extract("month", Entry.deed_date)
+    counts: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for user_id, lineage_id, entry_month, count in db.session.execute(
+        select(Entry.user_id, lineage, month, func.count(func.distinct(Entry.id)))
+        .select_from(Entry)
+        .join(entry_commitments, entry_commitments.c.entry_id == Entry.id)
+        .join(Commitment, Commitment.id == entry_commitments.c.commitment_id)
+        .where(
+            Entry.unit_id == unit.id,
+            Entry.status.in_(EntryStatus.in_diary()),
+            Entry.deed_date >= date(year, 1, 1),
+            Entry.deed_date <= as_of,
+        )
+        .group_by(Entry.user_id, lineage, month)
+    ):
+        counts[user_id][lineage_id][int(entry_month)] = count
+
+    for user_id, row in rows.items():
+        if user_id not in newest:
+            continue
+        row.plan_version, _, row.plan_status = newest[user_id]
+        row.in_force_version = approved[user_id][0] if user_id in approved else None
+        start = max(date(year, 1, 1), first_plan_at[user_id].date())
+        for c in commitments_by_plan.get(working[user_id], []):
+            per_month = counts[user_id].get(c.lineage_id or c.id, {})
+            for cell in _coverage_row(c, per_month, year, start, as_of).cells:  # type: ignore[arg-type]
+                if cell.state in ("full", "thin", "empty"):
+                    row.coverage_cells += 1
+                    row.coverage_full += cell.state == "full"
+
+
+def parse_period(year_arg: str | None, month_arg: str | None, today: date | None = None) -> tuple[int, int]:
+    """The (year, month) asked for in the query string; anything odd, or in the future, gives
+    the current month (never an error)."""
+    today = today or today_local()
+    try:
+        year = int(year_arg) if year_arg else today.year
+    except ValueError:
+        year = today.year
+    if not 2000 <= year <= today.year:
+        year = today.year
+    try:
+        month = int(month_arg) if month_arg else None
+    except ValueError:
+        month = None
+    if month is None or not 1 <= month <= 12:
+        month = today.month if year == today.year else 12
+    if (year, month) > (today.year, today.month):
+        year, month = today.year, today.month
+    return year, month
+
+
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def following_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def branches_under(unit: Unit, visible) -> list[Unit]:
+    """Branches (chi đoàn, chi bộ) in the unit's subtree among `visible` (a scoped query), by
+    name; for the message shown when a dashboard is asked of a unit that is not a branch."""
+    branch_kinds = [k for k in UnitKind if k.is_branch]
+    return list(
+        db.session.scalars(
+            visible.where(
+                Unit.path.startswith(unit.path, autoescape=True),
+                Unit.kind.in_(branch_kinds),
+                Unit.is_active.is_(True),
+            )
+            .order_by(Unit.name)
+            .limit(200)
+        )
+    )
