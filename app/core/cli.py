@@ -11,10 +11,12 @@ from app.core.db import db
 
 def register(app: Flask) -> None:
     from app.members.cli import import_members_command
+    from app.notifications.cli import send_reminders_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_members_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("seed-demo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -76,13 +76,39 @@ def register_filters(app: Flask) -> None:
     @app.context_processor
     def template_context() -> dict:
         nav_manages_units = nav_has_diary = False
+        nav_unread = 0
         if current_user.is_authenticated:
             nav_has_diary = bool(permissions.diary_memberships(current_user))
             nav_manages_units = current_user.is_admin or any(
                 m.role.manages_branch or m.role.value == "officer" for m in current_user.memberships
             )
+            nav_unread = _unread_count(current_user)
         return {
             "today": today_local(),
             "nav_manages_units": nav_manages_units,
             "nav_has_diary": nav_has_diary,
+            "nav_unread": nav_unread,
         }
+
+    @app.teardown_request
+    def forget_unread_count(exc: BaseException | None) -> None:
+        # `g` outlives the request when one app context serves several (tests, scripts).
+        g.pop("nav_unread", None)
+
+
+def _unread_count(user) -> int:
+    """The navigation's unread count: one indexed COUNT per request, however many templates render.
+
+    A database that cannot answer (the error page of a failed request) shows no badge rather
+    than failing the page.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.notifications.services import unread_count
+
+    if "nav_unread" not in g:
+        try:
+            g.nav_unread = unread_count(user)
+        except SQLAlchemyError:
+            return 0
+    return g.nav_unread

@@ -31,6 +31,8 @@ class Entry(db.Model):
     __table_args__ = (
         Index("ix_entries_user_date", "user_id", "deed_date"),
         Index("ix_entries_unit_date", "unit_id", "deed_date"),
+        # "When did each person last write" (reminders, dashboards) without scanning the table.
+        Index("ix_entries_user_unit_written", "user_id", "unit_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,28 +1,532 @@
-"""Telling people things: an in-app notification, and an email copy when they want one."""
+"""Telling people things: an in-app notification, and an email copy when they want one.
+
+Also the notification centre's queries (scoped to the person), who is told about a member's
+plan or diary, and the daily reminder digests that `flask send-reminders` sends.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+import json
+import smtplib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import abort, current_app, has_request_context, url_for
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import lazyload
+from werkzeug.routing import BuildError
 
 from app.auth.models import User
-from app.core.db import db
-from app.notifications.models import Notification
+from app.core.db import db, utcnow
+from app.core.enums import EntryStatus, Role, UnitKind
+from app.core.filters import LOCAL_TZ, to_local, vn_date
+from app.journal.models import Entry
+from app.mail.models import MailStatus, OutboxMessage
+from app.notifications.models import Notification, ReminderDigest
+from app.units.models import Membership, Unit
+
+PAGE_SIZE = 20
+TITLE_MAX = 255
+LINK_MAX = 500
+
+
+# ---- links ------------------------------------------------------------------------------------
+
+
+def is_same_site_path(link: str | None) -> bool:
+    """Whether `link` is a path on this site ("/diary/entries/12"), never another site.
+
+    Browsers drop tabs and newlines from URLs ("/\\t/evil" becomes "//evil") and read "\\" as
+    "/", so any whitespace, control character or backslash disqualifies it.
+    """
+    return bool(
+        link
+        and link.startswith("/")
+        and not link.startswith("//")
+        and "\\" not in link
+        and not any(ch <= " " or ch == "\x7f" for ch in link)
+        and len(link) <= LINK_MAX
+    )
+
+
+def app_path(endpoint: str, **values) -> str:
+    """The path of an endpoint, in a request or outside one (the cron command has no request)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT"))
+    return adapter.build(endpoint, values)
+
+
+# ---- sending ----------------------------------------------------------------------------------
+
+
+def wants_email(user: User) -> bool:
+    """Email copies go out when SMTP is set up and the person chose email and has an address."""
+    return bool(
+        current_app.config.get("MAIL_SERVER") and user.notify_by_email and user.email and user.is_active
+    )
+
+
+def _email_body(user: User, title: str, body: str, link: str | None) -> str:
+    from app.auth.services import external_url_for_path
+
+    template = current_app.jinja_env.get_template("notifications/email.txt")  # plain text, no request
+    return template.render(
+        user=user,
+        title=title,
+        body=body,
+        link=external_url_for_path(link) if link else None,
+        settings_link=external_url_for_path(app_path("notifications.settings")),
+    )
+
+
+def _send_email_copy(user: User, note: Notification) -> None:
+    """Email the notification; a failure is kept in the outbox as failed and never raises."""
+    from app.mail.services import send_mail
+
+    text = _email_body(user, note.title, note.body, note.link)
+    try:
+        record = send_mail(user.email, note.title, text, user.id)
+    except SQLAlchemyError:
+        raise  # the database is in trouble: that is not a delivery problem
+    except (OSError, smtplib.SMTPException, ValueError, UnicodeError, LookupError) as exc:
+        # send_mail already keeps SMTP errors; anything else from building or sending the message
+        # must not break the action that notified either.
+        current_app.logger.warning("Email notification to %s failed: %s", user.email, exc)
+        record = OutboxMessage(
+            recipient=user.email,
+            subject=note.title,
+            body=text,
+            user_id=user.id,
+            status=MailStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        db.session.add(record)
+    if record.status is MailStatus.SENT:
+        note.emailed_at = utcnow()
 
 
 def notify(user: User, kind: str, title: str, body: str = "", link: str | None = None) -> Notification:
     """Record a notification for `user` (and email it when SMTP is set up and they want email).
 
-    `link` is a path inside the app ("/diary/entries/12"). The caller commits.
+    `link` is a path inside the app ("/diary/entries/12"); anything else is dropped, so a
+    notification can never send someone to another site. A failed email never raises: it is
+    kept in the outbox as failed. The caller commits.
     """
-    note = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)
+    if link is not None and not is_same_site_path(link):
+        current_app.logger.warning("Notification link %r is not a path of this site; dropped", link)
+        link = None
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    note = Notification(user_id=user.id, kind=kind, title=title, body=body or "", link=link)
     db.session.add(note)
-    if current_app.config.get("MAIL_SERVER") and user.notify_by_email and user.email and user.is_active:
-        from app.auth.services import external_url_for_path
-        from app.core.db import utcnow
-        from app.mail.services import send_mail
-
-        text = body + (f"\n\nXem tại: {external_url_for_path(link)}" if link else "")
-        send_mail(user.email, title, text, user.id)
-        note.emailed_at = utcnow()
+    if wants_email(user):
+        _send_email_copy(user, note)
     db.session.flush()
     return note
+
+
+# ---- the notification centre (everything scoped to the person) -----------------------------------
+
+
+def unread_count(user: User) -> int:
+    """How many of the person's notifications are unread: one COUNT on (user_id, read_at)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+@dataclass
+class NotificationPage:
+    items: list[Notification]
+    total: int
+    page: int
+    pages: int
+
+
+def notifications_page(user: User, page: int = 1, per_page: int = PAGE_SIZE) -> NotificationPage:
+    """The person's notifications, newest first, one page of them."""
+    mine = Notification.user_id == user.id
+    total = db.session.scalar(select(func.count()).select_from(Notification).where(mine)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(
+        select(Notification)
+        .where(mine)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return NotificationPage(list(items), total, page, pages)
+
+
+def get_own_notification(notification_id: int, user: User) -> Notification:
+    """The person's own notification; anyone else's is a 404 (administrators included)."""
+    note = db.session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
+    if note is None:
+        abort(404)
+    return note
+
+
+def open_notification(note: Notification) -> str | None:
+    """Mark it read and return where it leads (a same-site path), or None."""
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.flush()
+    return note.link if is_same_site_path(note.link) else None
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the person read; how many there were."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def set_email_preference(user: User, by_email: bool) -> None:
+    """Email and in-app, or in-app only: the person's own choice."""
+    user.notify_by_email = by_email
+    db.session.flush()
+
+
+# ---- who is told about a member's plan or diary --------------------------------------------------
+
+
+def reviewers_to_notify(owner: User, unit: Unit, exclude: User | None = None) -> list[User]:
+    """Who reviews `owner`'s plan and diary in `unit` (permissions.can_review), to be told.
+
+    A member's go to the branch's secretary and deputies; a secretary's or deputy's own (and a
+    member's when the branch has nobody to review) to the officers of the nearest unit above
+    that has officers. Those far above can review too, but are not told about every branch.
+    One query.
+    """
+    ancestors = unit.ancestor_ids
+    rows = db.session.execute(
+        select(User, Membership.unit_id, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            User.is_active.is_(True),
+            User.id != owner.id,
+            or_(
+                and_(
+                    Membership.unit_id == unit.id,
+                    Membership.role.in_([Role.SECRETARY, Role.DEPUTY_SECRETARY]),
+                ),
+                and_(Membership.unit_id.in_(ancestors), Membership.role == Role.OFFICER),
+            ),
+        )
+        .options(lazyload(User.memberships))
+        .order_by(User.id)
+    ).all()
+    owner_role = next((m.role for m in owner.memberships if m.unit_id == unit.id), None)
+    managers = [u for u, uid, role in rows if uid == unit.id and role.manages_branch]
+    if owner_role is not None and not owner_role.manages_branch and managers:
+        chosen = managers
+    else:
+        officers = [(ancestors.index(uid), u) for u, uid, role in rows if role is Role.OFFICER]
+        nearest = max((depth for depth, _ in officers), default=None)
+        chosen = [u for depth, u in officers if depth == nearest]
+    seen: set[int] = set()
+    result = []
+    for u in chosen:
+        if u.id not in seen and (exclude is None or u.id != exclude.id):
+            seen.add(u.id)
+            result.append(u)
+    return result
+
+
+# ---- daily reminder digests -------------------------------------------------------------------
+
+BRANCH_ROLES = (Role.MEMBER, Role.DEPUTY_SECRETARY, Role.SECRETARY)
+BRANCH_KINDS = tuple(k for k in UnitKind if k.is_branch)
+# Links a reviewer's digest may lead to, best first: the review queue once it exists.
+REVIEWER_LINK_ENDPOINTS = ("review.queue", "review.branch", "dashboard.branch", "units.detail")
+
+
+@dataclass
+class Reason:
+    """One reason for a reminder: own silence, a review queue, or a silent member (escalation)."""
+
+    kind: str  # "silent" | "queue" | "escalation"
+    unit_id: int
+    unit_name: str
+    days: int
+    count: int = 0  # queue: entries waiting
+    person_id: int | None = None  # escalation: who is silent
+    person_name: str = ""
+    never_wrote: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.kind == "silent":
+            if self.never_wrote:
+                return f"Bạn chưa ghi bài nhật ký nào ở {self.unit_name} sau {self.days} ngày tham gia."
+            return f"Bạn chưa ghi nhật ký {self.days} ngày ở {self.unit_name}."
+        if self.kind == "queue":
+            return f"{self.unit_name}: Có {self.count} bài chờ nhận xét, bài lâu nhất chờ {self.days} ngày."
+        extra = " (chưa có bài nào)" if self.never_wrote else ""
+        return f"{self.unit_name}: {self.person_name} chưa ghi nhật ký {self.days} ngày{extra}."
+
+    def as_json(self) -> dict:
+        data = {"kind": self.kind, "unit_id": self.unit_id, "days": self.days, "text": self.text}
+        if self.kind == "queue":
+            data["count"] = self.count
+        if self.person_id is not None:
+            data["user_id"] = self.person_id
+        return data
+
+
+_REASON_ORDER = {"silent": 0, "queue": 1, "escalation": 2}
+
+
+@dataclass
+class Digest:
+    """Everything one person is reminded of on one day."""
+
+    user_id: int
+    name: str
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def is_reviewer(self) -> bool:
+        """A secretary's (or deputy's) digest: it speaks of a queue or a silent member."""
+        return any(r.kind != "silent" for r in self.reasons)
+
+    def ordered(self) -> list[Reason]:
+        return sorted(
+            self.reasons, key=lambda r: (_REASON_ORDER[r.kind], -r.days, r.unit_name, r.person_name)
+        )
+
+
+@dataclass
+class ReminderRun:
+    day: date
+    digests: list[Digest]  # people to remind who have no digest for the day yet
+    already: int  # people with reasons who already had the day's digest
+
+    @property
+    def members(self) -> int:
+        return sum(1 for d in self.digests if not d.is_reviewer)
+
+    @property
+    def reviewers(self) -> int:
+        return sum(1 for d in self.digests if d.is_reviewer)
+
+
+@dataclass
+class ReminderResult:
+    day: date
+    members: int = 0
+    reviewers: int = 0
+    already: int = 0
+    emailed: int = 0
+    email_failed: int = 0
+
+    @property
+    def sent(self) -> int:
+        return self.members + self.reviewers
+
+    def summary(self) -> str:
+        return (
+            f"Đã gửi {self.sent} thông báo nhắc nhở ({self.members} đoàn viên, {self.reviewers} bí thư); "
+            f"{self.already} người đã nhận hôm nay."
+        )
+
+
+def _day_end_utc(day: date) -> datetime:
+    """The first instant after `day` in Vietnam, in UTC (what was written by the end of that day)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
+
+
+def _days_since(day: date, moment: datetime) -> int:
+    return (day - to_local(moment).date()).days
+
+
+def collect_reminders(day: date) -> ReminderRun:
+    """Every reason to remind anyone on `day`, one Digest per person. Four queries in all.
+
+    - A branch member (member, deputy, secretary; active, activated account, active branch) whose
+      newest entry there (any status) was written `remind_after_days` or more days ago, or who has
+      written none since joining that long ago, is reminded.
+    - Past `escalate_after_days`, the branch's secretary (its deputies when it has no secretary)
+      is told, unless the silent one is that secretary.
+    - A branch whose oldest submitted, unreviewed entry of a member has waited more than
+      `queue_alert_days` reminds its secretary and deputies.
+    People who already had a digest on `day` are counted, not included.
+    """
+    end = _day_end_utc(day)
+    members = db.session.execute(
+        select(
+            Membership.user_id,
+            Membership.unit_id,
+            Membership.role,
+            Membership.created_at,
+            User.full_name,
+            Unit.name,
+            Unit.remind_after_days,
+            Unit.escalate_after_days,
+            Unit.queue_alert_days,
+        )
+        .join(User, User.id == Membership.user_id)
+        .join(Unit, Unit.id == Membership.unit_id)
+        .where(
+            Membership.role.in_(BRANCH_ROLES),
+            Unit.kind.in_(BRANCH_KINDS),
+            Unit.is_active.is_(True),
+            User.is_active.is_(True),
+            User.password_hash.is_not(None),  # invited but not activated: cannot read it yet
+        )
+        .order_by(Membership.unit_id, User.name_folded, User.id)
+    ).all()
+    last_written = {
+        (user_id, unit_id): last
+        for user_id, unit_id, last in db.session.execute(
+            select(Entry.user_id, Entry.unit_id, func.max(Entry.created_at))
+            .where(Entry.created_at < end)
+            .group_by(Entry.user_id, Entry.unit_id)
+        )
+    }
+    waiting_since = func.min(func.coalesce(Entry.submitted_at, Entry.created_at))
+    queues = {
+        unit_id: (count, oldest)
+        for unit_id, count, oldest in db.session.execute(
+            select(Entry.unit_id, func.count(), waiting_since)
+            .join(
+                Membership,
+                and_(Membership.user_id == Entry.user_id, Membership.unit_id == Entry.unit_id),
+            )
+            # A secretary's or deputy's own entries are reviewed one level up, not in this queue.
+            .where(Entry.status == EntryStatus.SUBMITTED, Membership.role == Role.MEMBER)
+            .group_by(Entry.unit_id)
+        )
+    }
+    done_today = set(db.session.scalars(select(ReminderDigest.user_id).where(ReminderDigest.sent_on == day)))
+
+    digests: dict[int, Digest] = {}
+
+    def add(user_id: int, name: str, reason: Reason) -> None:
+        digests.setdefault(user_id, Digest(user_id, name)).reasons.append(reason)
+
+    by_unit: dict[int, list] = {}
+    for row in members:
+        by_unit.setdefault(row.unit_id, []).append(row)
+
+    for unit_id, rows in by_unit.items():
+        secretaries = [r for r in rows if r.role is Role.SECRETARY]
+        deputies = [r for r in rows if r.role is Role.DEPUTY_SECRETARY]
+        told = secretaries or deputies  # who hears about silent members
+        first = rows[0]
+        for r in rows:
+            last = last_written.get((r.user_id, unit_id))
+            since = last if last is not None else r.created_at
+            days = _days_since(day, since)
+            if days < first.remind_after_days:
+                continue
+            never = last is None
+            add(r.user_id, r.full_name, Reason("silent", unit_id, first.name, days, never_wrote=never))
+            if days >= first.escalate_after_days:
+                for s in told:
+                    if s.user_id != r.user_id and not (
+                        r.role is Role.SECRETARY and s.role is not Role.SECRETARY
+                    ):
+                        add(
+                            s.user_id,
+                            s.full_name,
+                            Reason(
+                                "escalation",
+                                unit_id,
+                                first.name,
+                                days,
+                                person_id=r.user_id,
+                                person_name=r.full_name,
+                                never_wrote=never,
+                            ),
+                        )
+        if unit_id in queues:
+            count, oldest = queues[unit_id]
+            waited = _days_since(day, oldest)
+            if waited > first.queue_alert_days:
+                for s in secretaries + deputies:
+                    add(s.user_id, s.full_name, Reason("queue", unit_id, first.name, waited, count=count))
+
+    fresh = [d for uid, d in digests.items() if uid not in done_today]
+    for d in fresh:
+        d.reasons = d.ordered()
+    return ReminderRun(day, fresh, already=len(digests) - len(fresh))
+
+
+def _digest_link(digest: Digest) -> str | None:
+    """Where the digest leads: the review page of the first branch it speaks of, or the diary."""
+    reviewer = next((r for r in digest.reasons if r.kind != "silent"), None)
+    if reviewer is not None:
+        for endpoint in REVIEWER_LINK_ENDPOINTS:
+            if endpoint in current_app.view_functions:
+                try:
+                    return app_path(endpoint, unit_id=reviewer.unit_id)
+                except BuildError:  # an endpoint that wants other arguments: try the next
+                    continue
+        return None
+    return app_path("journal.new_entry", unit_id=digest.reasons[0].unit_id)
+
+
+def digest_title(digest: Digest, day: date) -> str:
+    return f"Nhắc nhở ngày {vn_date(day)}"
+
+
+def digest_body(digest: Digest) -> str:
+    lines = [f"• {r.text}" for r in digest.reasons]
+    if any(r.kind == "silent" for r in digest.reasons):
+        lines.append("")
+        lines.append("Hãy dành ít phút ghi lại việc làm theo lời Bác gần đây của bạn.")
+    return "\n".join(lines)
+
+
+def send_reminders(run: ReminderRun) -> ReminderResult:
+    """Send each person of the run their one digest for the day; commits person by person.
+
+    The digest row goes in first: the unique (user_id, sent_on) constraint makes a concurrent
+    run (or a second run the same day) fail on that insert and skip the person, before anything
+    is sent. Emails follow the person's choice (notify).
+    """
+    result = ReminderResult(run.day, already=run.already)
+    for digest in run.digests:
+        db.session.add(
+            ReminderDigest(
+                user_id=digest.user_id,
+                sent_on=run.day,
+                reasons=json.dumps([r.as_json() for r in digest.reasons], ensure_ascii=False),
+            )
+        )
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            result.already += 1
+            continue
+        user = db.session.get(User, digest.user_id)
+        emailing = wants_email(user)
+        note = notify(
+            user, "reminder", digest_title(digest, run.day), digest_body(digest), _digest_link(digest)
+        )
+        emailed = note.emailed_at is not None
+        db.session.commit()
+        if digest.is_reviewer:
+            result.reviewers += 1
+        else:
+            result.members += 1
+        if emailing:
+            result.emailed += emailed
+            result.email_failed += not emailed
+    return result

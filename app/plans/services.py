@@ -21,6 +21,7 @@ from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
 from app.core.filters import today_local
 from app.core.text import nfc
+from app.notifications.services import app_path, notify, reviewers_to_notify
 from app.plans.models import Commitment, Plan
 from app.standards.models import Standard
 from app.units.models import Membership, Unit
@@ -534,6 +535,7 @@ def submit_plan(actor: User, plan: Plan) -> Plan:
     _move(plan, PlanStatus.SUBMITTED)
     plan.submitted_at = utcnow()
     _flush()
+    _notify_submitted(plan, actor)
     return plan
 
 
@@ -552,6 +554,13 @@ def approve_plan(plan: Plan, reviewer: User) -> Plan:
     for previous in older:
         _move(previous, PlanStatus.SUPERSEDED)
     _flush()
+    notify(
+        plan.user,
+        "plan_approved",
+        f"Kế hoạch năm {plan.year} của bạn đã được duyệt",
+        f"{reviewer.full_name} đã duyệt kế hoạch (phiên bản {plan.version}) ở {plan.unit.name}.",
+        _plan_link(plan),
+    )
     return plan
 
 
@@ -568,7 +577,35 @@ def return_plan(plan: Plan, reviewer: User, reason: str) -> Plan:
     plan.decided_at = utcnow()
     plan.decided_by = _real(reviewer)
     _flush()
+    notify(
+        plan.user,
+        "plan_returned",
+        f"Kế hoạch năm {plan.year} của bạn được trả lại để sửa",
+        f"{reviewer.full_name} trả lại kế hoạch (phiên bản {plan.version}) ở {plan.unit.name}.\n"
+        f"Lý do: {reason}",
+        _plan_link(plan),
+    )
     return plan
+
+
+def _plan_link(plan: Plan) -> str:
+    return app_path("plans.view", plan_id=plan.id)
+
+
+def _notify_submitted(plan: Plan, actor: User) -> None:
+    """Tell whoever reviews the plan's member that it awaits approval (one query, then inserts)."""
+    kind = f"kế hoạch điều chỉnh (phiên bản {plan.version})" if plan.version > 1 else "kế hoạch"
+    body = f"{plan.unit.name}: kế hoạch đang chờ bạn duyệt, hoặc trả lại kèm lý do để sửa."
+    if actor.id != plan.user_id:
+        body += f" {actor.full_name} gửi thay."
+    for reviewer in reviewers_to_notify(plan.user, plan.unit, exclude=_real(actor)):
+        notify(
+            reviewer,
+            "plan_submitted",
+            f"{plan.user.full_name} gửi {kind} năm {plan.year} chờ duyệt",
+            body,
+            _plan_link(plan),
+        )
 
 
 def revise_plan(actor: User, plan: Plan) -> Plan:
