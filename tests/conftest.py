@@ -275,3 +275,56 @@ def org(make_unit, make_user):
         secretary_other=make_user("bithub", b, Role.SECRETARY, full_name="Huỳnh Thanh Hải"),
         member_other=make_user("doanvienb", b, Role.MEMBER, full_name="Kim Thị Thảo"),
     )
+
+
+# ---- email: a real SMTP server on loopback -------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Collector:
+    """An aiosmtpd handler that keeps every envelope it receives."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self):
+        import email
+        from email import policy
+
+        return [email.message_from_bytes(e.original_content, policy=policy.default) for e in self.envelopes]
+
+
+@pytest.fixture
+def mail_config(app):
+    """mail_config(MAIL_SERVER=…, …) for one test; the old settings come back afterwards."""
+    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT", "MAIL_USERNAME", "MAIL_PASSWORD")
+    saved = {key: app.config[key] for key in keys}
+    yield app.config.update
+    app.config.update(saved)
+
+
+@pytest.fixture
+def smtp_server(mail_config):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that the app is pointed at; yields its Collector."""
+    from aiosmtpd.controller import Controller
+
+    handler = Collector()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail_config(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+    try:
+        yield handler
+    finally:
+        controller.stop()

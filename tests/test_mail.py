@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -15,54 +12,7 @@ from app.auth.models import User
 from app.core.db import db
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.services import send_mail
-from tests.conftest import PASSWORD
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Collector:
-    """An aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(e.original_content, policy=policy.default) for e in self.envelopes]
-
-
-@pytest.fixture
-def mail_config(app):
-    """Set mail settings for one test and put the old ones back afterwards."""
-    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT", "MAIL_USERNAME", "MAIL_PASSWORD")
-    saved = {key: app.config[key] for key in keys}
-
-    def configure(**values):
-        app.config.update(values)
-
-    yield configure
-    app.config.update(saved)
-
-
-@pytest.fixture
-def smtp_server(mail_config):
-    """A real SMTP server on 127.0.0.1 that the app is pointed at."""
-    handler = Collector()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    mail_config(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-    try:
-        yield handler
-    finally:
-        controller.stop()
+from tests.conftest import PASSWORD, Collector, free_port
 
 
 def link_path(body: str, prefix: str) -> str:

@@ -18,32 +18,7 @@ from app.notifications.services import notify
 from app.plans import services as plans
 from app.plans.services import CommitmentData
 from app.standards.models import Standard
-from tests.test_mail import Collector, free_port
-
-
-@pytest.fixture
-def mail_config(app):
-    """Set mail settings for one test and put the old ones back afterwards."""
-    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")
-    saved = {key: app.config[key] for key in keys}
-    yield app.config.update
-    app.config.update(saved)
-
-
-@pytest.fixture
-def smtp_server(mail_config):
-    """A real SMTP server on 127.0.0.1 that the app is pointed at."""
-    from aiosmtpd.controller import Controller
-
-    handler = Collector()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    mail_config(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-    try:
-        yield handler
-    finally:
-        controller.stop()
+from tests.conftest import free_port
 
 
 def html(response) -> str:

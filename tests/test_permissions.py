@@ -286,6 +286,25 @@ MATRIX = [
                                                                       row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
     Case("journal.delete_evidence", "POST", lambda t: f"/diary/evidence/{t.evidence}/delete",
                                                                       row(302, 302, 404, 404, 403, 404, 403, 404, 403)),
+
+    # -- the branch dashboard ---------------------------------------------------------------------------
+    Case("dashboard.branch", "GET", lambda t: f"/units/{t.branch}/dashboard",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("dashboard.branch", "GET", lambda t: f"/units/{t.grassroots}/dashboard",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200),
+         variant="not a branch"),
+
+    # -- notifications: everyone's own; t.notification belongs to the member --------------------------
+    Case("notifications.index", "GET", lambda t: "/notifications",   row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("notifications.open", "GET", lambda t: f"/notifications/{t.notification}/open",
+                                                                      row(302, 302, 404, 404, 404, 404, 404, 404, 404)),
+    Case("notifications.read_all", "POST", lambda t: "/notifications/read-all",
+                                                                      row(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    Case("notifications.settings", "GET", lambda t: "/notifications/settings",
+                                                                      row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("notifications.settings", "POST", lambda t: "/notifications/settings",
+                                                                      row(302, 302, 302, 302, 302, 302, 302, 302, 302),
+         data=lambda t: {"channel": "app"}),
 ]
 # fmt: on
 
@@ -362,9 +381,13 @@ def targets(org, make_user) -> SimpleNamespace:
     )
     assert membership.role is Role.MEMBER
     extra = _diary_targets(org)
+    from app.notifications.services import notify
+
+    note = notify(org.member, "comment", "Bí thư đã nhận xét", link="/diary/")
     db.session.commit()
     return SimpleNamespace(
         **extra,
+        notification=note.id,
         branch=org.branch.id,
         grassroots=org.grassroots.id,
         grassroots_other=org.grassroots_other.id,

@@ -16,7 +16,7 @@ from app.mail.models import MailStatus, OutboxMessage
 from app.notifications import services
 from app.notifications.models import Notification, ReminderDigest
 from app.units.models import Membership
-from tests.test_mail import Collector, free_port
+from tests.conftest import free_port
 
 DAY = date(2026, 3, 16)
 
@@ -72,25 +72,6 @@ def reminders_of(user) -> list[Notification]:
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def smtp_server(app):
-    """A real SMTP server on 127.0.0.1; the app is pointed at it and put back afterwards."""
-    from aiosmtpd.controller import Controller
-
-    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")
-    saved = {key: app.config[key] for key in keys}
-    handler = Collector()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-    try:
-        yield handler
-    finally:
-        controller.stop()
-        app.config.update(saved)
 
 
 @pytest.fixture
