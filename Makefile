@@ -23,7 +23,7 @@ run: $(BIN)/.installed
 	@echo ""
 	@echo "  Sổ nhật ký làm theo lời Bác đang chạy tại: http://$(HOST):$(PORT)"
 	@echo ""
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Browser tests drive Debian's Chromium; install it when missing and possible (root + apt-get).
 browser-deps:

@@ -94,6 +94,9 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Sổ nhật ký làm theo lời Bác <no-reply@localhost>"
     )
 
+    # How many reverse proxies (nginx …) stand in front: their X-Forwarded-For/-Proto headers are
+    # trusted that many hops deep, so rate limits see the real client address. 0 = none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     # Links in emails are built from this when set (a reverse proxy may hide the real host).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))

@@ -55,6 +55,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.journal.routes import bp as journal_bp
@@ -69,9 +70,15 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     for blueprint in (
         main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp,
-        review_bp, notifications_bp, dashboard_bp,
+        review_bp, notifications_bp, dashboard_bp, audit_bp,
     ):
         app.register_blueprint(blueprint)
+
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_filters(app)
     errors.register(app)

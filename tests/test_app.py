@@ -85,3 +85,19 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path):
     assert len(first.config["SECRET_KEY"]) >= 32
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "secret_key").exists()
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_real_one(tmp_path):
+    from flask import request
+
+    proxied = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path), "TRUSTED_PROXIES": 1},
+    )
+
+    @proxied.route("/_ip")
+    def ip():
+        return request.remote_addr
+
+    response = proxied.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"

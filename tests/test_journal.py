@@ -387,3 +387,14 @@ def test_people_without_a_branch_get_a_friendly_page(client, login, org):
 def test_odd_urls_never_500(client, login, org, path):
     login("doanvien")
     assert client.get(path).status_code in (200, 404)
+
+
+def test_home_screen_app_reaches_the_entry_form_quickly(client, login, org, plan):
+    manifest = client.get("/static/manifest.webmanifest").get_json(force=True)
+    assert manifest["lang"] == "vi" and manifest["display"] == "standalone"
+    assert {"url": "/diary/entries/new"}.items() <= manifest["shortcuts"][0].items()
+    login("doanvien")
+    home = client.get("/").get_data(as_text=True)
+    # The app opens on the home page, whose first button is the form.
+    assert f'href="/diary/entries/new?unit_id={org.branch.id}"' in home
+    assert client.get(f"/diary/entries/new?unit_id={org.branch.id}").status_code == 200

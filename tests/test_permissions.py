@@ -305,6 +305,39 @@ MATRIX = [
     Case("notifications.settings", "POST", lambda t: "/notifications/settings",
                                                                       row(302, 302, 302, 302, 302, 302, 302, 302, 302),
          data=lambda t: {"channel": "app"}),
+
+    # -- review ---------------------------------------------------------------------------------------
+    Case("review.queue", "GET", lambda t: f"/units/{t.branch}/review", row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
+    Case("review.month", "GET", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}",
+                                                                      row(302, 403, 404, 404, 200, 404, 200, 404, 403)),
+    Case("review.month_comment", "POST", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}/comment",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"comment": "Tháng này tích cực.", "lock_version": "0"}),
+    Case("review.sign", "POST", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}/sign",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"lock_version": "0"}),
+    Case("review.reopen", "POST", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}/reopen",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"reason": "Bổ sung minh chứng"}),
+    Case("review.comment", "POST", lambda t: f"/review/entries/{t.entry}/comment",  # the member replies
+                                                                      row(302, 302, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"body": "Cần ghi số liệu cụ thể."}),
+    Case("review.mark_reviewed", "POST", lambda t: f"/review/entries/{t.entry}/reviewed",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403)),
+    Case("review.request_revision", "POST", lambda t: f"/review/entries/{t.entry}/revision",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"reason": "Ghi rõ số máy đã tắt."}),
+    Case("review.exemplary", "POST", lambda t: f"/review/entries/{t.entry}/exemplary",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403),
+         data=lambda t: {"note": "Gương sáng"}),
+    Case("review.unexemplary", "POST", lambda t: f"/review/entries/{t.entry}/unexemplary",
+                                                                      row(302, 403, 404, 404, 302, 404, 302, 404, 403)),
+    Case("review.golden_book", "GET", lambda t: f"/units/{t.branch}/golden-book",
+                                                                      row(302, 200, 200, 404, 200, 404, 200, 404, 200)),
+    # -- audit log ------------------------------------------------------------------------------------
+    Case("audit.mine", "GET", lambda t: "/audit/me",                  row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("audit.unit_log", "GET", lambda t: f"/units/{t.branch}/audit",
+                                                                      row(302, 403, 403, 404, 403, 404, 200, 404, 200)),
 ]
 # fmt: on
 
@@ -435,7 +468,7 @@ def _diary_targets(org) -> dict:
     draft_entry = journal.save_entry(org.member, org.member, org.branch, data)
     return {
         "standard": standard.id, "plan_standard": plan_standard.id, "year": year, "plan": plan.id,
-        "draft": draft.id, "entry": entry.id, "draft_entry": draft_entry.id,
+        "draft": draft.id, "entry": entry.id, "draft_entry": draft_entry.id, "month": today_local().month,
         "evidence": entry.evidence[0].id,
     }
 

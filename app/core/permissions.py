@@ -190,6 +190,16 @@ def can_review(viewer: User, owner: User, unit: Unit) -> bool:
     return owner_role is not None and not owner_role.manages_branch
 
 
+def can_review_in(user: User, unit: Unit) -> bool:
+    """Open the review queue of `unit`: its secretaries (a branch), officers of it or above."""
+    if not _authenticated(user):
+        return False
+    if is_officer_over(user, unit):
+        return True
+    role = role_in(user, unit)
+    return unit.kind.is_branch and role is not None and role.manages_branch
+
+
 def can_register_plan_for(actor: User, owner: User, unit: Unit) -> bool:
     """A secretary (or officer above) may register a plan on a member's behalf."""
     return keeps_diary_in(owner, unit) and can_review(actor, owner, unit)
@@ -270,5 +280,6 @@ TEMPLATE_HELPERS = {
     "can_manage_standards": can_manage_standards,
     "can_view_diary": can_view_diary,
     "can_review": can_review,
+    "can_review_in": can_review_in,
     "can_register_plan_for": can_register_plan_for,
 }

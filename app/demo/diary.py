@@ -5,6 +5,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import flag_modified
+
 from app.auth.models import User
 from app.core.db import db
 from app.core.enums import EntryStatus, PlanStatus
@@ -183,4 +186,162 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     others.sort(key=lambda u: u.name_folded)
     for owner, status in zip(others[:3], (PlanStatus.SUBMITTED, PlanStatus.SUBMITTED, PlanStatus.DRAFT), strict=False):
         plan_for(owner, None, today - timedelta(days=5), status)
+    db.session.flush()
+    seed_demo_reviews(accounts, branch, member_plan, today)
+
+
+# ---- the secretary's months: what a few months of regular review leave behind ---------------------
+
+MONTH_COMMENTS = [
+    "Ghi nhật ký đều đặn, nội dung bám sát kế hoạch; việc số hóa văn bản có kết quả đo được. "
+    "Tháng tới cần ghi thêm minh chứng cho các buổi tự học.",
+    "Thực hiện tốt việc tiết kiệm điện, giấy in và nhắc được cả phòng cùng làm. Nên ghi cụ thể hơn "
+    "kết quả sau mỗi buổi sinh hoạt chi đoàn.",
+    "Tích cực, có nhiều việc làm cụ thể; đã khắc phục được hạn chế ngại phát biểu. Tiếp tục phát huy.",
+]
+ENTRY_COMMENTS = [
+    "Việc làm cụ thể, có số liệu rõ ràng. Tiếp tục phát huy!",
+    "Nên ghi rõ đã hướng dẫn cho ai, sau đó họ tự làm được đến đâu.",
+    "Bài học rút ra rất thiết thực, chi đoàn sẽ chia sẻ trong buổi sinh hoạt tới.",
+]
+
+
+class _Backdate:
+    """Give what the review services write (comments, snapshots, audit rows, notifications) the
+    time it would have happened, instead of the moment the demo is seeded."""
+
+    def __init__(self) -> None:
+        from app.audit.models import AuditLog
+        from app.notifications.models import Notification
+        from app.review.models import EntryComment, EntrySnapshot
+
+        self.columns = [
+            (AuditLog, "created_at"), (Notification, "created_at"), (EntryComment, "created_at"),
+            (EntrySnapshot, "taken_at"),
+        ]
+        self.marks = {model: self._max(model) for model, _ in self.columns}
+
+    @staticmethod
+    def _max(model) -> int:
+        return db.session.scalar(select(func.max(model.id))) or 0
+
+    def stamp(self, when: datetime, *, read: bool = True) -> None:
+        """Everything written since the last stamp happened at `when` (notifications read if `read`)."""
+        from app.notifications.models import Notification
+
+        db.session.flush()
+        for model, column in self.columns:
+            values = {column: when}
+            if model is Notification and read:
+                values["read_at"] = when
+            db.session.execute(update(model).where(model.id > self.marks[model]).values(values))
+            self.marks[model] = self._max(model)
+
+
+def _months(first: date, last: date) -> list[tuple[int, int]]:
+    months, (y, m) = [], (first.year, first.month)
+    while (y, m) <= (last.year, last.month):
+        months.append((y, m))
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return months
+
+
+def _review_history(member: User, reviewer: User, branch: Unit, months, clock: _Backdate,
+                    rng: random.Random, *, comments: bool) -> list[Entry]:
+    """Months reviewed and signed off in their time: a few comments, a month comment, the sign-off."""
+    from app.journal.services import month_entries
+    from app.review import services as review
+
+    signed: list[Entry] = []
+    for index, (year, month) in enumerate(months):
+        entries = sorted(month_entries(member, branch, year, month), key=lambda e: (e.deed_date, e.id))
+        if not entries:
+            continue
+        after = date(year, month, 1) + timedelta(days=35)  # the branch meeting early next month
+        meeting = _local(after.replace(day=min(5, after.day)), 20)
+        if comments:
+            for entry in rng.sample(entries, min(2, len(entries))):
+                review.comment_entry(reviewer, entry, ENTRY_COMMENTS[(index + entry.id) % len(ENTRY_COMMENTS)])
+        review.write_month_comment(
+            reviewer, member, branch, year, month, MONTH_COMMENTS[index % len(MONTH_COMMENTS)], None
+        )
+        month_review = review.sign_off_month(reviewer, member, branch, year, month)
+        month_review.comment_at = month_review.signed_at = meeting
+        for entry in entries:
+            entry.reviewed_at = meeting
+            flag_modified(entry, "updated_at")  # a review is not an edit: keep "sửa lần cuối"
+        clock.stamp(meeting)
+        signed.extend(entries)
+    return signed
+
+
+def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan, today: date) -> None:
+    """The member's months reviewed and signed up to two months ago, with comments, a reply and one
+    deed in the sổ vàng; last month half reviewed, with one revision request outstanding; this
+    month waiting for review. The secretary's own months signed by the officer above."""
+    from app.review import services as review
+
+    rng = random.Random(2011)
+    member, secretary, officer = accounts["doanvien"], accounts["bithu"], accounts["canbo"]
+    clock = _Backdate()
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    first = date(member_plan.year, 1, 1)
+    history = _months(first, last_month - timedelta(days=1)) if last_month > first else []
+
+    signed = _review_history(member, secretary, branch, history, clock, rng, comments=True)
+    if signed:
+        # One deed commended: the blood donation, else the latest breakthrough entry.
+        lineages = {c.lineage_id or c.id: i for i, c in enumerate(member_plan.commitments)}
+        def serves(entry: Entry, index: int) -> bool:
+            return any(lineages.get(c.lineage_id or c.id) == index for c in entry.commitments)
+        best = next((e for e in reversed(signed) if serves(e, 3)), None) or next(
+            (e for e in reversed(signed) if serves(e, 0)), signed[-1]
+        )
+        review.flag_exemplary(
+            secretary, best, "Việc làm đột phá, có kết quả cụ thể và lan tỏa trong chi đoàn. Đề nghị biểu dương."
+        )
+        when = best.reviewed_at or _local(today, 9)
+        best.exemplary_at = when
+        flag_modified(best, "updated_at")
+        clock.stamp(when)
+        # The member's reply to one comment.
+        commented = next((e for e in reversed(signed) if e.id != best.id), None)
+        if commented is not None:
+            review.comment_entry(member, commented, "Dạ, em cảm ơn anh. Các bài sau em sẽ ghi cụ thể hơn ạ.")
+            clock.stamp((commented.reviewed_at or _local(today, 9)) + timedelta(hours=2))
+
+    # Last month (or this one, early in the year): reviewed in part, one entry sent back.
+    from app.journal.services import month_entries
+
+    open_entries = sorted(
+        [e for e in month_entries(member, branch, last_month.year, last_month.month) if e.status is EntryStatus.SUBMITTED]
+        or [e for e in month_entries(member, branch, today.year, today.month) if e.status is EntryStatus.SUBMITTED],
+        key=lambda e: (e.deed_date, e.id),
+    )
+    when = _local(max(today - timedelta(days=2), open_entries[0].deed_date if open_entries else today), 21)
+    when = min(when, datetime.now(UTC))
+    if open_entries:
+        target = open_entries[min(2, len(open_entries) - 1)]
+        for entry in open_entries[:2]:
+            if entry is not target:
+                review.mark_reviewed(secretary, entry)
+                entry.reviewed_at = when
+                flag_modified(entry, "updated_at")
+        review.comment_entry(secretary, target, ENTRY_COMMENTS[1])
+        review.request_revision(
+            secretary, target,
+            "Bài chưa ghi rõ học khóa nào, trong bao lâu. Em bổ sung tên khóa học, số giờ học và kết quả "
+            "(nếu có bài kiểm tra), kèm ảnh chụp màn hình làm minh chứng.",
+        )
+        target.revision_requested_at = when
+        flag_modified(target, "updated_at")
+    clock.stamp(when, read=False)  # the member has not read these yet
+
+    # The secretary's own diary, reviewed one level up.
+    secretary_plan = db.session.scalar(
+        select(Plan).where(Plan.user_id == secretary.id, Plan.unit_id == branch.id, Plan.year == member_plan.year)
+    )
+    if secretary_plan is not None:
+        _review_history(secretary, officer, branch, history, clock, rng, comments=False)
     db.session.flush()

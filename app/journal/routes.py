@@ -28,6 +28,8 @@ from app.core.forms import BaseForm
 from app.journal import services, storage
 from app.journal.forms import EntryForm
 from app.journal.models import Entry, Evidence
+from app.review import services as review_services
+from app.review.forms import CommentForm
 from app.units.models import Unit
 
 bp = Blueprint("journal", __name__, url_prefix="/diary")
@@ -119,6 +121,7 @@ def month(year: int, month: int):
     if not 1 <= month <= 12:
         abort(404)
     entries = services.month_entries(ctx.owner, ctx.unit, year, month)
+    month_review = review_services.get_month_review(ctx.owner, ctx.unit, year, month)
     by_day: dict[date, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.deed_date, e.id)):
         by_day.setdefault(entry.deed_date, []).append(entry)
@@ -128,7 +131,16 @@ def month(year: int, month: int):
     return render_template(
         "journal/month.html", ctx=ctx, year=year, month=month, weeks=weeks, by_day=by_day,
         entries=entries, weekdays=WEEKDAYS, prev_month=prev_month, next_month=next_month,
-        signed_off=services.month_is_signed_off(ctx.owner, ctx.unit, year, month),
+        signed_off=bool(month_review and month_review.is_signed),
+        month_review=month_review,
+        # A signed month is checked against its SHA-256 whenever it is shown.
+        verification=review_services.verify_month(month_review, entries),
+        people=review_services.users_by_id(
+            [month_review.signed_by_id, month_review.comment_by_id]
+            + [r.reopened_by_id for r in month_review.reopenings]
+            if month_review else []
+        ),
+        can_review_month=review_services.can_review_member(current_user, ctx.owner, ctx.unit),
     )
 
 
@@ -276,13 +288,27 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
 @bp.route("/entries/<int:entry_id>")
 @login_required
 def entry(entry_id: int):
-    """One entry in full, with its evidence."""
-    item = _get_entry(entry_id)
+    """One entry in full, with its evidence, its review status and comments."""
+    return render_entry(_get_entry(entry_id))
+
+
+def render_entry(item: Entry, comment_form: CommentForm | None = None, status: int = 200):
+    """The entry page; `comment_form` re-shows a refused reply with its text (from the review feature)."""
     ctx = DiaryContext(item.user, item.unit)
+    if comment_form is None:
+        comment_form = CommentForm(formdata=None, back="entry")
+    is_reviewer = review_services.can_review_entry(current_user, item)
     return render_template(
         "journal/entry.html", ctx=ctx, entry=item, action_form=BaseForm(),
         can_edit=services.can_edit_entry(current_user, item),
-    )
+        comments=review_services.entry_comments(item),
+        reply_form=comment_form,
+        can_comment=review_services.can_comment_entry(current_user, item),
+        is_reviewer=is_reviewer,
+        diff=review_services.latest_diff(item) if is_reviewer else None,
+        people=review_services.users_by_id([item.reviewed_by_id, item.exemplary_by_id]),
+        signed_off=services.month_is_signed_off(item.user, item.unit, item.deed_date.year, item.deed_date.month),
+    ), status
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])

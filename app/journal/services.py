@@ -23,6 +23,7 @@ from app.core.filters import today_local, vn_date
 from app.core.text import fold, nfc
 from app.journal import storage
 from app.journal.models import Entry, Evidence, entry_commitments
+from app.notifications.services import app_path, notify, reviewers_to_notify
 from app.plans.models import Commitment, Plan
 from app.units.models import Unit
 
@@ -173,6 +174,41 @@ def can_edit_entry(user: User, entry: Entry) -> bool:
     )
 
 
+# ---- telling the reviewers ------------------------------------------------------------------------
+
+
+def _notify_reviewers(entry: Entry, owner: User, unit: Unit, previous: EntryStatus | None) -> None:
+    """Tell the reviewers an entry waits for them: new, sent again after a revision, or edited after review."""
+    day = vn_date(entry.deed_date)
+    if previous is EntryStatus.REVISION:
+        kind, title = "resubmitted", f"{owner.full_name} đã bổ sung bài ngày {day} theo yêu cầu"
+    elif previous is EntryStatus.REVIEWED:
+        kind, title = "submitted", f"{owner.full_name} đã sửa bài ngày {day} (bài đã xem trước đó)"
+    else:
+        kind, title = "submitted", f"{owner.full_name} gửi bài nhật ký ngày {day}"
+    link = app_path(
+        "review.month", unit_id=unit.id, user_id=owner.id, year=entry.deed_date.year, month=entry.deed_date.month
+    )
+    for reviewer in reviewers_to_notify(owner, unit):
+        notify(reviewer, kind, title, entry.title, f"{link}#entry-{entry.id}")
+
+
+def _content_key(entry: Entry) -> tuple:
+    """What the member wrote (not the review fields): an edit of a reviewed entry changes it."""
+    return (
+        entry.deed_date, entry.place, entry.action, entry.result, entry.lesson,
+        tuple(sorted(c.id for c in entry.commitments)), tuple(sorted(e.sha256 for e in entry.evidence)),
+    )
+
+
+def _after_edit(entry: Entry, owner: User, unit: Unit, before: tuple | None) -> None:
+    """A reviewed entry the member changes needs review again: back to "submitted", reviewers told."""
+    if entry.status is EntryStatus.REVIEWED and before is not None and _content_key(entry) != before:
+        entry.status = EntryStatus.SUBMITTED
+        entry.submitted_at = utcnow()
+        _notify_reviewers(entry, owner, unit, EntryStatus.REVIEWED)
+
+
 def save_entry(
     actor: User,
     owner: User,
@@ -203,16 +239,13 @@ def save_entry(
             storage.check_upload(upload)
         except storage.EvidenceError as exc:
             raise JournalError(str(exc), "evidence") from None
+    before = _content_key(entry) if entry is not None else None
     if entry is None:
         entry = Entry(
             user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT
         )
         db.session.add(entry)
     _apply(entry, data, commitments)
-    if submit and entry.status in (EntryStatus.DRAFT, EntryStatus.REVISION, None):
-        # A first submission, or a resubmission after a revision request.
-        entry.status = EntryStatus.SUBMITTED
-        entry.submitted_at = utcnow()
     for upload in uploads:
         stored = storage.store(upload)
         entry.evidence.append(
@@ -221,7 +254,17 @@ def save_entry(
                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
             )
         )
+    previous = entry.status
+    if submit and entry.status in (EntryStatus.DRAFT, EntryStatus.REVISION, None):
+        # A first submission, or a resubmission after a revision request.
+        entry.status = EntryStatus.SUBMITTED
+        entry.submitted_at = utcnow()
     db.session.flush()
+    if entry.status is EntryStatus.SUBMITTED and previous is not EntryStatus.SUBMITTED:
+        _notify_reviewers(entry, owner, unit, previous)
+    else:
+        _after_edit(entry, owner, unit, before)
+        db.session.flush()
     return entry
 
 
@@ -241,12 +284,14 @@ def autosave_draft(
     else:
         data.deed_date = entry.deed_date if entry is not None else today_local()
     commitments = _resolve_commitments(owner, unit, data, required=False)
+    before = _content_key(entry) if entry is not None else None
     if entry is None:
         entry = Entry(
             user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT
         )
         db.session.add(entry)
     _apply(entry, data, commitments)
+    _after_edit(entry, owner, unit, before)
     db.session.flush()
     return entry
 
@@ -264,9 +309,13 @@ def delete_entry(actor: User, entry: Entry) -> None:
 
 
 def delete_evidence(actor: User, evidence: Evidence) -> None:
-    permissions.require(can_edit_entry(actor, evidence.entry))
+    entry = evidence.entry
+    permissions.require(can_edit_entry(actor, entry))
+    before = _content_key(entry)
     name = evidence.stored_name
-    db.session.delete(evidence)
+    entry.evidence.remove(evidence)
+    db.session.flush()
+    _after_edit(entry, entry.user, entry.unit, before)
     db.session.flush()
     storage.remove(name)
 

@@ -1,7 +1,459 @@
-"""Routes of the review feature."""
+"""The secretary's month: the review queue, one member's month on one screen, the sổ vàng.
+
+Views parse, authorize, call app.review.services and commit once. Who may: the queue and the
+month screen are for those who review the branch's diaries (permissions.can_review); a unit or
+a member the user may not see is a 404, a diary they may read but not review is a 403. Every
+form posts and comes back to the screen it was sent from, at the entry it was about.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db
+from app.core.enums import EntryStatus
+from app.core.filters import today_local
+from app.core.forms import CSRF_MESSAGE
+from app.journal import services as journal
+from app.journal.models import Entry
+from app.plans import services as plans
+from app.review import services
+from app.review.forms import (
+    ActionForm,
+    CommentForm,
+    ExemplaryForm,
+    MonthCommentForm,
+    ReopenForm,
+    RevisionForm,
+    SignForm,
+)
+from app.units.models import Unit
 
 bp = Blueprint("review", __name__)
+
+# The queue lists this many of the oldest entries; the table by member counts them all.
+QUEUE_SHOWN = 200
+
+
+# ---- loading what the URL names, or 404 -----------------------------------------------------------
+
+
+def _valid_period(year: int, month: int) -> None:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        abort(404)
+
+
+def _member_month(unit_id: int, user_id: int, year: int, month: int) -> tuple[Unit, User]:
+    """The branch and the member whose month the user reviews: 404 when they may not read that
+    diary, 403 when they may read it but not review it (the member themselves, an administrator)."""
+    _valid_period(year, month)
+    unit = permissions.get_visible_unit(unit_id, current_user)
+    member = db.session.get(User, user_id)
+    if (
+        not unit.kind.is_branch
+        or member is None
+        or not permissions.keeps_diary_in(member, unit)
+        or not permissions.can_view_diary(current_user, member, unit)
+    ):
+        abort(404)
+    permissions.require(permissions.can_review(current_user, member, unit))
+    return unit, member
+
+
+def _entry(entry_id: int) -> Entry:
+    """An entry the user may read; 404 otherwise (the services answer 403 for what they may not do)."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or not permissions.can_view_diary(current_user, entry.user, entry.unit):
+        abort(404)
+    return entry
+
+
+def _month_url(entry: Entry) -> str:
+    return url_for(
+        "review.month",
+        unit_id=entry.unit_id,
+        user_id=entry.user_id,
+        year=entry.deed_date.year,
+        month=entry.deed_date.month,
+        _anchor=f"entry-{entry.id}",
+    )
+
+
+def _ids(form, suffix: str) -> None:
+    """Unique element ids for a form repeated once per entry (labels keep pointing at their field)."""
+    for f in form:
+        if f.type not in ("HiddenField", "CSRFTokenField"):
+            f.id = f"{f.name}-{suffix}"
+            f.label.field_id = f.id
+
+
+# ---- the queue -----------------------------------------------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/review")
+@login_required
+def queue(unit_id: int):
+    """What waits for review: entries oldest first with their age, plans to approve (?member= filters)."""
+    unit = permissions.get_visible_unit(unit_id, current_user)
+    permissions.require(services.can_review_in(current_user, unit))
+    today = today_local()
+    if not unit.kind.is_branch:
+        data = services.leaders_queue(current_user, unit, today)
+        return render_template("review/queue_upper.html", unit=unit, queue=data, today=today)
+    member_id = request.args.get("member", type=int)
+    data = services.review_queue(current_user, unit, member_id, today)
+    everyone = services.review_queue(current_user, unit, None, today) if member_id else data
+    return render_template(
+        "review/queue.html",
+        shown=QUEUE_SHOWN,
+        unit=unit,
+        queue=data,
+        everyone=everyone,
+        member_id=member_id,
+        today=today,
+        is_officer=permissions.is_officer_over(current_user, unit),
+    )
+
+
+# ---- one member's month --------------------------------------------------------------------------
+
+
+def _neighbours(members: list[User], member: User) -> tuple[User | None, User | None]:
+    ids = [m.id for m in members]
+    if member.id not in ids:
+        return None, None
+    i = ids.index(member.id)
+    return (members[i - 1] if i > 0 else None), (members[i + 1] if i + 1 < len(ids) else None)
+
+
+def _render_month(
+    unit: Unit, member: User, year: int, month: int, *, bound=None, status: int = 200, conflict=None
+):
+    """The month screen; `bound` = (kind, entry_id, form) re-shows a form that was refused, with its text."""
+    every = journal.month_entries(member, unit, year, month)
+    entries = sorted(
+        (e for e in every if e.status is not EntryStatus.DRAFT), key=lambda e: (e.deed_date, e.id)
+    )
+    drafts = len(every) - len(entries)
+    review = services.get_month_review(member, unit, year, month)
+    verification = services.verify_month(review, every)
+    action_form = ActionForm(formdata=None)
+    forms: dict[int, dict] = {}
+    for e in entries:
+        forms[e.id] = {
+            "comment": CommentForm(formdata=None),
+            "revision": RevisionForm(formdata=None),
+            "exemplary": ExemplaryForm(formdata=None),
+        }
+    if bound is not None and bound[1] != "month":
+        kind, key, form = bound
+        forms.setdefault(key, {})[kind] = form
+    for key, group in forms.items():
+        for form in group.values():
+            _ids(form, str(key))
+    month_forms = {
+        "comment": MonthCommentForm(
+            formdata=None,
+            comment=review.comment if review else "",
+            lock_version=review.lock_version if review else 0,
+        ),
+        "sign": SignForm(formdata=None, lock_version=review.lock_version if review else 0),
+        "reopen": ReopenForm(formdata=None),
+    }
+    if bound is not None and bound[1] == "month":
+        month_forms[bound[0]] = bound[2]
+    members = services.reviewable_members(current_user, unit)
+    previous_member, next_member = _neighbours(members, member)
+    prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    next_month = (year, month + 1) if month < 12 else (year + 1, 1)
+    coverage = journal.coverage(member, unit, year)
+    people = services.users_by_id(
+        [review.signed_by_id, review.comment_by_id] + [r.reopened_by_id for r in review.reopenings]
+        if review
+        else []
+    )
+    return render_template(
+        "review/month.html",
+        unit=unit,
+        member=member,
+        year=year,
+        month=month,
+        reviews=services.entry_reviews(entries),
+        drafts=drafts,
+        month_review=review,
+        verification=verification,
+        people=people,
+        forms=forms,
+        month_forms=month_forms,
+        action_form=action_form,
+        conflict=conflict,
+        plan=plans.plan_in_force(member, unit, year) or plans.current_plan(member, unit, year),
+        coverage=coverage,
+        coverage_month=month,
+        previous_member=previous_member,
+        next_member=next_member,
+        members=members,
+        prev_month=prev_month,
+        next_month=next_month,
+        can_sign=date(year, month, 1) <= today_local(),
+        waiting=[r for r in entries if r.status is EntryStatus.REVISION],
+        unreviewed=sum(1 for e in entries if e.status is EntryStatus.SUBMITTED),
+    ), status
+
+
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>")
+@login_required
+def month(unit_id: int, user_id: int, year: int, month: int):
+    """Review a member's month on one screen: plan and coverage beside the entries, the month comment, sign-off."""
+    unit, member = _member_month(unit_id, user_id, year, month)
+    return _render_month(unit, member, year, month)
+
+
+def _month_redirect(unit: Unit, member: User, year: int, month: int, anchor: str = "month-review"):
+    return redirect(
+        url_for("review.month", unit_id=unit.id, user_id=member.id, year=year, month=month, _anchor=anchor)
+    )
+
+
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>/comment", methods=["POST"])
+@login_required
+def month_comment(unit_id: int, user_id: int, year: int, month: int):
+    """Save the month comment (nhận xét tháng), refusing to overwrite a version saved meanwhile."""
+    unit, member = _member_month(unit_id, user_id, year, month)
+    form = MonthCommentForm()
+    if not form.validate_on_submit():
+        return _render_month(unit, member, year, month, bound=("comment", "month", form), status=422)
+    try:
+        services.write_month_comment(
+            current_user, member, unit, year, month, form.comment.data, form.expected_version
+        )
+        db.session.commit()
+    except services.MonthConflict as exc:
+        db.session.rollback()
+        saved = services.get_month_review(member, unit, year, month)
+        form.comment.errors = [*form.comment.errors, str(exc)]
+        form.lock_version.data = saved.lock_version if saved else 0
+        return _render_month(
+            unit, member, year, month, bound=("comment", "month", form), status=409, conflict=saved
+        )
+    except services.ReviewError as exc:
+        db.session.rollback()
+        form.comment.errors = [*form.comment.errors, str(exc)]
+        return _render_month(unit, member, year, month, bound=("comment", "month", form), status=422)
+    except IntegrityError:  # the month's row was created elsewhere at the same moment
+        db.session.rollback()
+        saved = services.get_month_review(member, unit, year, month)
+        form.comment.errors = [*form.comment.errors, services.CONFLICT_MESSAGE]
+        form.lock_version.data = saved.lock_version if saved else 0
+        return _render_month(
+            unit, member, year, month, bound=("comment", "month", form), status=409, conflict=saved
+        )
+    flash("Đã lưu nhận xét tháng.", "success")
+    return _month_redirect(unit, member, year, month)
+
+
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>/sign", methods=["POST"])
+@login_required
+def sign(unit_id: int, user_id: int, year: int, month: int):
+    """Ký xác nhận the month: it is frozen and its SHA-256 stored."""
+    unit, member = _member_month(unit_id, user_id, year, month)
+    form = SignForm()
+    if not form.validate_on_submit():
+        flash(CSRF_MESSAGE, "danger")
+        return _month_redirect(unit, member, year, month)
+    try:
+        services.sign_off_month(current_user, member, unit, year, month, form.expected_version)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return _month_redirect(unit, member, year, month)
+    except IntegrityError:
+        db.session.rollback()
+        flash(services.CONFLICT_MESSAGE, "warning")
+        return _month_redirect(unit, member, year, month)
+    flash(f"Đã ký xác nhận tháng {month}/{year} của {member.full_name}.", "success")
+    return _month_redirect(unit, member, year, month)
+
+
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>/reopen", methods=["POST"])
+@login_required
+def reopen(unit_id: int, user_id: int, year: int, month: int):
+    """Mở lại a signed month, with a written reason."""
+    unit, member = _member_month(unit_id, user_id, year, month)
+    form = ReopenForm()
+    review = services.get_month_review(member, unit, year, month)
+    if review is None or not review.is_signed:
+        flash(f"Tháng {month}/{year} chưa được ký xác nhận.", "info")
+        return _month_redirect(unit, member, year, month)
+    if not form.validate_on_submit():
+        return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=422)
+    try:
+        services.reopen_month(current_user, review, form.reason.data)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, str(exc)]
+        return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=422)
+    flash(f"Đã mở lại tháng {month}/{year}. Lý do được ghi trên tháng.", "success")
+    return _month_redirect(unit, member, year, month)
+
+
+# ---- per entry -------------------------------------------------------------------------------------
+
+
+def _refused(entry: Entry, kind: str, form, message: str | None = None):
+    """Show the form again, with its text and the message next to its field (never a lost reason)."""
+    if message:
+        target = getattr(form, {"comment": "body", "revision": "reason", "exemplary": "note"}[kind])
+        target.errors = [*target.errors, message]
+    if kind == "comment" and form.back.data == "entry":
+        from app.journal.routes import render_entry
+
+        return render_entry(entry, comment_form=form, status=422)
+    return _render_month(
+        entry.unit,
+        entry.user,
+        entry.deed_date.year,
+        entry.deed_date.month,
+        bound=(kind, entry.id, form),
+        status=422,
+    )
+
+
+def _after(entry: Entry, back: str | None = None):
+    if back == "entry" or not permissions.can_review(current_user, entry.user, entry.unit):
+        return redirect(url_for("journal.entry", entry_id=entry.id, _anchor="comments"))
+    return redirect(_month_url(entry))
+
+
+@bp.route("/review/entries/<int:entry_id>/comment", methods=["POST"])
+@login_required
+def comment(entry_id: int):
+    """Nhận xét on an entry (the reviewer), or a reply (the member, on their own entry)."""
+    entry = _entry(entry_id)
+    permissions.require(services.can_comment_entry(current_user, entry))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _refused(entry, "comment", form)
+    try:
+        services.comment_entry(current_user, entry, form.body.data)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        return _refused(entry, "comment", form, str(exc))
+    flash("Đã gửi nhận xét.", "success")
+    return _after(entry, form.back.data)
+
+
+@bp.route("/review/entries/<int:entry_id>/reviewed", methods=["POST"])
+@login_required
+def mark_reviewed(entry_id: int):
+    """Đã xem."""
+    entry = _entry(entry_id)
+    permissions.require(services.can_review_entry(current_user, entry))
+    if not ActionForm().validate_on_submit():
+        flash(CSRF_MESSAGE, "danger")
+        return _after(entry)
+    try:
+        services.mark_reviewed(current_user, entry)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return _after(entry)
+    flash(f"Đã đánh dấu đã xem bài ngày {entry.deed_date:%d/%m/%Y}.", "success")
+    return _after(entry)
+
+
+@bp.route("/review/entries/<int:entry_id>/revision", methods=["POST"])
+@login_required
+def request_revision(entry_id: int):
+    """Yêu cầu bổ sung, with the reason the member will read."""
+    entry = _entry(entry_id)
+    permissions.require(services.can_review_entry(current_user, entry))
+    form = RevisionForm()
+    if not form.validate_on_submit():
+        return _refused(entry, "revision", form)
+    try:
+        services.request_revision(current_user, entry, form.reason.data)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        return _refused(entry, "revision", form, str(exc))
+    flash(f"Đã gửi yêu cầu bổ sung cho {entry.user.full_name}.", "success")
+    return _after(entry)
+
+
+@bp.route("/review/entries/<int:entry_id>/exemplary", methods=["POST"])
+@login_required
+def exemplary(entry_id: int):
+    """Biểu dương: into the sổ vàng."""
+    entry = _entry(entry_id)
+    permissions.require(services.can_review_entry(current_user, entry))
+    form = ExemplaryForm()
+    if not form.validate_on_submit():
+        return _refused(entry, "exemplary", form)
+    try:
+        services.flag_exemplary(current_user, entry, form.note.data)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        return _refused(entry, "exemplary", form, str(exc))
+    flash("Đã biểu dương và ghi bài vào sổ vàng.", "success")
+    return _after(entry)
+
+
+@bp.route("/review/entries/<int:entry_id>/unexemplary", methods=["POST"])
+@login_required
+def unexemplary(entry_id: int):
+    """Bỏ biểu dương."""
+    entry = _entry(entry_id)
+    permissions.require(services.can_review_entry(current_user, entry))
+    if not ActionForm().validate_on_submit():
+        flash(CSRF_MESSAGE, "danger")
+        return _after(entry)
+    try:
+        services.unflag_exemplary(current_user, entry)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return _after(entry)
+    flash("Đã bỏ biểu dương; bài không còn trong sổ vàng.", "success")
+    return _after(entry)
+
+
+# ---- the sổ vàng ---------------------------------------------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/golden-book")
+@login_required
+def golden_book(unit_id: int):
+    """Sổ vàng: exemplary deeds of the unit and the branches under it, for ?year=; readable by the
+    unit's members and the units above (permissions.can_view_unit)."""
+    unit = permissions.get_visible_unit(unit_id, current_user)
+    year = request.args.get("year", type=int) or today_local().year
+    if not 2000 <= year <= 2100:
+        year = today_local().year
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    size = 50
+    entries, people, units, total = services.golden_book(unit, year, page, size)
+    return render_template(
+        "review/golden_book.html",
+        unit=unit,
+        year=year,
+        entries=entries,
+        people=people,
+        units=units,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // size)),
+        years=range(today_local().year, today_local().year - 5, -1),
+    )

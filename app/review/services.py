@@ -1,0 +1,1051 @@
+"""The secretary's month: the review queue, comments, revision requests, commendation, sign-off.
+
+Plain functions that take the acting user, check with app.core.permissions (403 through
+`require`), change state, write an audit row, notify whom it concerns and flush; the view
+commits once. A broken rule raises ReviewError with a Vietnamese message and the form field it
+belongs next to.
+
+Who reviews whom is permissions.can_review: a branch's secretary or deputy reviews its members;
+a secretary's or deputy's own diary is reviewed by the officers over the branch; nobody reviews
+themselves and administrators review nobody.
+
+Signing a month stores the SHA-256 of the canonical JSON of its entries and month comment
+(app.review.hashing); a signed month is frozen (month_is_signed, registered with the journal when
+this module is imported — the app's routes import it) and verify_month says which entries differ
+from what was signed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from markupsafe import Markup, escape
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit import services as audit
+from app.audit.models import AuditLog
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db, utcnow
+from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
+from app.core.filters import to_local, today_local, vn_date
+from app.core.text import nfc
+from app.journal import services as journal
+from app.journal.models import Entry
+from app.notifications.services import app_path, notify
+from app.plans.models import Commitment, Plan
+from app.review import hashing
+from app.review.models import EntryComment, EntrySnapshot, MonthReopening, MonthReview
+from app.units.models import Membership, Unit
+
+MAX_COMMENT = 3000
+MAX_REASON = 2000
+MAX_NOTE = 1000
+MAX_MONTH_COMMENT = 5000
+
+
+class ReviewError(ValueError):
+    """A review rule was broken; the message is for the user, `field` says next to which field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class MonthConflict(ReviewError):
+    """The month comment changed since the form was opened (optimistic locking)."""
+
+    def __init__(self, message: str, saved: MonthReview | None):
+        super().__init__(message, "comment")
+        self.saved = saved
+
+
+CONFLICT_MESSAGE = (
+    "Nhận xét tháng vừa được lưu ở nơi khác (một người khác hoặc một thẻ khác) sau khi bạn mở trang. "
+    "Nội dung bạn vừa gõ vẫn còn dưới đây; bản đã lưu hiển thị bên cạnh. Hãy xem lại rồi lưu lại."
+)
+
+
+def _real(user):
+    """The User behind flask_login's current_user proxy."""
+    getter = getattr(user, "_get_current_object", None)
+    return getter() if getter is not None else user
+
+
+def _text(
+    value: str | None, limit: int, field_name: str, label: str, required_message: str | None = None
+) -> str:
+    text = (nfc(value or "") or "").strip()
+    if required_message and not text:
+        raise ReviewError(required_message, field_name)
+    if len(text) > limit:
+        raise ReviewError(
+            f"{label} tối đa {limit:,} ký tự (hiện có {len(text):,}).".replace(",", "."), field_name
+        )
+    return text
+
+
+def _keep_updated_at(entry: Entry) -> None:
+    """A review changes the entry's status, not what the member wrote: keep "sửa lần cuối" as it was."""
+    flag_modified(entry, "updated_at")
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ReviewError(
+            "Bài hoặc tháng này vừa được thay đổi ở nơi khác cùng lúc. Hãy tải lại trang và xem lại."
+        ) from exc
+
+
+# ---- links (app paths; notifications are also built outside a request) --------------------------
+
+
+def entry_path(entry: Entry) -> str:
+    return app_path("journal.entry", entry_id=entry.id)
+
+
+def member_month_path(unit_id: int, year: int, month: int) -> str:
+    """The member's own calendar of that month (the link in what they are told)."""
+    return app_path("journal.month", year=year, month=month, unit_id=unit_id)
+
+
+def review_path(unit_id: int, member_id: int, year: int, month: int, entry_id: int | None = None) -> str:
+    path = app_path("review.month", unit_id=unit_id, user_id=member_id, year=year, month=month)
+    return f"{path}#entry-{entry_id}" if entry_id else path
+
+
+# ---- who may ---------------------------------------------------------------------------------------
+
+
+def can_review_member(user: User, member: User, unit: Unit) -> bool:
+    """Review `member`'s diary in the branch `unit` (permissions.can_review, for a diary kept there)."""
+    return permissions.keeps_diary_in(member, unit) and permissions.can_review(user, member, unit)
+
+
+def can_review_entry(user: User, entry: Entry) -> bool:
+    return entry.status is not EntryStatus.DRAFT and permissions.can_review(user, entry.user, entry.unit)
+
+
+def can_comment_entry(user: User, entry: Entry) -> bool:
+    """Reviewers comment; the member replies on their own entry. Drafts are not commented."""
+    if entry.status is EntryStatus.DRAFT or not getattr(user, "is_authenticated", False):
+        return False
+    if user.id == entry.user_id:
+        return permissions.keeps_diary_in(user, entry.unit)
+    return permissions.can_review(user, entry.user, entry.unit)
+
+
+can_review_in = permissions.can_review_in
+
+
+# ---- freezing: one indexed lookup, registered with the journal -----------------------------------
+
+
+def month_is_signed(owner: User, unit: Unit, year: int, month: int) -> bool:
+    """Whether the member's month in the branch is signed off (uses the unique index of month_reviews)."""
+    found = db.session.scalar(
+        select(MonthReview.id).where(
+            MonthReview.user_id == owner.id,
+            MonthReview.unit_id == unit.id,
+            MonthReview.year == year,
+            MonthReview.month == month,
+            MonthReview.signed_at.is_not(None),
+        )
+    )
+    return found is not None
+
+
+journal.register_sign_off_check(month_is_signed)
+
+
+def _require_open_month(entry: Entry) -> None:
+    if month_is_signed(entry.user, entry.unit, entry.deed_date.year, entry.deed_date.month):
+        raise ReviewError(
+            f"Tháng {entry.deed_date.month}/{entry.deed_date.year} đã được ký xác nhận; "
+            "mở lại tháng (kèm lý do) nếu cần thay đổi."
+        )
+
+
+# ---- the review queue ---------------------------------------------------------------------------
+
+
+def reviewable_members(viewer: User, unit: Unit) -> list[User]:
+    """Members of the branch whose diaries the viewer reviews, by name (one query).
+
+    The same rule as permissions.can_review, for the whole branch at once: officers over the
+    branch review everyone in it (its secretary and deputies included), the branch's secretary
+    and deputies review the members.
+    """
+    if not unit.kind.is_branch:
+        return []
+    officer = permissions.is_officer_over(viewer, unit)
+    role = permissions.role_in(viewer, unit)
+    if not officer and (role is None or not role.manages_branch):
+        return []
+    rows = db.session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER, User.id != viewer.id)
+        .options(lazyload(User.memberships))
+        .order_by(User.name_folded, User.id)
+    ).all()
+    return [user for user, member_role in rows if officer or not member_role.manages_branch]
+
+
+@dataclass
+class QueueItem:
+    """An entry waiting for review, as the queue shows it (plain columns: no ORM object per row)."""
+
+    id: int
+    user_id: int
+    unit_id: int
+    member_name: str
+    deed_date: date
+    action: str
+    created_at: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    revision_requested_at: datetime | None
+    age_days: int
+
+    @property
+    def title(self) -> str:
+        return _title(self.action, 90)
+
+    @property
+    def is_backdated(self) -> bool:
+        return to_local(self.created_at).date() > self.deed_date
+
+    @property
+    def resubmitted(self) -> bool:
+        """Sent again after a revision request."""
+        return self.revision_requested_at is not None and (
+            self.reviewed_at is None or self.revision_requested_at >= self.reviewed_at
+        )
+
+    @property
+    def edited_after_review(self) -> bool:
+        return self.reviewed_at is not None and not self.resubmitted
+
+
+@dataclass
+class MemberQueue:
+    member_id: int
+    name: str
+    items: list[QueueItem]
+
+    @property
+    def oldest(self) -> QueueItem:
+        return self.items[0]
+
+
+@dataclass
+class ReviewQueue:
+    unit: Unit
+    members: list[User]
+    items: list[QueueItem]
+    plans: list[Plan]
+    by_member: list[MemberQueue]
+    branches: list[tuple[Unit, int, int]] = field(default_factory=list)  # upper units: (branch, waiting, age)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+
+def _age(moment: datetime | None, today: date) -> int:
+    return max(0, (today - to_local(moment).date()).days) if moment else 0
+
+
+def _queue_select():
+    """Submitted entries with their author's name, oldest submission first; the first 200
+    characters of the text are enough for a title."""
+    return (
+        select(
+            Entry.id,
+            Entry.user_id,
+            Entry.unit_id,
+            User.full_name,
+            Entry.deed_date,
+            func.substr(Entry.action, 1, 200),
+            Entry.created_at,
+            Entry.submitted_at,
+            Entry.reviewed_at,
+            Entry.revision_requested_at,
+        )
+        .join(User, User.id == Entry.user_id)
+        .where(Entry.status == EntryStatus.SUBMITTED)
+        .order_by(Entry.submitted_at, Entry.id)
+    )
+
+
+def _queue_items(stmt, today: date) -> list[QueueItem]:
+    return [QueueItem(*row, age_days=_age(row[7], today)) for row in db.session.execute(stmt)]
+
+
+def _group(items: list[QueueItem]) -> list[MemberQueue]:
+    groups: dict[int, MemberQueue] = {}
+    for item in items:  # oldest first, so each member's first item is their oldest
+        groups.setdefault(item.user_id, MemberQueue(item.user_id, item.member_name, [])).items.append(item)
+    return list(groups.values())
+
+
+def review_queue(
+    viewer: User, unit: Unit, member_id: int | None = None, today: date | None = None
+) -> ReviewQueue:
+    """What waits for the viewer in a branch: submitted entries not yet reviewed, oldest first,
+    and plans waiting for approval — of the members the viewer reviews. Three queries whatever
+    the branch's size (members, entries, plans)."""
+    today = today or today_local()
+    members = reviewable_members(viewer, unit)
+    ids = [m.id for m in members]
+    if member_id is not None:
+        ids = [i for i in ids if i == member_id]
+    if not ids:
+        return ReviewQueue(unit, members, [], [], [])
+    items = _queue_items(_queue_select().where(Entry.unit_id == unit.id, Entry.user_id.in_(ids)), today)
+    plans = list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.unit_id == unit.id, Plan.status == PlanStatus.SUBMITTED, Plan.user_id.in_(ids))
+            .options(lazyload(Plan.commitments))
+            .order_by(Plan.submitted_at, Plan.id)
+        )
+    )
+    return ReviewQueue(unit, members, items, plans, _group(items))
+
+
+BRANCH_KINDS = [k for k in UnitKind if k.is_branch]
+LEADER_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY)
+
+
+def leaders_queue(viewer: User, unit: Unit, today: date | None = None, limit: int = 300) -> ReviewQueue:
+    """For an officer of an upper unit: the secretaries' and deputies' own entries waiting in every
+    branch under it (their diaries are reviewed one level up), their plans waiting for approval,
+    and the branches whose queues hold entries, oldest first."""
+    today = today or today_local()
+    permissions.require(permissions.is_officer_over(viewer, unit))
+    in_subtree = Unit.path.startswith(unit.path, autoescape=True)
+    leader = and_(
+        Membership.user_id == Entry.user_id,
+        Membership.unit_id == Entry.unit_id,
+        Membership.role.in_(LEADER_ROLES),
+    )
+    stmt = (
+        _queue_select()
+        .join(Unit, Unit.id == Entry.unit_id)
+        .join(Membership, leader)
+        .where(in_subtree, Entry.user_id != viewer.id)
+        .limit(limit)
+    )
+    items = _queue_items(stmt, today)
+    plans = list(
+        db.session.scalars(
+            select(Plan)
+            .join(Unit, Unit.id == Plan.unit_id)
+            .join(
+                Membership,
+                and_(
+                    Membership.user_id == Plan.user_id,
+                    Membership.unit_id == Plan.unit_id,
+                    Membership.role.in_(LEADER_ROLES),
+                ),
+            )
+            .where(in_subtree, Plan.status == PlanStatus.SUBMITTED, Plan.user_id != viewer.id)
+            .options(lazyload(Plan.commitments))
+            .order_by(Plan.submitted_at, Plan.id)
+            .limit(limit)
+        )
+    )
+    oldest = func.min(Entry.submitted_at)
+    branch_rows = db.session.execute(
+        select(Unit, func.count(Entry.id), oldest)
+        .join(Entry, Entry.unit_id == Unit.id)
+        .where(in_subtree, Unit.kind.in_(BRANCH_KINDS), Entry.status == EntryStatus.SUBMITTED)
+        .group_by(Unit.id)
+        .order_by(oldest)
+        .limit(limit)
+    ).all()
+    branches = [(branch, count, _age(first, today)) for branch, count, first in branch_rows]
+    return ReviewQueue(unit, [], items, plans, _group(items), branches)
+
+
+# ---- one member's month ---------------------------------------------------------------------------
+
+
+@dataclass
+class FieldDiff:
+    label: str
+    html: Markup
+
+
+@dataclass
+class EntryDiff:
+    snapshot: EntrySnapshot
+    fields: list[FieldDiff]
+
+    @property
+    def reason_label(self) -> str:
+        return {
+            "reviewed": "lần đánh dấu đã xem",
+            "revision": "lần yêu cầu bổ sung",
+            "signed": "lần ký xác nhận tháng",
+        }.get(self.snapshot.reason, "lần xem trước")
+
+
+@dataclass
+class EntryReview:
+    """An entry on the month screen: its comments and what changed since it was last reviewed."""
+
+    entry: Entry
+    comments: list[EntryComment]
+    diff: EntryDiff | None
+
+
+_TOKENS = re.compile(r"\s+|\S+")
+
+
+def word_diff(old: str, new: str) -> Markup:
+    """`new` with the words removed since `old` in <del> and the added ones in <ins>; text escaped."""
+    a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    out: list[Markup] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.append(escape("".join(a[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            out.append(Markup("<del>{}</del>").format("".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            out.append(Markup("<ins>{}</ins>").format("".join(b[j1:j2])))
+    return Markup("").join(out)
+
+
+def _list_diff(removed: list[str], added: list[str]) -> Markup:
+    parts = [Markup("<del>{}</del>").format(x) for x in removed] + [
+        Markup("<ins>{}</ins>").format(x) for x in added
+    ]
+    return Markup("; ").join(parts)
+
+
+def diff_entry(entry: Entry, snapshot: EntrySnapshot, labels: dict[int, str]) -> EntryDiff | None:
+    """Field by field, what changed in the entry since `snapshot` (None when nothing did)."""
+    old = json.loads(snapshot.content)
+    new = hashing.entry_content(entry)
+    fields: list[FieldDiff] = []
+    for name in hashing.changed_fields(old, new, ignore=("status",)):
+        label = hashing.FIELDS[name]
+        if name in ("place", "action", "result", "lesson"):
+            html = word_diff(old.get(name, ""), new[name])
+        elif name == "deed_date":
+            html = _list_diff([_vn_iso(old.get(name))], [_vn_iso(new[name])])
+        elif name == "commitment_ids":
+            before, after = set(old.get(name) or []), set(new[name])
+            html = _list_diff(
+                [labels.get(i, f"#{i}") for i in sorted(before - after)],
+                [labels.get(i, f"#{i}") for i in sorted(after - before)],
+            )
+        else:  # evidence, by content hash
+            before, after = old.get(name) or [], new[name]
+            names = {e.sha256: e.original_name for e in entry.evidence}
+            removed = [h for h in before if h not in after]
+            added = [h for h in after if h not in before]
+            html = _list_diff(
+                [f"{len(removed)} tệp đã bỏ"] if removed else [], [names.get(h, "tệp mới") for h in added]
+            )
+        fields.append(FieldDiff(label, html))
+    return EntryDiff(snapshot, fields) if fields else None
+
+
+def _vn_iso(value) -> str:
+    try:
+        return vn_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
+    """Comments and the diff since the latest snapshot for each entry (three queries in all)."""
+    ids = [e.id for e in entries]
+    comments: dict[int, list[EntryComment]] = defaultdict(list)
+    latest: dict[int, EntrySnapshot] = {}
+    labels: dict[int, str] = {}
+    if ids:
+        for c in db.session.scalars(
+            select(EntryComment)
+            .where(EntryComment.entry_id.in_(ids))
+            .order_by(EntryComment.created_at, EntryComment.id)
+        ):
+            comments[c.entry_id].append(c)
+        for s in db.session.scalars(
+            select(EntrySnapshot).where(EntrySnapshot.entry_id.in_(ids)).order_by(EntrySnapshot.id.desc())
+        ):
+            latest.setdefault(s.entry_id, s)
+        wanted = {i for s in latest.values() for i in json.loads(s.content).get("commitment_ids", [])}
+        wanted |= {c.id for e in entries for c in e.commitments}
+        if wanted:
+            labels = dict(
+                db.session.execute(
+                    select(Commitment.id, Commitment.action).where(Commitment.id.in_(wanted))
+                ).all()
+            )
+            labels = {k: (v.strip().splitlines() or [""])[0][:80] for k, v in labels.items()}
+    return [
+        EntryReview(
+            e, comments.get(e.id, []), diff_entry(e, latest[e.id], labels) if e.id in latest else None
+        )
+        for e in entries
+    ]
+
+
+def entry_comments(entry: Entry) -> list[EntryComment]:
+    return list(
+        db.session.scalars(
+            select(EntryComment)
+            .where(EntryComment.entry_id == entry.id)
+            .order_by(EntryComment.created_at, EntryComment.id)
+        )
+    )
+
+
+def latest_diff(entry: Entry) -> EntryDiff | None:
+    """What changed in one entry since it was last reviewed (for the entry page)."""
+    return entry_reviews([entry])[0].diff
+
+
+def get_month_review(member: User, unit: Unit, year: int, month: int) -> MonthReview | None:
+    return db.session.scalar(
+        select(MonthReview).where(
+            MonthReview.user_id == member.id,
+            MonthReview.unit_id == unit.id,
+            MonthReview.year == year,
+            MonthReview.month == month,
+        )
+    )
+
+
+def _month_review_for_update(member: User, unit: Unit, year: int, month: int) -> MonthReview:
+    review = get_month_review(member, unit, year, month)
+    if review is None:
+        review = MonthReview(user_id=member.id, unit_id=unit.id, year=year, month=month, comment="")
+        db.session.add(review)
+        db.session.flush()
+    return review
+
+
+def _snapshot(entry: Entry, actor: User, reason: str) -> EntrySnapshot:
+    snap = EntrySnapshot(
+        entry_id=entry.id,
+        taken_by_id=actor.id,
+        reason=reason,
+        content=hashing.canonical_json(hashing.entry_content(entry)),
+    )
+    db.session.add(snap)
+    return snap
+
+
+def _entry_facts(entry: Entry, **extra) -> dict:
+    return {"deed_date": entry.deed_date.isoformat(), **extra}
+
+
+# ---- per entry -------------------------------------------------------------------------------------
+
+
+def comment_entry(author: User, entry: Entry, body: str) -> EntryComment:
+    """A reviewer's nhận xét on an entry, or the member's reply; the other side is notified."""
+    author = _real(author)
+    permissions.require(can_comment_entry(author, entry))
+    body = _text(body, MAX_COMMENT, "body", "Nhận xét", "Vui lòng ghi nội dung nhận xét.")
+    comment = EntryComment(entry_id=entry.id, author_id=author.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(author, "entry.comment", entry, entry.user, entry.unit, after=_entry_facts(entry, body=body))
+    day = vn_date(entry.deed_date)
+    if author.id != entry.user_id:
+        notify(
+            entry.user,
+            "comment",
+            f"{author.full_name} đã nhận xét bài ngày {day}",
+            body[:500],
+            entry_path(entry) + "#comments",
+        )
+    else:
+        # The member's reply goes to those who commented on the entry before.
+        earlier = db.session.scalars(
+            select(User)
+            .where(
+                User.id.in_(
+                    select(EntryComment.author_id).where(
+                        EntryComment.entry_id == entry.id, EntryComment.author_id != entry.user_id
+                    )
+                )
+            )
+            .options(lazyload(User.memberships))
+        ).all()
+        link = review_path(
+            entry.unit_id, entry.user_id, entry.deed_date.year, entry.deed_date.month, entry.id
+        )
+        for reviewer in earlier:
+            notify(
+                reviewer,
+                "comment",
+                f"{author.full_name} đã trả lời nhận xét bài ngày {day}",
+                body[:500],
+                link,
+            )
+    return comment
+
+
+def mark_reviewed(reviewer: User, entry: Entry) -> Entry:
+    """Đã xem: the entry was read; a snapshot keeps the version reviewed."""
+    reviewer = _real(reviewer)
+    permissions.require(can_review_entry(reviewer, entry))
+    _require_open_month(entry)
+    if entry.status is EntryStatus.REVIEWED:
+        raise ReviewError("Bài này đã được đánh dấu đã xem.")
+    before = entry.status
+    entry.status = EntryStatus.REVIEWED
+    entry.reviewed_at = utcnow()
+    entry.reviewed_by_id = reviewer.id
+    _keep_updated_at(entry)
+    _flush()
+    _snapshot(entry, reviewer, "reviewed")
+    audit.record(
+        reviewer,
+        "entry.reviewed",
+        entry,
+        entry.user,
+        entry.unit,
+        before={"status": before.value},
+        after=_entry_facts(entry, status=entry.status.value),
+    )
+    return entry
+
+
+def request_revision(reviewer: User, entry: Entry, reason: str) -> Entry:
+    """Yêu cầu bổ sung, with a reason the member sees on the entry; they are notified."""
+    reviewer = _real(reviewer)
+    permissions.require(can_review_entry(reviewer, entry))
+    reason = _text(reason, MAX_REASON, "reason", "Lý do", "Vui lòng ghi rõ cần bổ sung, chỉnh sửa gì.")
+    _require_open_month(entry)
+    if entry.status is EntryStatus.REVISION:
+        raise ReviewError("Bài này đang chờ đoàn viên bổ sung.", "reason")
+    before = entry.status
+    entry.status = EntryStatus.REVISION
+    entry.revision_requested_at = utcnow()
+    entry.revision_reason = reason
+    _keep_updated_at(entry)
+    _flush()
+    _snapshot(entry, reviewer, "revision")
+    audit.record(
+        reviewer,
+        "entry.revision",
+        entry,
+        entry.user,
+        entry.unit,
+        before={"status": before.value},
+        after=_entry_facts(entry, status=entry.status.value),
+        reason=reason,
+    )
+    notify(
+        entry.user,
+        "revision",
+        f"Bài ngày {vn_date(entry.deed_date)} cần bổ sung, chỉnh sửa",
+        f"{reviewer.full_name}: {reason}",
+        entry_path(entry),
+    )
+    return entry
+
+
+def flag_exemplary(reviewer: User, entry: Entry, note: str = "") -> Entry:
+    """Biểu dương: the entry goes into the branch's sổ vàng; the member is notified."""
+    reviewer = _real(reviewer)
+    permissions.require(can_review_entry(reviewer, entry))
+    note = _text(note, MAX_NOTE, "note", "Lời biểu dương")
+    if entry.status is EntryStatus.REVISION:
+        raise ReviewError("Bài đang chờ bổ sung: hãy biểu dương sau khi đoàn viên gửi lại.", "note")
+    if entry.is_exemplary:
+        raise ReviewError("Bài này đã được biểu dương.", "note")
+    entry.is_exemplary = True
+    entry.exemplary_at = utcnow()
+    entry.exemplary_by_id = reviewer.id
+    entry.exemplary_note = note or None
+    _keep_updated_at(entry)
+    _flush()
+    audit.record(
+        reviewer, "entry.exemplary", entry, entry.user, entry.unit, after=_entry_facts(entry, note=note)
+    )
+    notify(
+        entry.user,
+        "exemplary",
+        f"Bài ngày {vn_date(entry.deed_date)} được biểu dương",
+        (note + "\n\n" if note else "") + f"Bài đã được ghi vào sổ vàng của {entry.unit.name}.",
+        entry_path(entry),
+    )
+    return entry
+
+
+def unflag_exemplary(reviewer: User, entry: Entry) -> Entry:
+    """Take an entry out of the sổ vàng (a commendation given by mistake)."""
+    reviewer = _real(reviewer)
+    permissions.require(can_review_entry(reviewer, entry))
+    if not entry.is_exemplary:
+        raise ReviewError("Bài này chưa được biểu dương.")
+    note = entry.exemplary_note or ""
+    entry.is_exemplary = False
+    entry.exemplary_at = entry.exemplary_by_id = entry.exemplary_note = None
+    _keep_updated_at(entry)
+    _flush()
+    audit.record(
+        reviewer, "entry.unexemplary", entry, entry.user, entry.unit, before=_entry_facts(entry, note=note)
+    )
+    return entry
+
+
+# ---- per month ------------------------------------------------------------------------------------
+
+
+def _check_period(year: int, month: int) -> None:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise ReviewError("Tháng không hợp lệ.")
+
+
+def write_month_comment(
+    reviewer: User, member: User, unit: Unit, year: int, month: int, text: str, lock_version: int | None
+) -> MonthReview | None:
+    """Nhận xét tháng; `lock_version` is the version the form was opened on (0: no month row yet)."""
+    reviewer = _real(reviewer)
+    permissions.require(can_review_member(reviewer, member, unit))
+    _check_period(year, month)
+    text = _text(text, MAX_MONTH_COMMENT, "comment", "Nhận xét tháng")
+    review = get_month_review(member, unit, year, month)
+    current = review.lock_version if review is not None else 0
+    if lock_version is not None and lock_version != current:
+        raise MonthConflict(CONFLICT_MESSAGE, review)
+    if review is not None and review.is_signed:
+        raise ReviewError(
+            "Tháng này đã được ký xác nhận; mở lại tháng (kèm lý do) nếu cần sửa nhận xét.", "comment"
+        )
+    before = review.comment if review is not None else ""
+    if before == text:
+        return review  # nothing changed (None: no month comment yet, and none written)
+    if review is None:
+        review = MonthReview(user_id=member.id, unit_id=unit.id, year=year, month=month)
+        db.session.add(review)
+    review.comment = text
+    review.comment_by_id = reviewer.id
+    review.comment_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise MonthConflict(CONFLICT_MESSAGE, None) from exc
+    audit.record(
+        reviewer,
+        "month.comment",
+        review,
+        member,
+        unit,
+        before={"year": year, "month": month, "comment": before},
+        after={"year": year, "month": month, "comment": text},
+    )
+    return review
+
+
+def sign_off_month(
+    reviewer: User,
+    member: User,
+    unit: Unit,
+    year: int,
+    month: int,
+    lock_version: int | None = None,
+    today: date | None = None,
+) -> MonthReview:
+    """Ký xác nhận: freeze the month and store the SHA-256 of its entries and comment.
+
+    Refused while an entry of the month waits for revision or is an unsent draft (signing would
+    freeze it half-done). Entries still waiting for review are marked reviewed by the signer.
+    """
+    reviewer = _real(reviewer)
+    permissions.require(can_review_member(reviewer, member, unit))
+    _check_period(year, month)
+    today = today or today_local()
+    if date(year, month, 1) > today:
+        raise ReviewError(f"Tháng {month}/{year} chưa bắt đầu, chưa thể ký xác nhận.")
+    review = get_month_review(member, unit, year, month)
+    if lock_version is not None and lock_version != (review.lock_version if review is not None else 0):
+        raise MonthConflict(
+            "Nhận xét tháng vừa được thay đổi ở nơi khác; hãy xem lại nội dung mới rồi mới ký.", review
+        )
+    if review is not None and review.is_signed:
+        raise ReviewError(f"Tháng {month}/{year} đã được ký xác nhận.")
+    entries = journal.month_entries(member, unit, year, month)
+    waiting = [e for e in entries if e.status is EntryStatus.REVISION]
+    if waiting:
+        days = ", ".join(vn_date(e.deed_date) for e in sorted(waiting, key=lambda e: e.deed_date))
+        raise ReviewError(
+            f"Còn {len(waiting)} bài đang chờ bổ sung (ngày {days}). Khi đoàn viên gửi lại, hãy xem lại "
+            "rồi mới ký xác nhận tháng."
+        )
+    drafts = [e for e in entries if e.status is EntryStatus.DRAFT]
+    if drafts:
+        raise ReviewError(
+            f"Đoàn viên còn {len(drafts)} bản nháp chưa gửi trong tháng này. Nhắc đoàn viên gửi hoặc xóa "
+            "bản nháp rồi mới ký, để không khóa mất bài đang viết dở."
+        )
+    review = review or _month_review_for_update(member, unit, year, month)
+    now = utcnow()
+    for entry in entries:
+        if entry.status is EntryStatus.SUBMITTED:
+            entry.status = EntryStatus.REVIEWED
+            entry.reviewed_at = now
+            entry.reviewed_by_id = reviewer.id
+            _keep_updated_at(entry)
+    content = hashing.canonical_json(
+        hashing.month_content(member.id, unit.id, year, month, entries, review.comment)
+    )
+    review.signed_content = content
+    review.content_hash = hashing.sha256_hex(content)
+    review.signed_at = now
+    review.signed_by_id = reviewer.id
+    _flush()
+    for entry in entries:
+        _snapshot(entry, reviewer, "signed")
+    audit.record(
+        reviewer,
+        "month.sign",
+        review,
+        member,
+        unit,
+        after={"year": year, "month": month, "content_hash": review.content_hash, "entries": len(entries)},
+    )
+    notify(
+        member,
+        "signed",
+        f"Tháng {month}/{year} đã được ký xác nhận",
+        f"{reviewer.full_name} đã ký xác nhận sổ nhật ký tháng {month}/{year} ({len(entries)} bài)."
+        + (f"\n\nNhận xét tháng: {review.comment}" if review.comment else ""),
+        member_month_path(unit.id, year, month),
+    )
+    return review
+
+
+def reopen_month(reviewer: User, review: MonthReview, reason: str) -> MonthReopening:
+    """Mở lại a signed month, with a written reason kept and shown on the month."""
+    reviewer = _real(reviewer)
+    permissions.require(can_review_member(reviewer, review.user, review.unit))
+    reason = _text(reason, MAX_REASON, "reason", "Lý do", "Vui lòng ghi lý do mở lại tháng.")
+    if not review.is_signed:
+        raise ReviewError("Tháng này chưa được ký xác nhận.", "reason")
+    reopening = MonthReopening(
+        month_review=review,
+        reopened_by_id=reviewer.id,
+        reason=reason,
+        previous_hash=review.content_hash,
+        previous_signed_at=review.signed_at,
+    )
+    db.session.add(reopening)
+    before = {
+        "year": review.year,
+        "month": review.month,
+        "content_hash": review.content_hash,
+        "signed_at": review.signed_at.isoformat() if review.signed_at else None,
+    }
+    review.signed_at = review.signed_by_id = review.content_hash = review.signed_content = None
+    _flush()
+    audit.record(reviewer, "month.reopen", review, review.user, review.unit, before=before, reason=reason)
+    notify(
+        review.user,
+        "reopened",
+        f"Tháng {review.month}/{review.year} được mở lại",
+        f"{reviewer.full_name} mở lại tháng {review.month}/{review.year}: {reason}",
+        member_month_path(review.unit_id, review.year, review.month),
+    )
+    return reopening
+
+
+# ---- verifying a signed month -----------------------------------------------------------------------
+
+
+@dataclass
+class EntryChange:
+    entry_id: int
+    deed_date: str  # dd/mm/yyyy
+    title: str
+    fields: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"bài ngày {self.deed_date} «{self.title}»"
+
+
+@dataclass
+class Verification:
+    """A signed month compared with what was signed."""
+
+    signed: bool
+    record_altered: bool = False
+    changed: list[EntryChange] = field(default_factory=list)
+    added: list[EntryChange] = field(default_factory=list)
+    removed: list[EntryChange] = field(default_factory=list)
+    comment_changed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.record_altered or self.changed or self.added or self.removed or self.comment_changed)
+
+
+def _title(text: str | None, limit: int = 60) -> str:
+    """The first line of an entry's text, shortened (as Entry.title does)."""
+    first = text.strip().splitlines()[0] if text and text.strip() else "(chưa có nội dung)"
+    return first if len(first) <= limit else first[: limit - 3] + "…"
+
+
+def _logged_hash(after: str) -> str | None:
+    try:
+        value = json.loads(after)
+    except ValueError:
+        return None
+    return value.get("content_hash") if isinstance(value, dict) else None
+
+
+def verify_month(review: MonthReview | None, entries: list[Entry] | None = None) -> Verification:
+    """Recompute a signed month's hash; when it differs, say which entries changed, appeared or vanished.
+
+    `entries` are the member's entries of that month as they are now (loaded when not given).
+    """
+    if review is None or not review.is_signed:
+        return Verification(signed=False)
+    if entries is None:
+        entries = journal.month_entries(review.user, review.unit, review.year, review.month)
+    result = Verification(signed=True)
+    signed_text = review.signed_content or ""
+    if hashing.sha256_hex(signed_text) != review.content_hash:
+        result.record_altered = True
+    # The audit row written at signing keeps the hash too: rewriting both the month and its hash
+    # still leaves the log disagreeing. (Filtered by member first: ix_audit_log_subject_at.)
+    logged = db.session.scalar(
+        select(AuditLog.after)
+        .where(
+            AuditLog.subject_user_id == review.user_id,
+            AuditLog.object_type == "month_review",
+            AuditLog.object_id == review.id,
+            AuditLog.action == "month.sign",
+        )
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    if logged and _logged_hash(logged) != review.content_hash:
+        result.record_altered = True
+    current = hashing.month_content(
+        review.user_id, review.unit_id, review.year, review.month, entries, review.comment
+    )
+    if (
+        hashing.sha256_hex(hashing.canonical_json(current)) == review.content_hash
+        and not result.record_altered
+    ):
+        return result
+    try:
+        signed = json.loads(signed_text)
+    except ValueError:
+        signed = {}
+        result.record_altered = True
+    then = {e["id"]: e for e in signed.get("entries", []) if isinstance(e, dict) and "id" in e}
+    now = {e["id"]: e for e in current["entries"]}
+    for entry_id, content in now.items():
+        change = EntryChange(entry_id, _vn_iso(content["deed_date"]), _title(content["action"]))
+        if entry_id not in then:
+            result.added.append(change)
+        elif fields := hashing.changed_fields(then[entry_id], content):
+            change.fields = [hashing.FIELDS[f] for f in fields]
+            result.changed.append(change)
+    for entry_id, content in then.items():
+        if entry_id not in now:
+            result.removed.append(
+                EntryChange(entry_id, _vn_iso(content.get("deed_date")), _title(content.get("action", "")))
+            )
+    result.comment_changed = signed.get("comment", "") != current["comment"]
+    if not (result.changed or result.added or result.removed or result.comment_changed):
+        # The hash differs yet every part matches: the signed record itself was altered.
+        result.record_altered = True
+    if result.record_altered:
+        _compare_with_signed_snapshots(result, current["entries"])
+    return result
+
+
+def _compare_with_signed_snapshots(result: Verification, entries: list[dict]) -> None:
+    """When the signed record itself cannot be trusted, name the entries that differ from the
+    snapshot each one got at signing (one query)."""
+    known = {c.entry_id for c in result.changed}
+    ids = [e["id"] for e in entries if e["id"] not in known]
+    if not ids:
+        return
+    latest: dict[int, EntrySnapshot] = {}
+    for snap in db.session.scalars(
+        select(EntrySnapshot)
+        .where(EntrySnapshot.entry_id.in_(ids), EntrySnapshot.reason == "signed")
+        .order_by(EntrySnapshot.id.desc())
+    ):
+        latest.setdefault(snap.entry_id, snap)
+    for content in entries:
+        snap = latest.get(content["id"])
+        if snap is None:
+            continue
+        try:
+            then = json.loads(snap.content)
+        except ValueError:
+            continue
+        if fields := hashing.changed_fields(then, content):
+            change = EntryChange(content["id"], _vn_iso(content["deed_date"]), _title(content["action"]))
+            change.fields = [hashing.FIELDS[f] for f in fields]
+            result.changed.append(change)
+
+
+# ---- the sổ vàng ---------------------------------------------------------------------------------
+
+
+def golden_book(unit: Unit, year: int, page: int = 1, size: int = 50):
+    """Exemplary entries of the unit and every branch under it for the year, newest commendation
+    first: (entries, who commended them by id, their branches by id, how many in all)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    scope = (
+        Entry.is_exemplary.is_(True),
+        Entry.deed_date >= first,
+        Entry.deed_date <= last,
+        Entry.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))),
+    )
+    total = db.session.scalar(select(func.count()).select_from(Entry).where(*scope)) or 0
+    entries = list(
+        db.session.scalars(
+            select(Entry)
+            .where(*scope)
+            .options(lazyload(Entry.evidence))
+            .order_by(Entry.exemplary_at.desc(), Entry.id.desc())
+            .limit(size)
+            .offset((page - 1) * size)
+        )
+    )
+    people = users_by_id(e.exemplary_by_id for e in entries)
+    units = {}
+    unit_ids = {e.unit_id for e in entries}
+    if unit_ids:
+        units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+    return entries, people, units, total
+
+
+def users_by_id(ids) -> dict[int, User]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {
+        u.id: u
+        for u in db.session.scalars(select(User).where(User.id.in_(ids)).options(lazyload(User.memberships)))
+    }
