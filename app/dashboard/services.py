@@ -32,7 +32,7 @@ from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local
 from app.journal.models import Entry, entry_commitments
-from app.journal.services import _coverage_row
+from app.journal.services import coverage_row
 from app.plans.models import Commitment, Plan
 from app.review.models import MonthReview
 from app.units.models import Membership, Unit
@@ -286,7 +286,7 @@ def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, 
 
     Coverage follows app.journal.services.coverage() exactly: the working plan is the approved
     version in force, else the newest; expectations start when the member first made a plan this
-    year; each cell is judged by the same _coverage_row.
+    year; each cell is judged by the same coverage_row.
     """
     plans = db.session.execute(
         select(Plan.user_id, Plan.id, Plan.version, Plan.status, Plan.created_at).where(
@@ -348,7 +348,7 @@ def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, 
         start = max(date(year, 1, 1), first_plan_at[user_id].date())
         for c in commitments_by_plan.get(working[user_id], []):
             per_month = counts[user_id].get(c.lineage_id or c.id, {})
-            for cell in _coverage_row(c, per_month, year, start, as_of).cells:  # type: ignore[arg-type]
+            for cell in coverage_row(c, per_month, year, start, as_of).cells:  # type: ignore[arg-type]
                 if cell.state in ("full", "thin", "empty"):
                     row.coverage_cells += 1
                     row.coverage_full += cell.state == "full"

@@ -488,12 +488,12 @@ def coverage(owner: User, unit: Unit, year: int, today: date | None = None) -> l
     )
     start = max(date(year, 1, 1), first_plan_at.date()) if first_plan_at else date(year, 1, 1)
     return [
-        _coverage_row(c, counts.get(c.lineage_id or c.id, {}), year, start, today)
+        coverage_row(c, counts.get(c.lineage_id or c.id, {}), year, start, today)
         for c in plan.commitments
     ]
 
 
-def _coverage_row(
+def coverage_row(
     commitment: Commitment, per_month: dict[int, int], year: int, start: date, today: date
 ) -> CoverageRow:
     end = date(year, 12, 31)

@@ -126,9 +126,10 @@ PAGES_BY_ACCOUNT = {
     "admin": ["/", "/units/", "/units/1", "/units/3/members", "/units/3/members/add", "/people",
               "/admin/outbox/", "/units/1/edit", "/units/new?parent_id=1", "/units/3/move"],
     "bithu": ["/", "/units/3", "/units/3/members", "/account/password", "/units/3/plans",
-              "/units/3/standards", "/units/3/import"],
+              "/units/3/standards", "/units/3/import", "/units/3/review", "/units/3/dashboard",
+              "/units/3/golden-book", "/notifications", "/units/3/review/4/2026/9"],
     "doanvien": ["/", "/people/4", "/diary/", "/diary/timeline", "/diary/year/2026", "/diary/search?q=tiet+kiem",
-                 "/diary/entries/new", "/plans", "/units/3/standards"],
+                 "/diary/entries/new", "/plans", "/units/3/standards", "/audit/me", "/notifications/settings"],
 }
 
 
