@@ -372,42 +372,42 @@ def mark_reviewed(entry_id: int):
     return _after(entry)
 
 
+def _entry_form_action(entry_id: int, form, key: str, run, done):
+    """The shape of a reviewer's action with a form on one entry: check, run, commit, say so."""
+    entry = _entry(entry_id)
+    permissions.require(services.can_review_entry(current_user, entry))
+    if not form.validate_on_submit():
+        return _refused(entry, key, form)
+    try:
+        run(entry, form)
+        db.session.commit()
+    except services.ReviewError as exc:
+        db.session.rollback()
+        return _refused(entry, key, form, str(exc))
+    flash(done(entry), "success")
+    return _after(entry)
+
+
 @bp.route("/review/entries/<int:entry_id>/revision", methods=["POST"])
 @login_required
 def request_revision(entry_id: int):
     """Yêu cầu bổ sung, with the reason the member will read."""
-    entry = _entry(entry_id)
-    permissions.require(services.can_review_entry(current_user, entry))
-    form = RevisionForm()
-    if not form.validate_on_submit():
-        return _refused(entry, "revision", form)
-    try:
-        services.request_revision(current_user, entry, form.reason.data)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        return _refused(entry, "revision", form, str(exc))
-    flash(f"Đã gửi yêu cầu bổ sung cho {entry.user.full_name}.", "success")
-    return _after(entry)
+    return _entry_form_action(
+        entry_id, RevisionForm(), "revision",
+        lambda entry, form: services.request_revision(current_user, entry, form.reason.data),
+        lambda entry: f"Đã gửi yêu cầu bổ sung cho {entry.user.full_name}.",
+    )
 
 
 @bp.route("/review/entries/<int:entry_id>/exemplary", methods=["POST"])
 @login_required
 def exemplary(entry_id: int):
     """Biểu dương: into the sổ vàng."""
-    entry = _entry(entry_id)
-    permissions.require(services.can_review_entry(current_user, entry))
-    form = ExemplaryForm()
-    if not form.validate_on_submit():
-        return _refused(entry, "exemplary", form)
-    try:
-        services.flag_exemplary(current_user, entry, form.note.data)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        return _refused(entry, "exemplary", form, str(exc))
-    flash("Đã biểu dương và ghi bài vào sổ vàng.", "success")
-    return _after(entry)
+    return _entry_form_action(
+        entry_id, ExemplaryForm(), "exemplary",
+        lambda entry, form: services.flag_exemplary(current_user, entry, form.note.data),
+        lambda entry: "Đã biểu dương và ghi bài vào sổ vàng.",
+    )
 
 
 @bp.route("/review/entries/<int:entry_id>/unexemplary", methods=["POST"])
