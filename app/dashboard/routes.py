@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from app.core import permissions
 from app.core.filters import today_local
@@ -14,14 +13,8 @@ bp = Blueprint("dashboard", __name__)
 
 
 def review_url(unit_id: int, user_id: int, year: int, month: int) -> str:
-    """The member's month on the review screen (the review feature's `review.month`)."""
-    if "review.month" in current_app.view_functions:
-        try:
-            return url_for("review.month", unit_id=unit_id, user_id=user_id, year=year, month=month)
-        except BuildError:  # its arguments differ from what this page expects: the plain URL below
-            pass
-    # Until the review screen is registered: the URL it is being built at.
-    return f"{request.script_root}/units/{unit_id}/review/{user_id}/{year}/{month}"
+    """The member's month on the review screen."""
+    return url_for("review.month", unit_id=unit_id, user_id=user_id, year=year, month=month)
 
 
 @bp.route("/units/<int:unit_id>/dashboard")

@@ -352,24 +352,33 @@ def comment(entry_id: int):
     return _after(entry, form.back.data)
 
 
-@bp.route("/review/entries/<int:entry_id>/reviewed", methods=["POST"])
-@login_required
-def mark_reviewed(entry_id: int):
-    """Đã xem."""
+def _entry_button_action(entry_id: int, run, done):
+    """The shape of a reviewer's one-button action on an entry: check, run, commit, say so."""
     entry = _entry(entry_id)
     permissions.require(services.can_review_entry(current_user, entry))
     if not ActionForm().validate_on_submit():
         flash(CSRF_MESSAGE, "danger")
         return _after(entry)
     try:
-        services.mark_reviewed(current_user, entry)
+        run(entry)
         db.session.commit()
     except services.ReviewError as exc:
         db.session.rollback()
         flash(str(exc), "warning")
         return _after(entry)
-    flash(f"Đã đánh dấu đã xem bài ngày {entry.deed_date:%d/%m/%Y}.", "success")
+    flash(done(entry), "success")
     return _after(entry)
+
+
+@bp.route("/review/entries/<int:entry_id>/reviewed", methods=["POST"])
+@login_required
+def mark_reviewed(entry_id: int):
+    """Đã xem."""
+    return _entry_button_action(
+        entry_id,
+        lambda entry: services.mark_reviewed(current_user, entry),
+        lambda entry: f"Đã đánh dấu đã xem bài ngày {entry.deed_date:%d/%m/%Y}.",
+    )
 
 
 def _entry_form_action(entry_id: int, form, key: str, run, done):
@@ -414,20 +423,11 @@ def exemplary(entry_id: int):
 @login_required
 def unexemplary(entry_id: int):
     """Bỏ biểu dương."""
-    entry = _entry(entry_id)
-    permissions.require(services.can_review_entry(current_user, entry))
-    if not ActionForm().validate_on_submit():
-        flash(CSRF_MESSAGE, "danger")
-        return _after(entry)
-    try:
-        services.unflag_exemplary(current_user, entry)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return _after(entry)
-    flash("Đã bỏ biểu dương; bài không còn trong sổ vàng.", "success")
-    return _after(entry)
+    return _entry_button_action(
+        entry_id,
+        lambda entry: services.unflag_exemplary(current_user, entry),
+        lambda entry: "Đã bỏ biểu dương; bài không còn trong sổ vàng.",
+    )
 
 
 # ---- the sổ vàng ---------------------------------------------------------------------------------
