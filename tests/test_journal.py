@@ -398,3 +398,25 @@ def test_home_screen_app_reaches_the_entry_form_quickly(client, login, org, plan
     # The app opens on the home page, whose first button is the form.
     assert f'href="/diary/entries/new?unit_id={org.branch.id}"' in home
     assert client.get(f"/diary/entries/new?unit_id={org.branch.id}").status_code == 200
+
+
+def test_an_entry_keeps_its_commitments_when_a_new_plan_version_is_approved(org, plan):
+    from app.plans import services as plans
+
+    entry = services.save_entry(org.member, org.member, org.branch, data(plan), submit=True)
+    db.session.commit()
+    revised = plans.revise_plan(org.member, plan)
+    db.session.flush()
+    revised.status = PlanStatus.APPROVED
+    plan.status = PlanStatus.SUPERSEDED
+    db.session.commit()
+    assert plan.commitments[0].id not in {c.id for c in revised.commitments}
+    # Editing the entry keeps the commitment of version 1 it was written against.
+    edited = services.save_entry(
+        org.member, org.member, org.branch, data(plan, action="Đã bổ sung số liệu"), entry=entry, submit=True
+    )
+    assert [c.id for c in edited.commitments] == [plan.commitments[0].id]
+    # And it still counts for the commitment in the approved version (same lineage).
+    row = next(r for r in services.coverage(org.member, org.branch, today_local().year)
+               if r.commitment.lineage_id == plan.commitments[0].lineage_id)
+    assert row.total == 1

@@ -212,7 +212,9 @@ def _form_for(ctx: DiaryContext, year: int, entry: Entry | None = None) -> Entry
 
 
 def _uploads() -> list:
-    return request.files.getlist(EntryForm().evidence.name) if request.files else []
+    """The files actually chosen (an empty file input still sends a part with no name)."""
+    files = request.files.getlist(EntryForm().evidence.name) if request.files else []
+    return [f for f in files if f and f.filename]
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])

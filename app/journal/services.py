@@ -134,11 +134,29 @@ def available_commitments(owner: User, unit: Unit, year: int) -> list[Commitment
 
 
 def _resolve_commitments(owner: User, unit: Unit, data: EntryData, required: bool) -> list[Commitment]:
+    """The chosen commitments that belong to the member's plan for the year.
+
+    Any version of the plan counts: an entry written against version 1 keeps its commitments
+    when version 2 is approved (they share a lineage and count the same in coverage).
+    """
     year = data.deed_date.year if data.deed_date else today_local().year
-    allowed = {c.id: c for c in available_commitments(owner, unit, year)}
-    chosen = [allowed[i] for i in dict.fromkeys(data.commitment_ids) if i in allowed]
+    ids = list(dict.fromkeys(data.commitment_ids))
+    chosen: list[Commitment] = []
+    if ids:
+        found = db.session.scalars(
+            select(Commitment)
+            .join(Plan, Plan.id == Commitment.plan_id)
+            .where(
+                Commitment.id.in_(ids),
+                Plan.user_id == owner.id,
+                Plan.unit_id == unit.id,
+                Plan.year == year,
+            )
+        ).all()
+        by_id = {c.id: c for c in found}
+        chosen = [by_id[i] for i in ids if i in by_id]
     if required and not chosen:
-        if not allowed:
+        if not available_commitments(owner, unit, year):
             raise JournalError(
                 f"Bạn chưa có kế hoạch cá nhân năm {year}. Hãy lập kế hoạch trước để gắn bài với việc làm theo.",
                 "commitment_ids",
