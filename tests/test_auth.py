@@ -146,7 +146,7 @@ def test_logout_is_a_post(client, member, login):
     assert logged_in_as(client) == "doanvien"
     response = client.post("/logout", follow_redirects=True)
     assert response.status_code == 200
-    assert "Bạn đã đăng xuất." in html(response)
+    assert "Bạn đã đăng xuất khỏi mọi thiết bị." in html(response)
     assert logged_in_as(client) is None
     assert client.get("/").status_code == 302
 
@@ -580,3 +580,14 @@ def test_odd_login_input_is_never_an_error(client, member, login_name, password)
 def test_odd_forgot_password_input_is_never_an_error(client, member, email):
     response = client.post("/forgot-password", data={"email": email})
     assert response.status_code in (200, 302)
+
+
+def test_logging_out_ends_the_sessions_on_other_devices(app, org):
+    phone, laptop = app.test_client(), app.test_client()
+    for device in (phone, laptop):
+        assert device.post("/login", data={"login": "doanvien", "password": PASSWORD}).status_code == 302
+    assert laptop.get("/").status_code == 200
+    response = phone.post("/logout", follow_redirects=True)
+    assert "Bạn đã đăng xuất khỏi mọi thiết bị." in response.get_data(as_text=True)
+    # The laptop's session was ended on the server.
+    assert laptop.get("/").status_code == 302

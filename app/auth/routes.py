@@ -78,12 +78,15 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session; anyone (a logged-out user is simply sent to the login page)."""
+    """End the session, and the user's sessions on every other device; anyone."""
     form = LogoutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        # A shared or lost phone stays logged in elsewhere otherwise (remember-me cookies too).
+        services.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         session.clear()
-        flash("Bạn đã đăng xuất.", "info")
+        flash("Bạn đã đăng xuất khỏi mọi thiết bị.", "info")
     return redirect(url_for("auth.login"))
 
 

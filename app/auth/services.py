@@ -38,6 +38,11 @@ def set_password(user: User, password: str) -> None:
         user.activated_at = utcnow()
 
 
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session, remember-me cookie and emailed link of the user."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def check_password(user: User, password: str) -> bool:
     """Whether `password` is the user's; rehashes when the parameters have changed."""
     if not user.password_hash:
