@@ -51,6 +51,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     migrate.init_app(
         app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -85,6 +87,23 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     security.register(app)
     cli.register(app)
     return app
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers (pages, `flask backup`) and a writer work at once, and a writer waits
+    for another instead of failing at once: the embedded default serves several workers."""
+    from sqlalchemy import event
+
+    from app.core.db import db
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
 
 
 def _ensure_secret_key(app: Flask) -> None:

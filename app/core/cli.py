@@ -10,6 +10,7 @@ from app.core.db import db
 
 
 def register(app: Flask) -> None:
+    from app.backup.cli import backup_command, restore_command
     from app.members.cli import import_members_command
     from app.notifications.cli import send_reminders_command
 
@@ -17,6 +18,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_members_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
