@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask, g, request, session
@@ -25,7 +26,7 @@ def register(app: Flask) -> None:
     def load_user(login_id: str) -> User | None:
         # The id carries the session version: a password change or deactivation ends old sessions.
         user_id, _, version = login_id.partition(".")
-        if not user_id.isdigit() or not version.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", user_id) or not re.fullmatch(r"[0-9]{1,9}", version):
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.is_active or user.session_version != int(version):

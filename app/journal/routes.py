@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 
 from flask import (
@@ -85,6 +86,12 @@ def _valid_year(year: int) -> int:
     if not 2000 <= year <= 2100:
         abort(404)
     return year
+
+
+def _entry_id(value) -> int | None:
+    """An entry id from a hidden field, or None: anything but 1–9 plain digits is ignored."""
+    value = str(value or "")
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 def _get_entry(entry_id: int) -> Entry:
@@ -236,8 +243,8 @@ def new_entry():
             form.deed_date.data = today
     # An autosaved draft of this form continues as that draft.
     draft = None
-    if form.entry_id.data and str(form.entry_id.data).isdigit():
-        draft = db.session.get(Entry, int(form.entry_id.data))
+    if (draft_id := _entry_id(form.entry_id.data)) is not None:
+        draft = db.session.get(Entry, draft_id)
         if draft is None or draft.user_id != current_user.id or draft.status is not EntryStatus.DRAFT:
             draft = None
     if form.validate_on_submit():
@@ -384,8 +391,8 @@ def autosave():
     if form.csrf_token.errors if hasattr(form, "csrf_token") else False:
         return jsonify(ok=False, message="Phiên làm việc đã hết hạn; nội dung vẫn được giữ trên máy này."), 400
     entry = None
-    if form.entry_id.data and str(form.entry_id.data).isdigit():
-        entry = db.session.get(Entry, int(form.entry_id.data))
+    if (entry_id := _entry_id(form.entry_id.data)) is not None:
+        entry = db.session.get(Entry, entry_id)
         if entry is None or not services.can_edit_entry(current_user, entry):
             return jsonify(ok=False, message="Không tìm thấy bản nháp."), 404
         if form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
