@@ -13,28 +13,27 @@ Not part of `make test`.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import on_each_database, p95, time_requests  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.core.db import db  # noqa: E402
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, UnitKind  # noqa: E402
 from app.core.filters import today_local  # noqa: E402
-from config import normalize_database_url  # noqa: E402
 
 PASSWORD = "matkhau123"
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 FREQUENCIES = [
     Frequency.MONTHLY,
     Frequency.WEEKLY,
@@ -272,32 +271,6 @@ def build_branch(members: int = 50, seed: int = 3) -> dict:
     }
 
 
-def _time(client, url: str, runs: int, engine) -> tuple[list[float], int]:
-    """Times of `runs` GET requests of `url` in milliseconds, and the queries of the last one."""
-    queries = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        queries.append(statement)
-
-    for _ in range(3):  # warm-up: templates compiled, connections open
-        assert client.get(url).status_code == 200, url
-    times = []
-    for _ in range(runs):
-        queries.clear()
-        sa.event.listen(engine, "before_cursor_execute", count)
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        sa.event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200, url
-    return times, len(queries)
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
 def run(name: str, url: str, members: int, runs: int) -> None:
     from flask_migrate import upgrade
 
@@ -313,10 +286,10 @@ def run(name: str, url: str, members: int, runs: int) -> None:
         response = client.post("/login", data={"login": info["secretary"], "password": PASSWORD})
         assert response.status_code == 302, "could not log in"
         # No app context is held here: each request gets its own, and its own database session.
-        dashboard, dashboard_queries = _time(client, f"/units/{info['branch']}/dashboard", runs, engine)
-        health, health_queries = _time(client, "/healthz", runs, engine)
+        dashboard, dashboard_queries = time_requests(client, f"/units/{info['branch']}/dashboard", runs, engine)
+        health, health_queries = time_requests(client, "/healthz", runs, engine)
         other = f"/units/{info['branch']}/dashboard?year={today_local().year}&month=1&sort=last"
-        january, january_queries = _time(client, other, runs, engine)
+        january, january_queries = time_requests(client, other, runs, engine)
         engine.dispose()
     print(
         f"\n{name}: {members} members, {info['entries']:,} entries, {info['links']:,} entry–commitment links, "
@@ -346,28 +319,7 @@ def main() -> None:
         f"Python {sys.version.split()[0]}, SQLAlchemy {sa.__version__}"
     )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.members, args.requests)
-
-    admin_url = normalize_database_url(os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # any failure: skip PostgreSQL, say why
-        print(f"\nPostgreSQL not reachable ({type(exc).__name__}); measured on SQLite only.")
-        admin.dispose()
-        return
-    name = f"sonhatky_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
-    try:
-        url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        run("PostgreSQL", url, args.members, args.requests)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    on_each_database(lambda name, url: run(name, url, args.members, args.requests))
 
 
 if __name__ == "__main__":

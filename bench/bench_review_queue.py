@@ -16,28 +16,27 @@ over the branch and one member's month screen, for reference. Not part of `make 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import on_each_database, p95, time_requests  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.core.db import db  # noqa: E402
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, UnitKind  # noqa: E402
 from app.core.filters import today_local  # noqa: E402
-from config import normalize_database_url  # noqa: E402
 
 PASSWORD = "matkhau123"
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Lý", "Kim"]
 MIDDLE = ["Văn", "Thị", "Thanh", "Quốc", "Ngọc", "Minh", "Mỹ", "Hoàng"]
 GIVEN = ["An", "Bảo", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hải", "Hân", "Hoa", "Khánh", "Lan", "Linh"]
@@ -210,32 +209,6 @@ def build_branch(members: int = 50, seed: int = 508) -> dict:
     }
 
 
-def _time(client, url: str, runs: int, engine) -> tuple[list[float], int]:
-    """Times of `runs` GET requests of `url` in milliseconds, and the queries of the last one."""
-    queries: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        queries.append(statement)
-
-    for _ in range(3):  # warm-up: templates compiled, connections open
-        assert client.get(url).status_code == 200, url
-    times = []
-    for _ in range(runs):
-        queries.clear()
-        sa.event.listen(engine, "before_cursor_execute", count)
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        sa.event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200, url
-    return times, len(queries)
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
 def _login(app, username: str):
     client = app.test_client()
     response = client.post("/login", data={"login": username, "password": PASSWORD})
@@ -259,10 +232,10 @@ def run(name: str, url: str, members: int, runs: int) -> dict[str, float]:
         queue_url = f"/units/{info['branch']}/review"
         month_url = f"{queue_url}/{info['member']}/{today.year}/{today.month}"
         rows = [
-            ("GET /units/<id>/review (bí thư)", *_time(secretary, queue_url, runs, engine)),
-            ("GET /healthz", *_time(secretary, "/healthz", runs, engine)),
-            ("GET /units/<id>/review (cán bộ cấp trên)", *_time(officer, queue_url, runs, engine)),
-            ("GET …/review/<member>/<y>/<m> (màn hình tháng)", *_time(secretary, month_url, runs, engine)),
+            ("GET /units/<id>/review (bí thư)", *time_requests(secretary, queue_url, runs, engine)),
+            ("GET /healthz", *time_requests(secretary, "/healthz", runs, engine)),
+            ("GET /units/<id>/review (cán bộ cấp trên)", *time_requests(officer, queue_url, runs, engine)),
+            ("GET …/review/<member>/<y>/<m> (màn hình tháng)", *time_requests(secretary, month_url, runs, engine)),
         ]
         engine.dispose()
     print(
@@ -284,28 +257,7 @@ def main() -> None:
         f"Review queue benchmark: {args.requests} in-process requests each (after 3 warm-up), "
         f"Python {sys.version.split()[0]}, SQLAlchemy {sa.__version__}, {date.today().isoformat()}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.members, args.requests)
-
-    admin_url = normalize_database_url(os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # any failure: skip PostgreSQL, say why
-        print(f"\nPostgreSQL not reachable ({type(exc).__name__}); measured on SQLite only.")
-        admin.dispose()
-        return
-    name = f"sonhatky_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
-    try:
-        url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        run("PostgreSQL", url, args.members, args.requests)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    on_each_database(lambda name, url: run(name, url, args.members, args.requests))
 
 
 if __name__ == "__main__":
