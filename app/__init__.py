@@ -60,6 +60,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.dashboard.routes import bp as dashboard_bp
+    from app.grading.routes import bp as grading_bp
     from app.journal.routes import bp as journal_bp
     from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
@@ -72,7 +73,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     for blueprint in (
         main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp,
-        review_bp, notifications_bp, dashboard_bp, audit_bp,
+        review_bp, notifications_bp, dashboard_bp, audit_bp, grading_bp,
     ):
         app.register_blueprint(blueprint)
 

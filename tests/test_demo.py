@@ -110,21 +110,23 @@ def test_bithu_manages_their_branch_only(demo, as_user):
     assert "(16)" in people and "Phạm Văn Hùng" not in people  # the Chi bộ's secretary is not theirs
 
 
-def test_canbo_sees_the_whole_doan_khoi_but_not_the_party(demo, as_user):
+def test_canbo_sees_the_whole_doan_khoi_and_the_party_committee_they_sit_on(demo, as_user):
+    # canbo is an officer of the Đoàn Khối and of the Đảng bộ (to ratify both demo rounds).
     client = as_user("canbo")
     tree = client.get("/units/").get_data(as_text=True)
-    for code in ("DK-CQT-ST", "DCS-SGDDT", "CD-VP-SGDDT", "CD-GDTrH", "DCS-SYT", "CD-BVDK"):
+    for code in ("DK-CQT-ST", "DCS-SGDDT", "CD-VP-SGDDT", "CD-GDTrH", "DCS-SYT", "CD-BVDK", "DB-SGDDT", "CB-VP-SGDDT"):
         assert status(client, f"/units/{demo[code]}") == 200
         assert f'href="/units/{demo[code]}"' in tree
-    for code in ("DB-SGDDT", "CB-VP-SGDDT"):
-        assert status(client, f"/units/{demo[code]}") == 404
-        assert f'href="/units/{demo[code]}"' not in tree
     assert status(client, f"/units/{demo['CD-BVDK']}/members/add") == 200
     assert status(client, f"/units/new?parent_id={demo['DCS-SYT']}") == 200
     assert status(client, f"/units/{demo['CD-BVDK']}/move") == 403
     assert status(client, "/admin/outbox/") == 403
     # 16 + 12 + 19 members and canbo herself, nobody from the Party
-    assert "(48)" in client.get("/people").get_data(as_text=True)
+    assert "(56)" in client.get("/people").get_data(as_text=True)  # 48 in the Đoàn Khối, 8 more in the Chi bộ
+    # bithu, a member of the Chi bộ, sees the Chi bộ but not the Đảng bộ above it.
+    other = as_user("bithu")
+    assert status(other, f"/units/{demo['CB-VP-SGDDT']}") == 200
+    assert status(other, f"/units/{demo['DB-SGDDT']}") == 404
 
 
 def test_admin_sees_everything(demo, as_user):

@@ -306,6 +306,69 @@ MATRIX = [
                                                                       row(302, 302, 302, 302, 302, 302, 302, 302, 302),
          data=lambda t: {"channel": "app"}),
 
+    # -- grading --------------------------------------------------------------------------------------
+    Case("grading.index", "GET", lambda t: "/grading/",              row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("grading.me", "GET", lambda t: f"/grading/{t.branch}/{t.year}/me",
+                                                                      row(302, 200, 200, 404, 200, 404, 404, 404, 404)),
+    Case("grading.me", "POST", lambda t: f"/grading/{t.branch}/{t.year}/me",
+                                                                      row(302, 302, 302, 404, 302, 404, 404, 404, 404),
+         data=lambda t: {"action": "save", "ethics": "Giản dị"}),
+    Case("grading.acknowledge", "POST", lambda t: f"/grading/{t.branch}/{t.year}/me/acknowledge",
+                                                                      row(302, 302, 302, 404, 302, 404, 404, 404, 404)),
+    Case("grading.reconsider", "POST", lambda t: f"/grading/{t.branch}/{t.year}/me/reconsider",
+                                                                      row(302, 422, 422, 404, 422, 404, 404, 404, 404),
+         data=lambda t: {"rc-reason": "Đề nghị xem xét lại kết quả"}),
+    Case("grading.sheet", "GET", lambda t: f"/grading/{t.branch}/{t.year}",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
+    Case("grading.open_round", "POST", lambda t: f"/grading/{t.branch}/{t.year}/open",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
+    Case("grading.propose", "GET", lambda t: f"/grading/{t.branch}/{t.year}/members/{t.person}/propose",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
+    Case("grading.propose", "POST", lambda t: f"/grading/{t.branch}/{t.year}/members/{t.person}/propose",
+                                                                      row(302, 403, 403, 404, 422, 404, 422, 404, 403)),
+    Case("grading.meeting", "GET", lambda t: f"/grading/{t.branch}/{t.year}/meeting",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
+    Case("grading.meeting", "POST", lambda t: f"/grading/{t.branch}/{t.year}/meeting",
+                                                                      row(302, 403, 403, 404, 422, 404, 422, 404, 403)),
+    Case("grading.minutes", "GET", lambda t: f"/grading/{t.branch}/{t.year}/minutes",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
+    Case("grading.submit", "POST", lambda t: f"/grading/{t.branch}/{t.year}/submit",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
+    Case("grading.ratify", "POST", lambda t: f"/grading/{t.branch}/{t.year}/ratify",
+                                                                      row(302, 403, 403, 404, 403, 404, 302, 404, 403)),
+    Case("grading.send_back", "POST", lambda t: f"/grading/{t.branch}/{t.year}/return",
+                                                                      row(302, 403, 403, 404, 403, 404, 422, 404, 403),
+         data=lambda t: {"reason": "Chưa đủ biên bản"}),
+    Case("grading.reopen", "POST", lambda t: f"/grading/{t.branch}/{t.year}/reopen",
+                                                                      row(302, 403, 403, 404, 403, 404, 422, 404, 403),
+         data=lambda t: {"reason": "Khiếu nại có căn cứ"}),
+    Case("grading.answer", "POST", lambda t: f"/grading/{t.branch}/{t.year}/members/{t.person}/answer",
+                                                                      row(302, 403, 403, 404, 403, 404, 302, 404, 403),
+         data=lambda t: {"answer": "Giữ nguyên"}),
+    Case("grading.close_year", "POST", lambda t: f"/grading/{t.branch}/{t.year}/close",
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
+    Case("grading.quarter", "GET", lambda t: f"/grading/{t.branch}/{t.year}/quarters/1",
+                                                                      row(302, 403, 403, 404, 404, 404, 404, 404, 403)),
+    Case("grading.quarter", "POST", lambda t: f"/grading/{t.branch}/{t.year}/quarters/1",
+                                                                      row(302, 403, 403, 404, 404, 404, 404, 404, 403)),
+    Case("grading.stats", "GET", lambda t: f"/grading/stats/{t.grassroots}",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200)),
+    Case("grading.frameworks", "GET", lambda t: f"/grading/frameworks/{t.grassroots}",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200)),
+    Case("grading.frameworks", "POST", lambda t: f"/grading/frameworks/{t.grassroots}",
+                                                                      row(302, 404, 404, 404, 404, 404, 422, 404, 422)),
+    Case("grading.framework_edit", "GET", lambda t: f"/grading/frameworks/{t.root}/{t.own_framework}",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200)),
+    Case("grading.framework_edit", "POST", lambda t: f"/grading/frameworks/{t.root}/{t.own_framework}",
+                                                                      row(302, 404, 404, 404, 404, 404, 302, 404, 302),
+         data=lambda t: {"name": "Khung đã sửa"}),
+    Case("grading.criterion_save", "POST", lambda t: f"/grading/frameworks/{t.root}/{t.own_framework}/criteria",
+                                                                      row(302, 404, 404, 404, 404, 404, 302, 404, 302),
+         data=lambda t: {"new-text": "Tiêu chí mới"}),
+    Case("grading.criterion_delete", "POST",
+         lambda t: f"/grading/frameworks/{t.root}/{t.own_framework}/criteria/{t.own_criterion}/delete",
+                                                                      row(302, 404, 404, 404, 404, 404, 302, 404, 302)),
+
     # -- review ---------------------------------------------------------------------------------------
     Case("review.queue", "GET", lambda t: f"/units/{t.branch}/review", row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
     Case("review.month", "GET", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}",
@@ -417,12 +480,15 @@ def targets(org, make_user) -> SimpleNamespace:
     from app.notifications.services import notify
 
     note = notify(org.member, "comment", "Bí thư đã nhận xét", link="/diary/")
+    grading = _grading_targets(org, extra["year"])
     db.session.commit()
     return SimpleNamespace(
         **extra,
+        **grading,
         notification=note.id,
         branch=org.branch.id,
         grassroots=org.grassroots.id,
+        root=org.root.id,
         grassroots_other=org.grassroots_other.id,
         person=org.member.id,
         newcomer=newcomer.id,
@@ -471,6 +537,15 @@ def _diary_targets(org) -> dict:
         "draft": draft.id, "entry": entry.id, "draft_entry": draft_entry.id, "month": today_local().month,
         "evidence": entry.evidence[0].id,
     }
+
+
+def _grading_targets(org, year: int) -> dict:
+    """The branch's open grading round for the year, and a framework of the Đoàn Khối's own."""
+    from app.grading import services as grading
+
+    grading.open_round(org.secretary, org.branch, year, grading.default_framework(org.branch))
+    own = grading.copy_framework(org.officer_root, grading.default_framework(org.branch), org.root, "Khung riêng")
+    return {"own_framework": own.id, "own_criterion": own.criteria[0].id}
 
 
 PUBLIC_ENDPOINTS = {

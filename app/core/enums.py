@@ -129,3 +129,49 @@ class EntryStatus(LabeledEnum):
     def in_diary(cls) -> tuple[EntryStatus, ...]:
         """Statuses of entries that count as written in the diary (everything but drafts)."""
         return (cls.SUBMITTED, cls.REVISION, cls.REVIEWED)
+
+
+class Scoring(LabeledEnum):
+    """How a grading framework rates: by choosing a level, or by points per criterion."""
+
+    LEVELS = ("levels", "Xếp loại theo mức")
+    POINTS = ("points", "Chấm điểm theo thang 100")
+
+
+class Tier(enum.IntEnum):
+    """The four result tiers every framework maps its levels to, best first (statistics add up by tier)."""
+
+    EXCELLENT = 1
+    GOOD = 2
+    COMPLETED = 3
+    NOT_COMPLETED = 4
+
+    @property
+    def label(self) -> str:
+        return TIER_LABELS[self]
+
+
+TIER_LABELS = {
+    Tier.EXCELLENT: "Hoàn thành xuất sắc nhiệm vụ",
+    Tier.GOOD: "Hoàn thành tốt nhiệm vụ",
+    Tier.COMPLETED: "Hoàn thành nhiệm vụ",
+    Tier.NOT_COMPLETED: "Không hoàn thành nhiệm vụ",
+}
+
+
+class RoundStatus(LabeledEnum):
+    """open → meeting held → submitted → ratified (locked), or → returned (back to the branch).
+
+    A ratified round changes only after a recorded reopening by the unit above.
+    """
+
+    OPEN = ("open", "Đang tự đánh giá, đề xuất")
+    MEETING_HELD = ("meeting_held", "Đã họp xét")
+    SUBMITTED = ("submitted", "Chờ cấp trên công nhận")
+    RETURNED = ("returned", "Cấp trên trả lại")
+    RATIFIED = ("ratified", "Đã được công nhận")
+
+    @property
+    def is_editable(self) -> bool:
+        """Whether the branch may still change proposals and meeting results."""
+        return self in (RoundStatus.OPEN, RoundStatus.MEETING_HELD, RoundStatus.RETURNED)

@@ -205,6 +205,78 @@ def can_register_plan_for(actor: User, owner: User, unit: Unit) -> bool:
     return keeps_diary_in(owner, unit) and can_review(actor, owner, unit)
 
 
+# ---- year-end grading -------------------------------------------------------------------------------
+
+
+def can_run_grading(user: User, unit: Unit) -> bool:
+    """Open the branch's grading round, see its sheet, record the meeting: its secretaries, officers above."""
+    return unit.kind.is_branch and can_review_in(user, unit)
+
+
+def can_ratify(user: User, unit: Unit) -> bool:
+    """Ratify (công nhận) a branch's results, reopen them, answer reconsiderations: the unit above."""
+    return _authenticated(user) and unit.parent is not None and is_officer_over(user, unit.parent)
+
+
+def can_close_year(user: User, unit: Unit) -> bool:
+    """Close a branch's year: its secretary, or officers above."""
+    if not _authenticated(user) or not unit.kind.is_branch:
+        return False
+    return is_officer_over(user, unit) or role_in(user, unit) is Role.SECRETARY
+
+
+def can_view_grading_stats(user: User, unit: Unit) -> bool:
+    """The result figures of a unit: officers of it or above, administrators, the branch's secretaries."""
+    if not _authenticated(user):
+        return False
+    if user.is_admin or is_officer_over(user, unit):
+        return True
+    role = role_in(user, unit)
+    return unit.kind.is_branch and role is not None and role.manages_branch
+
+
+def can_manage_frameworks(user: User, unit: Unit) -> bool:
+    """A unit's own grading frameworks: whoever sets its standards."""
+    return can_manage_standards(user, unit)
+
+
+# ---- bulk exports (app/jobs) -----------------------------------------------------------------------
+
+
+# Starting a bulk export of a unit (a branch, or every branch under a unit) asks can_export_unit
+# above: those who manage the unit's members are exactly those who may read every diary in it
+# (can_view_diary) — its secretaries and deputies, officers of it or above, administrators (as
+# `flask export-unit` is theirs). can_review_in would leave out administrators, who may read them.
+
+
+def can_bulk_export(user: User) -> bool:
+    """Open the list of one's bulk exports: administrators, officers, branch secretaries and deputies."""
+    if not _authenticated(user):
+        return False
+    return user.is_admin or any(m.role is Role.OFFICER or m.role.manages_branch for m in user.memberships)
+
+
+# ---- reports of upper units (app/reports) ------------------------------------------------------------
+
+
+def can_view_reports(user: User, unit: Unit) -> bool:
+    """The figures of a unit and everything under it (dashboard, commendations, exports): officers of
+    the unit or above, administrators, and a branch's secretaries and deputies for their own branch."""
+    if not _authenticated(user):
+        return False
+    if user.is_admin or is_officer_over(user, unit):
+        return True
+    role = role_in(user, unit)
+    return unit.kind.is_branch and role is not None and role.manages_branch
+
+
+def can_open_reports(user: User) -> bool:
+    """Whether the navigation offers "Báo cáo": administrators and officers of upper units."""
+    if not _authenticated(user):
+        return False
+    return user.is_admin or any(m.role is Role.OFFICER for m in user.memberships)
+
+
 # ---- scoped queries -------------------------------------------------------------------------
 
 
@@ -282,4 +354,9 @@ TEMPLATE_HELPERS = {
     "can_review": can_review,
     "can_review_in": can_review_in,
     "can_register_plan_for": can_register_plan_for,
+    "can_run_grading": can_run_grading,
+    "can_ratify": can_ratify,
+    "can_close_year": can_close_year,
+    "can_view_grading_stats": can_view_grading_stats,
+    "can_manage_frameworks": can_manage_frameworks,
 }

@@ -23,6 +23,7 @@ DEMO_ACCOUNTS = [
     ("canbo", "Cán bộ Đoàn Khối các Cơ quan tỉnh"),
     ("bithu", "Bí thư Chi đoàn Văn phòng Sở Giáo dục và Đào tạo"),
     ("doanvien", "Đoàn viên Chi đoàn Văn phòng Sở Giáo dục và Đào tạo"),
+    ("bithuchibo", "Bí thư Chi bộ Văn phòng Sở Giáo dục và Đào tạo (đánh giá theo thang điểm 100)"),
 ]
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi",
@@ -157,7 +158,11 @@ class DemoSeeder:
         # The Party: a Đảng bộ with one Chi bộ; the Chi đoàn's secretary is also a đảng viên.
         party_root = self.unit(PARTY_ROOT, None)
         cell = self.unit(PARTY_CELL, party_root)
-        party_secretary = self.person(["Chánh Văn phòng Sở"], name="Phạm Văn Hùng", female=False, birth_year=(1975, 1980))
+        party_secretary = self.person(["Chánh Văn phòng Sở"], username="bithuchibo", name="Phạm Văn Hùng",
+                                      female=False, birth_year=(1975, 1980))
+        accounts["bithuchibo"] = party_secretary
+        # canbo also sits on the Đảng ủy, so the demo shows ratification on both scales.
+        db.session.add(Membership(user=canbo, unit=party_root, role=Role.OFFICER))
         party_secretary.position = "Chánh Văn phòng Sở"
         db.session.add(Membership(user=party_secretary, unit=cell, role=Role.SECRETARY))
         db.session.add(Membership(user=accounts["bithu"], unit=cell, role=Role.MEMBER))
@@ -172,6 +177,10 @@ class DemoSeeder:
         demo_branch = next(b for b in branches if b.code == "CD-VP-SGDDT")
         db.session.refresh(demo_branch)
         seed_demo_diaries(accounts, demo_branch, root)
+
+        from app.demo.grading import seed_demo_grading
+
+        seed_demo_grading(accounts, demo_branch, cell)
         return accounts
 
 

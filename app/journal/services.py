@@ -21,6 +21,7 @@ from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, Frequency, PlanStatus
 from app.core.filters import today_local, vn_date
 from app.core.text import fold, nfc
+from app.grading.closing import closed_message, year_is_closed
 from app.journal import storage
 from app.journal.models import Entry, Evidence, entry_commitments
 from app.notifications.services import app_path, notify, reviewers_to_notify
@@ -94,6 +95,8 @@ def check_deed_date(owner: User, unit: Unit, deed_date: date | None, today: date
             f"{vn_date(earliest)} trở đi.",
             "deed_date",
         )
+    if year_is_closed(unit.id, deed_date.year):
+        raise JournalError(closed_message(deed_date.year), "deed_date")
     if month_is_signed_off(owner, unit, deed_date.year, deed_date.month):
         raise JournalError(
             f"Tháng {deed_date.month}/{deed_date.year} đã được bí thư ký xác nhận, không ghi thêm vào tháng này.",
@@ -189,6 +192,7 @@ def can_edit_entry(user: User, entry: Entry) -> bool:
         user.id == entry.user_id
         and permissions.keeps_diary_in(user, entry.unit)
         and not month_is_signed_off(entry.user, entry.unit, entry.deed_date.year, entry.deed_date.month)
+        and not year_is_closed(entry.unit_id, entry.deed_date.year)
     )
 
 

@@ -100,6 +100,7 @@ def index():
         years=_years_around(year),
         can_start=year in services.plan_years(),
         managed=_managed_branches(),
+        previous_plan=services.plan_in_force(current_user, membership.unit, year - 1),
     )
 
 
@@ -133,7 +134,10 @@ def start():
             flash(f"Bạn đã có kế hoạch năm {existing.year} ở {unit.name}.", "info")
             return redirect(url_for("plans.view", plan_id=existing.id))
         try:
-            plan = services.start_plan(current_user, current_user, unit, form.year.data)
+            if request.form.get("from_previous") == "1":
+                plan = services.start_plan_from_previous(current_user, current_user, unit, form.year.data)
+            else:
+                plan = services.start_plan(current_user, current_user, unit, form.year.data)
             db.session.commit()
         except services.PlanError as exc:
             db.session.rollback()

@@ -21,6 +21,7 @@ from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
 from app.core.filters import today_local
 from app.core.text import nfc
+from app.grading.closing import closed_message, year_is_closed
 from app.notifications.services import app_path, notify, reviewers_to_notify
 from app.plans.models import Commitment, Plan
 from app.standards.models import Standard
@@ -97,17 +98,29 @@ def can_write_plan_for(actor: User, owner: User, unit: Unit) -> bool:
 
 def can_edit_plan(actor: User, plan: Plan) -> bool:
     """Edit this version now: it is a draft or was returned, and the actor may write it."""
-    return plan.is_editable and can_write_plan_for(actor, plan.user, plan.unit)
+    return (
+        plan.is_editable
+        and can_write_plan_for(actor, plan.user, plan.unit)
+        and not year_is_closed(plan.unit_id, plan.year)
+    )
 
 
 def can_decide_plan(actor: User, plan: Plan) -> bool:
     """Approve or return this version now: it awaits approval and the actor reviews its owner."""
-    return plan.status is PlanStatus.SUBMITTED and permissions.can_review(actor, plan.user, plan.unit)
+    return (
+        plan.status is PlanStatus.SUBMITTED
+        and permissions.can_review(actor, plan.user, plan.unit)
+        and not year_is_closed(plan.unit_id, plan.year)
+    )
 
 
 def can_revise_plan(actor: User, plan: Plan) -> bool:
     """Start a new version from this approved one (the caller checks it is the newest)."""
-    return plan.status is PlanStatus.APPROVED and can_write_plan_for(actor, plan.user, plan.unit)
+    return (
+        plan.status is PlanStatus.APPROVED
+        and can_write_plan_for(actor, plan.user, plan.unit)
+        and not year_is_closed(plan.unit_id, plan.year)
+    )
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -376,6 +389,8 @@ def start_plan(actor: User, owner: User, unit: Unit, year: int) -> Plan:
     if year not in plan_years():
         years = ", ".join(str(y) for y in plan_years())
         raise PlanError(f"Chỉ lập được kế hoạch cho các năm {years}.", "year")
+    if year_is_closed(unit.id, year):
+        raise PlanError(closed_message(year), "year")
     existing = current_plan(owner, unit, year)
     if existing is not None:
         who = "Bạn" if actor.id == owner.id else owner.full_name
@@ -390,6 +405,34 @@ def start_plan(actor: User, owner: User, unit: Unit, year: int) -> Plan:
         created_by=_real(actor),
     )
     db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def start_plan_from_previous(actor: User, owner: User, unit: Unit, year: int) -> Plan:
+    """Start `year`'s plan as a draft copy of last year's plan in force (the year-end hand-over).
+
+    Commitments keep their text, measure and rhythm; each is tied to this year's standard of the
+    same title where there is one, else left for the member to choose again.
+    """
+    previous = plan_in_force(owner, unit, year - 1)
+    if previous is None:
+        raise PlanError(f"Không có kế hoạch năm {year - 1} đã duyệt để làm bản khởi đầu.", "year")
+    plan = start_plan(actor, owner, unit, year)
+    plan.shortcomings = previous.shortcomings
+    by_title = {s.title: s for s in _applicable_standards(unit, year)}
+    plan.commitments = [
+        Commitment(
+            standard=by_title.get(c.standard.title) if c.standard is not None else None,
+            is_breakthrough=c.is_breakthrough,
+            action=c.action,
+            measure=c.measure,
+            frequency=c.frequency,
+            deadline=None,
+            sort_order=c.sort_order,
+        )
+        for c in previous.commitments
+    ]
     db.session.flush()
     return plan
 

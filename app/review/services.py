@@ -38,6 +38,7 @@ from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local, vn_date
 from app.core.text import nfc
+from app.grading.closing import closed_message, year_is_closed
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.notifications.services import app_path, notify
@@ -169,6 +170,8 @@ journal.register_sign_off_check(month_is_signed)
 
 
 def _require_open_month(entry: Entry) -> None:
+    if year_is_closed(entry.unit_id, entry.deed_date.year):
+        raise ReviewError(closed_message(entry.deed_date.year))
     if month_is_signed(entry.user, entry.unit, entry.deed_date.year, entry.deed_date.month):
         raise ReviewError(
             f"Tháng {entry.deed_date.month}/{entry.deed_date.year} đã được ký xác nhận; "
@@ -726,6 +729,8 @@ def write_month_comment(
     reviewer = _real(reviewer)
     permissions.require(can_review_member(reviewer, member, unit))
     _check_period(year, month)
+    if year_is_closed(unit.id, year):
+        raise ReviewError(closed_message(year))
     text = _text(text, MAX_MONTH_COMMENT, "comment", "Nhận xét tháng")
     review = get_month_review(member, unit, year, month)
     current = review.lock_version if review is not None else 0
@@ -777,6 +782,8 @@ def sign_off_month(
     reviewer = _real(reviewer)
     permissions.require(can_review_member(reviewer, member, unit))
     _check_period(year, month)
+    if year_is_closed(unit.id, year):
+        raise ReviewError(closed_message(year))
     today = today or today_local()
     if date(year, month, 1) > today:
         raise ReviewError(f"Tháng {month}/{year} chưa bắt đầu, chưa thể ký xác nhận.")
@@ -845,6 +852,8 @@ def reopen_month(reviewer: User, review: MonthReview, reason: str) -> MonthReope
     reason = _text(reason, MAX_REASON, "reason", "Lý do", "Vui lòng ghi lý do mở lại tháng.")
     if not review.is_signed:
         raise ReviewError("Tháng này chưa được ký xác nhận.", "reason")
+    if year_is_closed(review.unit_id, review.year):
+        raise ReviewError(closed_message(review.year), "reason")
     reopening = MonthReopening(
         month_review=review,
         reopened_by_id=reviewer.id,
