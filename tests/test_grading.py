@@ -534,3 +534,36 @@ def test_grading_pages_exist_for_a_grassroots_unit_only_as_statistics(org, clien
     assert client.get(f"/grading/{org.grassroots.id}/{YEAR}").status_code == 404
     assert client.get(f"/grading/stats/{org.grassroots.id}").status_code == 200
     assert org.grassroots.kind is UnitKind.GRASSROOTS_UNION
+
+
+def test_the_audit_log_says_rating_changes_in_vietnamese(org, client, login):
+    from app.audit.services import describe
+
+    grading_round = _ratified(org)
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "rating.final",
+                                                   AuditLog.subject_user_id == org.member.id))
+    item = describe(row)
+    assert item.text == f"ghi kết quả họp xét phân loại năm {YEAR}"
+    assert [(c.label, c.after) for c in item.changes] == [("Mức xếp loại", "Hoàn thành tốt nhiệm vụ")]
+    login("doanvien")
+    html = client.get("/audit/me").get_data(as_text=True)
+    assert f"công nhận kết quả xếp loại năm {YEAR}" not in html  # the round's rows are about the branch
+    assert f"ghi kết quả họp xét phân loại năm {YEAR}" in html
+    assert grading_round.status is RoundStatus.RATIFIED
+
+
+def test_quarterly_ratings_on_the_party_scale(org, client, login, make_user):
+    secretary = make_user("bithucb2", org.party_cell, Role.SECRETARY)
+    member = make_user("dangvien2", org.party_cell, Role.MEMBER, full_name="Thạch Thị Quý")
+    grading_round = open_round(org.party_cell, secretary)
+    good = level(grading_round.framework, Tier.GOOD)
+    login("bithucb2")
+    url = f"/grading/{org.party_cell.id}/{YEAR}/quarters/2"
+    assert "Thạch Thị Quý" in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": csrf(client, url), f"q-{member.id}": good.id,
+                                      f"note-{member.id}": "Hoàn thành tốt nhiệm vụ quý"})
+    assert response.status_code == 302
+    saved = services.quarter_ratings(org.party_cell, YEAR, 2)
+    assert saved[member.id].level_id == good.id and saved[member.id].comment == "Hoàn thành tốt nhiệm vụ quý"
+    assert secretary.id not in saved  # nobody rates themselves
+    assert client.get(f"/grading/{org.party_cell.id}/{YEAR}/quarters/5").status_code == 404

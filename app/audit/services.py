@@ -154,6 +154,12 @@ def _status(value: Any) -> str:
         return str(value or "")
 
 
+def _level(facts: dict[str, Any]) -> str:
+    level = facts.get("level") or ""
+    score = facts.get("score")
+    return f"{level} ({str(score).replace('.', ',')} điểm)" if level and score else level
+
+
 def describe(row: AuditLog) -> AuditItem:
     """ "nhận xét bài ngày 08/05/2026", "ký xác nhận tháng 5/2026", … with what changed."""
     before, after = _load(row.before), _load(row.after)
@@ -170,6 +176,21 @@ def describe(row: AuditLog) -> AuditItem:
         "month.comment": f"nhận xét {period}",
         "month.sign": f"ký xác nhận {period}",
         "month.reopen": f"mở lại {period}",
+        "rating.self": f"{'gửi' if info.get('submitted') else 'lưu'} bản tự đánh giá năm {info.get('year', '?')}",
+        "rating.propose": f"đề xuất xếp loại năm {info.get('year', '?')}",
+        "rating.final": f"ghi kết quả họp xét phân loại năm {info.get('year', '?')}",
+        "rating.ack": f"ghi nhận kết quả xếp loại năm {info.get('year', '?')}",
+        "rating.reconsider": f"đề nghị xem xét lại kết quả xếp loại năm {info.get('year', '?')}",
+        "rating.answer": f"trả lời đề nghị xem xét lại kết quả năm {info.get('year', '?')}",
+        "round.open": f"mở đợt đánh giá, xếp loại năm {info.get('year', '?')}",
+        "round.submit": f"gửi cấp trên công nhận kết quả xếp loại năm {info.get('year', '?')}",
+        "round.ratify": f"công nhận kết quả xếp loại năm {info.get('year', '?')}",
+        "round.return": f"trả lại kết quả xếp loại năm {info.get('year', '?')}",
+        "round.reopen": f"mở lại kết quả xếp loại năm {info.get('year', '?')} đã công nhận",
+        "year.close": f"khoá sổ năm {info.get('year', '?')}",
+        "framework.copy": "tạo khung tiêu chí đánh giá của đơn vị",
+        "framework.edit": "sửa khung tiêu chí đánh giá",
+        "framework.criterion": "sửa tiêu chí đánh giá",
     }
     text = texts.get(row.action, row.action)
     changes: list[Change] = []
@@ -183,6 +204,9 @@ def describe(row: AuditLog) -> AuditItem:
         changes.append(Change("Nhận xét tháng", before.get("comment", ""), after.get("comment", "")))
     if row.action == "month.sign":
         changes.append(Change("Mã SHA-256", "", after.get("content_hash", "")))
+    rating_changed = before.get("level") != after.get("level") or before.get("score") != after.get("score")
+    if row.action in ("rating.self", "rating.propose", "rating.final") and rating_changed:
+        changes.append(Change("Mức xếp loại", _level(before), _level(after)))
     if row.action == "month.reopen":
         changes.append(Change("Mã SHA-256 đã ký", before.get("content_hash", ""), ""))
     return AuditItem(row, text, changes)
