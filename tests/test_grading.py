@@ -29,17 +29,33 @@ YEAR = today_local().year
 def diary(owner, unit, approver, entries=3, group=ContentGroup.ETHICS):
     """An approved plan with one commitment and `entries` submitted entries this year."""
     standard = Standard(unit_id=unit.id, year=YEAR, group=group, title=f"Chuẩn mực {owner.username}")
-    plan = Plan(user_id=owner.id, unit_id=unit.id, year=YEAR, status=PlanStatus.APPROVED,
-                created_by_id=owner.id, decided_by_id=approver.id)
-    commitment = Commitment(standard=standard, action="Giúp đồng nghiệp số hóa hồ sơ", measure="Mỗi tháng",
-                            frequency=Frequency.MONTHLY)
+    plan = Plan(
+        user_id=owner.id,
+        unit_id=unit.id,
+        year=YEAR,
+        status=PlanStatus.APPROVED,
+        created_by_id=owner.id,
+        decided_by_id=approver.id,
+    )
+    commitment = Commitment(
+        standard=standard,
+        action="Giúp đồng nghiệp số hóa hồ sơ",
+        measure="Mỗi tháng",
+        frequency=Frequency.MONTHLY,
+    )
     plan.commitments = [commitment]
     db.session.add_all([standard, plan])
     made = []
     for i in range(entries):
-        entry = Entry(user_id=owner.id, unit_id=unit.id, deed_date=date(YEAR, 1 + i, 5),
-                      action=f"Hướng dẫn đồng chí số {i + 1} dùng chữ ký số", result="Đã làm được",
-                      status=EntryStatus.SUBMITTED, submitted_at=utcnow())
+        entry = Entry(
+            user_id=owner.id,
+            unit_id=unit.id,
+            deed_date=date(YEAR, 1 + i, 5),
+            action=f"Hướng dẫn đồng chí số {i + 1} dùng chữ ký số",
+            result="Đã làm được",
+            status=EntryStatus.SUBMITTED,
+            submitted_at=utcnow(),
+        )
         entry.commitments = [commitment]
         db.session.add(entry)
         made.append(entry)
@@ -77,8 +93,9 @@ def finish_meeting(grading_round, actor, tiers: dict[int, Tier] | None = None):
         tier = (tiers or {}).get(r.user_id, Tier.GOOD)
         n = len(grading_round.ratings)
         lines.append(services.MeetingLine(r.id, True, "", n, n, level(framework, tier).id, None))
-    services.record_meeting(actor, grading_round, today_local(), "Hội trường", actor.full_name, "Thư ký",
-                            "", lines, "", None)
+    services.record_meeting(
+        actor, grading_round, today_local(), "Hội trường", actor.full_name, "Thư ký", "", lines, "", None
+    )
     db.session.commit()
 
 
@@ -90,7 +107,10 @@ def test_shipped_frameworks_are_ready_and_chosen_by_org_type(org):
     party = services.default_framework(org.party_cell)
     assert youth.code == catalogue.YOUTH_CODE and not youth.is_points
     assert [lv.name for lv in youth.levels] == [
-        "Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ", "Không hoàn thành nhiệm vụ",
+        "Hoàn thành xuất sắc nhiệm vụ",
+        "Hoàn thành tốt nhiệm vụ",
+        "Hoàn thành nhiệm vụ",
+        "Không hoàn thành nhiệm vụ",
     ]
     assert party.code == catalogue.PARTY_CODE and party.is_points and party.has_quarterly
     assert party.max_points == Decimal(100)
@@ -112,22 +132,32 @@ def test_a_unit_copies_a_framework_and_edits_criteria_without_code(org, client, 
     url = f"/grading/frameworks/{org.root.id}"
     token = csrf(client, url)
     shipped = services.default_framework(org.branch)
-    response = client.post(url, data={"csrf_token": token, "source_id": shipped.id, "name": "Khung Đoàn Khối 2026"})
+    response = client.post(
+        url, data={"csrf_token": token, "source_id": shipped.id, "name": "Khung Đoàn Khối 2026"}
+    )
     assert response.status_code == 302
     own = db.session.scalar(select(Framework).where(Framework.unit_id == org.root.id))
     assert own.name == "Khung Đoàn Khối 2026" and len(own.criteria) == len(shipped.criteria)
     # The branch below is offered the copy first.
     assert services.default_framework(org.branch).id == own.id
     edit_url = f"/grading/frameworks/{org.root.id}/{own.id}"
-    response = client.post(f"{edit_url}/criteria", data={
-        "new-csrf_token": csrf(client, edit_url), "new-group_name": "Tiêu chí riêng",
-        "new-content_group": "duties", "new-text": "Tham gia hiến máu tình nguyện", "new-max_points": "",
-    })
+    response = client.post(
+        f"{edit_url}/criteria",
+        data={
+            "new-csrf_token": csrf(client, edit_url),
+            "new-group_name": "Tiêu chí riêng",
+            "new-content_group": "duties",
+            "new-text": "Tham gia hiến máu tình nguyện",
+            "new-max_points": "",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert any(c.text == "Tham gia hiến máu tình nguyện" for c in own.criteria)
     # Shipped frameworks stay as shipped: a POST to edit one is refused.
-    response = client.post(f"/grading/frameworks/{org.root.id}/{shipped.id}", data={"csrf_token": token, "name": "x"})
+    response = client.post(
+        f"/grading/frameworks/{org.root.id}/{shipped.id}", data={"csrf_token": token, "name": "x"}
+    )
     assert response.status_code == 403
     # A secretary of a branch cannot touch the Đoàn Khối's framework.
     client.post("/logout", data={"csrf_token": token})
@@ -149,8 +179,10 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     page = client.get(sheet)
     assert page.status_code == 200 and "Mở đợt đánh giá" in page.get_data(as_text=True)
     framework = services.default_framework(org.branch)
-    response = client.post(f"{sheet}/open", data={"csrf_token": csrf(client, sheet), "framework_id": framework.id,
-                                                  "reconsider_days": 7})
+    response = client.post(
+        f"{sheet}/open",
+        data={"csrf_token": csrf(client, sheet), "framework_id": framework.id, "reconsider_days": 7},
+    )
     assert response.status_code == 302
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
 
@@ -161,10 +193,19 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     assert "Sổ nhật ký năm" in html and "Hướng dẫn đồng chí số 2 dùng chữ ký số" in html
     token = csrf(client, me)
     good = level(framework, Tier.GOOD)
-    form = {"csrf_token": token, "lock_version": "", "politics": "Gương mẫu chấp hành", "ethics": "Giản dị, trung thực",
-            "work_style": "Đúng giờ", "discipline": "Sinh hoạt đầy đủ", "duties": "Hoàn thành tốt chuyên môn",
-            "shortcomings": "Còn ngại phát biểu", "level_id": good.id, "action": "submit",
-            "cite-ethics": [str(entries[0].id), str(entries[1].id), str(other[0].id)]}
+    form = {
+        "csrf_token": token,
+        "lock_version": "",
+        "politics": "Gương mẫu chấp hành",
+        "ethics": "Giản dị, trung thực",
+        "work_style": "Đúng giờ",
+        "discipline": "Sinh hoạt đầy đủ",
+        "duties": "Hoàn thành tốt chuyên môn",
+        "shortcomings": "Còn ngại phát biểu",
+        "level_id": good.id,
+        "action": "submit",
+        "cite-ethics": [str(entries[0].id), str(entries[1].id), str(other[0].id)],
+    }
     # Missing a strength section: a Vietnamese message next to it, and what was typed is kept.
     response = client.post(me, data={**form, "duties": ""})
     assert response.status_code == 422
@@ -186,11 +227,17 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     assert "Giản dị, trung thực" in html  # the self-assessment is shown beside the form
     criterion = framework.criteria[1]
     excellent = level(framework, Tier.EXCELLENT)
-    response = client.post(propose, data={
-        "csrf_token": csrf(client, propose), "lock_version": rating.lock_version, "level_id": excellent.id,
-        "comment": "Ghi nhật ký đều, giúp 3 đồng chí dùng chữ ký số.", f"comment-{criterion.id}": "Gương mẫu",
-        f"cite-{criterion.id}": [str(entries[2].id)],
-    })
+    response = client.post(
+        propose,
+        data={
+            "csrf_token": csrf(client, propose),
+            "lock_version": rating.lock_version,
+            "level_id": excellent.id,
+            "comment": "Ghi nhật ký đều, giúp 3 đồng chí dùng chữ ký số.",
+            f"comment-{criterion.id}": "Gương mẫu",
+            f"cite-{criterion.id}": [str(entries[2].id)],
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     rating = db.session.get(Rating, rating.id)
@@ -199,9 +246,15 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
 
     # The meeting: attendance, votes, the agreed level; the minutes follow.
     meeting = f"{sheet}/meeting"
-    data = {"csrf_token": csrf(client, meeting), "lock_version": grading_round.lock_version,
-            "meeting_date": today_local().strftime("%d/%m/%Y"), "meeting_place": "Phòng họp tầng 2",
-            "chair_name": "Trần Quốc Bảo", "recorder_name": "Võ Thị Lan", "meeting_notes": "Thống nhất cao."}
+    data = {
+        "csrf_token": csrf(client, meeting),
+        "lock_version": grading_round.lock_version,
+        "meeting_date": today_local().strftime("%d/%m/%Y"),
+        "meeting_place": "Phòng họp tầng 2",
+        "chair_name": "Trần Quốc Bảo",
+        "recorder_name": "Võ Thị Lan",
+        "meeting_notes": "Thống nhất cao.",
+    }
     for r in grading_round.ratings:
         data[f"present-{r.id}"] = "1"
         data[f"agree-{r.id}"] = "3"
@@ -223,8 +276,13 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     # The unit above ratifies.
     login("canbo")
     assert f"/grading/{org.branch.id}/{YEAR}" in client.get("/grading/").get_data(as_text=True)
-    response = client.post(f"{sheet}/ratify", data={"csrf_token": csrf(client, sheet),
-                                                   "lock_version": services.get_round(org.branch, YEAR).lock_version})
+    response = client.post(
+        f"{sheet}/ratify",
+        data={
+            "csrf_token": csrf(client, sheet),
+            "lock_version": services.get_round(org.branch, YEAR).lock_version,
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert services.get_round(org.branch, YEAR).status is RoundStatus.RATIFIED
@@ -249,9 +307,16 @@ def test_a_party_cell_round_on_the_100_point_scale(org, make_user):
     framework = grading_round.framework
     rating = rating_of(grading_round, member)
     points = {c.id: str(c.max_points - 1) for c in framework.criteria}  # 100 − 7 = 93
-    services.save_self_assessment(member, rating, {k: "Tốt" for k in ("politics", "ethics", "work_style",
-                                                                      "discipline", "duties")},
-                                  None, points, {}, None, submit=True)
+    services.save_self_assessment(
+        member,
+        rating,
+        {k: "Tốt" for k in ("politics", "ethics", "work_style", "discipline", "duties")},
+        None,
+        points,
+        {},
+        None,
+        submit=True,
+    )
     assert rating.self_assessment.score == Decimal(93) and rating.self_assessment.level.tier == Tier.EXCELLENT
     # A score above a criterion's maximum is refused, naming the field.
     bad = dict(points)
@@ -262,7 +327,9 @@ def test_a_party_cell_round_on_the_100_point_scale(org, make_user):
     assert error.value.field == f"points-{first.id}" and "Điểm phải từ 0 đến" in error.value.message
     db.session.rollback()
     rating = db.session.get(Rating, rating.id)
-    proposal = {c.id: str(c.max_points) if c.content_group is ContentGroup.DUTIES else "5" for c in framework.criteria}
+    proposal = {
+        c.id: str(c.max_points) if c.content_group is ContentGroup.DUTIES else "5" for c in framework.criteria
+    }
     services.save_proposal(secretary, rating, None, "Hoàn thành tốt", proposal, {}, {}, None)
     db.session.commit()
     assert rating.proposed_score == Decimal(70 + 4 * 5) and rating.proposed_level.tier == Tier.EXCELLENT
@@ -270,7 +337,9 @@ def test_a_party_cell_round_on_the_100_point_scale(org, make_user):
         services.MeetingLine(r.id, True, "", 2, 2, None, "85,5" if r.id == rating.id else "75")
         for r in grading_round.ratings
     ]
-    services.record_meeting(secretary, grading_round, today_local(), "", "Chủ trì", "Thư ký", "", lines, "", None)
+    services.record_meeting(
+        secretary, grading_round, today_local(), "", "Chủ trì", "Thư ký", "", lines, "", None
+    )
     assert rating.final_score == Decimal("85.5") and rating.final_level.tier == Tier.GOOD
     services.submit_round(secretary, grading_round)
     services.ratify_round(officer, grading_round)
@@ -297,7 +366,9 @@ def test_a_ratified_rating_cannot_be_changed_by_any_role(org, who):
     rating = rating_of(grading_round, org.member)
     framework = grading_round.framework
     attempts = [
-        lambda: services.save_proposal(actor, rating, level(framework, Tier.EXCELLENT).id, "x", {}, {}, {}, None),
+        lambda: services.save_proposal(
+            actor, rating, level(framework, Tier.EXCELLENT).id, "x", {}, {}, {}, None
+        ),
         lambda: finish_meeting(grading_round, actor, {org.member.id: Tier.EXCELLENT}),
         lambda: services.save_self_assessment(actor, rating, {}, None, {}, {}, None, submit=False),
         lambda: services.submit_round(actor, grading_round),
@@ -316,39 +387,76 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
     login("bithu")
     sheet = f"/grading/{org.branch.id}/{YEAR}"
     rating = rating_of(grading_round, org.member)
-    data = {"csrf_token": csrf(client, f"{sheet}/meeting"), "meeting_date": today_local().strftime("%d/%m/%Y"),
-            "chair_name": "A", "recorder_name": "B", f"present-{rating.id}": "1",
-            f"level-{rating.id}": str(level(grading_round.framework, Tier.EXCELLENT).id)}
+    data = {
+        "csrf_token": csrf(client, f"{sheet}/meeting"),
+        "meeting_date": today_local().strftime("%d/%m/%Y"),
+        "chair_name": "A",
+        "recorder_name": "B",
+        f"present-{rating.id}": "1",
+        f"level-{rating.id}": str(level(grading_round.framework, Tier.EXCELLENT).id),
+    }
     response = client.post(f"{sheet}/meeting", data=data)
     assert response.status_code == 422 and "đã được cấp trên công nhận" in response.get_data(as_text=True)
     # The secretary cannot reopen; without a reason the officer cannot either.
-    assert client.post(f"{sheet}/reopen", data={"csrf_token": csrf(client, sheet), "reason": "x"}).status_code == 403
+    assert (
+        client.post(f"{sheet}/reopen", data={"csrf_token": csrf(client, sheet), "reason": "x"}).status_code
+        == 403
+    )
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     login("canbo")
     response = client.post(f"{sheet}/reopen", data={"csrf_token": csrf(client, sheet), "reason": ""})
     assert response.status_code == 422 and "Vui lòng ghi lý do" in response.get_data(as_text=True)
-    response = client.post(f"{sheet}/reopen", data={"csrf_token": csrf(client, sheet),
-                                                    "reason": "Đoàn viên khiếu nại có căn cứ"})
+    response = client.post(
+        f"{sheet}/reopen", data={"csrf_token": csrf(client, sheet), "reason": "Đoàn viên khiếu nại có căn cứ"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     grading_round = services.get_round(org.branch, YEAR)
     assert grading_round.status is RoundStatus.RETURNED
     reopening = db.session.scalar(select(RoundReopening))
-    assert reopening.reason == "Đoàn viên khiếu nại có căn cứ" and reopening.reopened_by_id == org.officer_root.id
+    assert (
+        reopening.reason == "Đoàn viên khiếu nại có căn cứ"
+        and reopening.reopened_by_id == org.officer_root.id
+    )
     # Now the branch may change the result, and must say why; the audit log keeps who and why.
     rating = rating_of(grading_round, org.member)
-    lines = [services.MeetingLine(r.id, True, "", 1, 1, level(grading_round.framework,
-             Tier.EXCELLENT if r.id == rating.id else Tier.GOOD).id, None) for r in grading_round.ratings]
+    lines = [
+        services.MeetingLine(
+            r.id,
+            True,
+            "",
+            1,
+            1,
+            level(grading_round.framework, Tier.EXCELLENT if r.id == rating.id else Tier.GOOD).id,
+            None,
+        )
+        for r in grading_round.ratings
+    ]
     with pytest.raises(services.GradingError) as error:
-        services.record_meeting(org.secretary, grading_round, today_local(), "", "A", "B", "", lines, "", None)
+        services.record_meeting(
+            org.secretary, grading_round, today_local(), "", "A", "B", "", lines, "", None
+        )
     assert error.value.field == "change_reason"
     db.session.rollback()
     grading_round = services.get_round(org.branch, YEAR)
-    services.record_meeting(org.secretary, grading_round, today_local(), "", "A", "B", "", lines,
-                            "Xét lại theo ý kiến cấp trên", None)
+    services.record_meeting(
+        org.secretary,
+        grading_round,
+        today_local(),
+        "",
+        "A",
+        "B",
+        "",
+        lines,
+        "Xét lại theo ý kiến cấp trên",
+        None,
+    )
     db.session.commit()
-    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "rating.final",
-                                                   AuditLog.reason == "Xét lại theo ý kiến cấp trên"))
+    row = db.session.scalar(
+        select(AuditLog).where(
+            AuditLog.action == "rating.final", AuditLog.reason == "Xét lại theo ý kiến cấp trên"
+        )
+    )
     assert row is not None and row.actor_id == org.secretary.id and row.subject_user_id == org.member.id
     assert "Hoàn thành xuất sắc" in row.after and "Hoàn thành tốt" in row.before
 
@@ -362,7 +470,9 @@ def test_the_member_answers_within_the_deadline_only(org):
     assert not services.can_answer_result(org.member2, rating)  # someone else's result
     late = services.reconsider_deadline(grading_round) + timedelta(days=1)
     assert not services.can_answer_result(org.member, rating, today=late)
-    services.request_reconsideration(org.member, rating, "Em tham gia đủ 100% hoạt động, đề nghị xem xét lại.")
+    services.request_reconsideration(
+        org.member, rating, "Em tham gia đủ 100% hoạt động, đề nghị xem xét lại."
+    )
     db.session.commit()
     with pytest.raises(services.GradingError):
         services.acknowledge(org.member, rating)  # answered once
@@ -384,11 +494,14 @@ def test_two_tabs_saving_a_proposal_get_a_clear_conflict(org):
     rating = rating_of(grading_round, org.member)
     framework = grading_round.framework
     opened_at = rating.lock_version
-    services.save_proposal(org.secretary, rating, level(framework, Tier.GOOD).id, "Tab một", {}, {}, {}, opened_at)
+    services.save_proposal(
+        org.secretary, rating, level(framework, Tier.GOOD).id, "Tab một", {}, {}, {}, opened_at
+    )
     db.session.commit()
     with pytest.raises(services.StaleRating) as error:
-        services.save_proposal(org.deputy, rating, level(framework, Tier.EXCELLENT).id, "Tab hai", {}, {}, {},
-                               opened_at)
+        services.save_proposal(
+            org.deputy, rating, level(framework, Tier.EXCELLENT).id, "Tab hai", {}, {}, {}, opened_at
+        )
     assert "vừa được người khác thay đổi" in error.value.message
     db.session.rollback()
     assert db.session.get(Rating, rating.id).proposal_comment == "Tab một"
@@ -399,8 +512,18 @@ def test_two_tabs_saving_a_proposal_get_a_clear_conflict(org):
 
 @pytest.mark.parametrize(
     "part, whole, text",
-    [(855, 1000, "85,5%"), (132, 1000, "13,2%"), (13, 1000, "1,3%"), (1, 3, "33,3%"), (2, 3, "66,7%"),
-     (1, 8, "12,5%"), (1, 1, "100%"), (0, 5, "0%"), (0, 0, "0%"), (1, 16, "6,3%")],
+    [
+        (855, 1000, "85,5%"),
+        (132, 1000, "13,2%"),
+        (13, 1000, "1,3%"),
+        (1, 3, "33,3%"),
+        (2, 3, "66,7%"),
+        (1, 8, "12,5%"),
+        (1, 1, "100%"),
+        (0, 5, "0%"),
+        (0, 0, "0%"),
+        (1, 16, "6,3%"),
+    ],
 )
 def test_percentages_are_written_the_vietnamese_way(part, whole, text):
     assert services.percent(part, whole) == text
@@ -475,7 +598,9 @@ def test_closing_the_year_freezes_it_and_prepares_the_next(org):
     from app.plans import services as plans
 
     entries = diary(org.member, org.branch, org.secretary)
-    standard = Standard(unit_id=org.branch.id, year=YEAR, group=ContentGroup.DUTIES, title="Chuẩn mực của chi")
+    standard = Standard(
+        unit_id=org.branch.id, year=YEAR, group=ContentGroup.DUTIES, title="Chuẩn mực của chi"
+    )
     db.session.add(standard)
     db.session.commit()
     with pytest.raises(services.GradingError):
@@ -495,8 +620,9 @@ def test_closing_the_year_freezes_it_and_prepares_the_next(org):
     plan = plans.plan_in_force(org.member, org.branch, YEAR)
     assert not plans.can_revise_plan(org.member, plan)
     # The branch's own standards go on into next year.
-    carried = db.session.scalars(select(Standard).where(Standard.unit_id == org.branch.id,
-                                                        Standard.year == YEAR + 1)).all()
+    carried = db.session.scalars(
+        select(Standard).where(Standard.unit_id == org.branch.id, Standard.year == YEAR + 1)
+    ).all()
     assert [s.title for s in carried if s.title == "Chuẩn mực của chi"] == ["Chuẩn mực của chi"]
     with pytest.raises(services.GradingError):
         services.close_year(org.secretary, org.branch, YEAR)
@@ -540,8 +666,9 @@ def test_the_audit_log_says_rating_changes_in_vietnamese(org, client, login):
     from app.audit.services import describe
 
     grading_round = _ratified(org)
-    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "rating.final",
-                                                   AuditLog.subject_user_id == org.member.id))
+    row = db.session.scalar(
+        select(AuditLog).where(AuditLog.action == "rating.final", AuditLog.subject_user_id == org.member.id)
+    )
     item = describe(row)
     assert item.text == f"ghi kết quả họp xét phân loại năm {YEAR}"
     assert [(c.label, c.after) for c in item.changes] == [("Mức xếp loại", "Hoàn thành tốt nhiệm vụ")]
@@ -560,8 +687,14 @@ def test_quarterly_ratings_on_the_party_scale(org, client, login, make_user):
     login("bithucb2")
     url = f"/grading/{org.party_cell.id}/{YEAR}/quarters/2"
     assert "Thạch Thị Quý" in client.get(url).get_data(as_text=True)
-    response = client.post(url, data={"csrf_token": csrf(client, url), f"q-{member.id}": good.id,
-                                      f"note-{member.id}": "Hoàn thành tốt nhiệm vụ quý"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf(client, url),
+            f"q-{member.id}": good.id,
+            f"note-{member.id}": "Hoàn thành tốt nhiệm vụ quý",
+        },
+    )
     assert response.status_code == 302
     saved = services.quarter_ratings(org.party_cell, YEAR, 2)
     assert saved[member.id].level_id == good.id and saved[member.id].comment == "Hoàn thành tốt nhiệm vụ quý"

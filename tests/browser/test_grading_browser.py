@@ -37,10 +37,22 @@ def _proposals_for_the_rest(live_server, code: str, keep: str) -> int:
             actor = secretary if services.can_propose(secretary, rating) else canbo
             tier = Tier.EXCELLENT if index % 6 == 0 else Tier.GOOD if index % 7 else Tier.COMPLETED
             share = {Tier.EXCELLENT: 0.95, Tier.GOOD: 0.8, Tier.COMPLETED: 0.6}[tier]
-            points = {c.id: str(round(float(c.max_points) * share, 1)) for c in framework.criteria} if framework.is_points else {}
+            points = (
+                {c.id: str(round(float(c.max_points) * share, 1)) for c in framework.criteria}
+                if framework.is_points
+                else {}
+            )
             level = framework.level_for_tier(tier)
-            services.save_proposal(actor, rating, None if framework.is_points else level.id,
-                                   "Hoàn thành nhiệm vụ, ghi sổ nhật ký đều.", points, {}, {}, None)
+            services.save_proposal(
+                actor,
+                rating,
+                None if framework.is_points else level.id,
+                "Hoàn thành nhiệm vụ, ghi sổ nhật ký đều.",
+                points,
+                {},
+                {},
+                None,
+            )
         db.session.commit()
         return unit.id
 
@@ -141,15 +153,31 @@ def _round(new_page, live_server, *, code, secretary, member, points, name):
 
 
 def test_a_whole_round_on_both_scales(new_page, live_server):
-    branch_id, officer = _round(new_page, live_server, code="CD-VP-SGDDT", secretary="bithu", member="doanvien",
-                                points=False, name="doan")
-    cell_id, officer = _round(new_page, live_server, code="CB-VP-SGDDT", secretary="bithuchibo", member="bithu",
-                              points=True, name="dang")
+    branch_id, officer = _round(
+        new_page,
+        live_server,
+        code="CD-VP-SGDDT",
+        secretary="bithu",
+        member="doanvien",
+        points=False,
+        name="doan",
+    )
+    cell_id, officer = _round(
+        new_page,
+        live_server,
+        code="CB-VP-SGDDT",
+        secretary="bithuchibo",
+        member="bithu",
+        points=True,
+        name="dang",
+    )
 
     # The shares on the statistics page equal a count made by hand from the ratified results.
     with live_server.app.app_context():
         root = db.session.get(Unit, branch_id).parent.parent
-        rows = db.session.scalars(select(Rating).join(Rating.round).where(Rating.round.has(unit_id=branch_id)))
+        rows = db.session.scalars(
+            select(Rating).join(Rating.round).where(Rating.round.has(unit_id=branch_id))
+        )
         counts: dict[int, int] = {}
         for r in rows:
             counts[r.final_level.tier] = counts.get(r.final_level.tier, 0) + 1
