@@ -348,9 +348,9 @@ MATRIX = [
     Case("grading.close_year", "POST", lambda t: f"/grading/{t.branch}/{t.year}/close",
                                                                       row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
     Case("grading.quarter", "GET", lambda t: f"/grading/{t.branch}/{t.year}/quarters/1",
-                                                                      row(302, 403, 403, 404, 404, 404, 404, 404, 403)),
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
     Case("grading.quarter", "POST", lambda t: f"/grading/{t.branch}/{t.year}/quarters/1",
-                                                                      row(302, 403, 403, 404, 404, 404, 404, 404, 403)),
+                                                                      row(302, 403, 403, 404, 302, 404, 302, 404, 403)),
     Case("grading.stats", "GET", lambda t: f"/grading/stats/{t.grassroots}",
                                                                       row(302, 404, 404, 404, 404, 404, 200, 404, 200)),
     Case("grading.frameworks", "GET", lambda t: f"/grading/frameworks/{t.grassroots}",
@@ -540,11 +540,12 @@ def _diary_targets(org) -> dict:
 
 
 def _grading_targets(org, year: int) -> dict:
-    """The branch's open grading round for the year, and a framework of the Đoàn Khối's own."""
+    """The branch's open grading round for the year, on a framework of the Đoàn Khối's own (with quarters)."""
     from app.grading import services as grading
 
-    grading.open_round(org.secretary, org.branch, year, grading.default_framework(org.branch))
     own = grading.copy_framework(org.officer_root, grading.default_framework(org.branch), org.root, "Khung riêng")
+    own.has_quarterly = True
+    grading.open_round(org.secretary, org.branch, year, own)
     return {"own_framework": own.id, "own_criterion": own.criteria[0].id}
 
 
