@@ -20,7 +20,7 @@ def test_member_sees_own_role_and_no_administration(new_page):
     login_as(page, "doanvien")
     assert "Xin chào, Nguyễn Thị Mỹ Duyên" in page.inner_text("h1")
     assert "Đoàn viên — Chi đoàn Văn phòng Sở Giáo dục và Đào tạo" in page.inner_text("main")
-    assert nav_links(page) == ["Trang chủ", "Nhật ký", "Kế hoạch", "Nguyễn Thị Mỹ Duyên"]
+    assert nav_links(page) == ["Trang chủ", "Nhật ký", "Kế hoạch", "Xếp loại", "Nguyễn Thị Mỹ Duyên"]
     for path in ("/people", "/admin/outbox/"):
         response = page.goto(path)
         assert response.status == 403
@@ -31,7 +31,7 @@ def test_member_sees_own_role_and_no_administration(new_page):
 def test_secretary_manages_own_branch_only(new_page):
     page = new_page()
     login_as(page, "bithu")
-    assert nav_links(page)[:5] == ["Trang chủ", "Nhật ký", "Kế hoạch", "Đơn vị", "Thành viên"]
+    assert nav_links(page)[:6] == ["Trang chủ", "Nhật ký", "Kế hoạch", "Xếp loại", "Đơn vị", "Thành viên"]
     page.get_by_role("link", name="Chi đoàn Văn phòng Sở Giáo dục và Đào tạo").first.click()
     assert page.get_by_role("link", name="Thêm thành viên").is_visible()
     page.get_by_role("link", name="Xem danh sách đầy đủ").click()
@@ -45,7 +45,7 @@ def test_secretary_manages_own_branch_only(new_page):
     assert response.status == 404
 
 
-def test_officer_sees_the_whole_doan_khoi_but_not_the_party(new_page):
+def test_officer_sees_the_whole_doan_khoi_and_the_party_committee_they_sit_on(new_page):
     page = new_page()
     login_as(page, "canbo")
     page.get_by_role("link", name="Đơn vị", exact=True).click()
@@ -57,7 +57,8 @@ def test_officer_sees_the_whole_doan_khoi_but_not_the_party(new_page):
         "Chi đoàn Bệnh viện Đa khoa tỉnh",
     ):
         assert name in tree
-    assert "Chi bộ" not in tree and "Đảng bộ" not in tree
+    # canbo also sits on the Đảng ủy of the Sở (the demo's ratifier on both scales); no other party unit.
+    assert "Chi bộ Văn phòng Sở Giáo dục và Đào tạo" in tree and "Đảng bộ Sở Giáo dục và Đào tạo" in tree
     assert "Hộp thư đi" not in nav_links(page)
 
 
