@@ -65,6 +65,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
     from app.members.routes import bp as members_bp
+    from app.mydata.routes import bp as mydata_bp
     from app.notifications.routes import bp as notifications_bp
     from app.plans.routes import bp as plans_bp
     from app.review.routes import bp as review_bp
@@ -73,7 +74,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     for blueprint in (
         main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp,
-        review_bp, notifications_bp, dashboard_bp, audit_bp, grading_bp,
+        review_bp, notifications_bp, dashboard_bp, audit_bp, grading_bp, mydata_bp,
     ):
         app.register_blueprint(blueprint)
 

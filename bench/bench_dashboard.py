@@ -286,7 +286,9 @@ def run(name: str, url: str, members: int, runs: int) -> None:
         response = client.post("/login", data={"login": info["secretary"], "password": PASSWORD})
         assert response.status_code == 302, "could not log in"
         # No app context is held here: each request gets its own, and its own database session.
-        dashboard, dashboard_queries = time_requests(client, f"/units/{info['branch']}/dashboard", runs, engine)
+        dashboard, dashboard_queries = time_requests(
+            client, f"/units/{info['branch']}/dashboard", runs, engine
+        )
         health, health_queries = time_requests(client, "/healthz", runs, engine)
         other = f"/units/{info['branch']}/dashboard?year={today_local().year}&month=1&sort=last"
         january, january_queries = time_requests(client, other, runs, engine)

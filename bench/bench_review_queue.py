@@ -235,7 +235,10 @@ def run(name: str, url: str, members: int, runs: int) -> dict[str, float]:
             ("GET /units/<id>/review (bí thư)", *time_requests(secretary, queue_url, runs, engine)),
             ("GET /healthz", *time_requests(secretary, "/healthz", runs, engine)),
             ("GET /units/<id>/review (cán bộ cấp trên)", *time_requests(officer, queue_url, runs, engine)),
-            ("GET …/review/<member>/<y>/<m> (màn hình tháng)", *time_requests(secretary, month_url, runs, engine)),
+            (
+                "GET …/review/<member>/<y>/<m> (màn hình tháng)",
+                *time_requests(secretary, month_url, runs, engine),
+            ),
         ]
         engine.dispose()
     print(

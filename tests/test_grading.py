@@ -700,3 +700,15 @@ def test_quarterly_ratings_on_the_party_scale(org, client, login, make_user):
     assert saved[member.id].level_id == good.id and saved[member.id].comment == "Hoàn thành tốt nhiệm vụ quý"
     assert secretary.id not in saved  # nobody rates themselves
     assert client.get(f"/grading/{org.party_cell.id}/{YEAR}/quarters/5").status_code == 404
+
+
+def test_the_members_own_data_download_holds_their_result(org, client, login):
+    import json
+
+    _ratified(org)
+    login("doanvien")
+    data = json.loads(client.get("/me/data/download").get_data(as_text=True))
+    (mine,) = [r for r in data["ratings"] if r.get("result")]
+    assert mine["year"] == YEAR and mine["result"]["level"] == "Hoàn thành tốt nhiệm vụ"
+    assert mine["result"]["ratified_by"] == org.officer_root.full_name
+    assert len(data["ratings"]) == 1  # nobody else's result

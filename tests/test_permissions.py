@@ -369,6 +369,10 @@ MATRIX = [
          lambda t: f"/grading/frameworks/{t.root}/{t.own_framework}/criteria/{t.own_criterion}/delete",
                                                                       row(302, 404, 404, 404, 404, 404, 302, 404, 302)),
 
+    # -- one's own data: no id in the URL, so nobody can ask for someone else's -------------------------
+    Case("mydata.index", "GET", lambda t: "/me/data",                 row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("mydata.download", "GET", lambda t: "/me/data/download",     row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+
     # -- review ---------------------------------------------------------------------------------------
     Case("review.queue", "GET", lambda t: f"/units/{t.branch}/review", row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
     Case("review.month", "GET", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}",

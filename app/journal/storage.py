@@ -54,8 +54,9 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 def clean_filename(name: str | None) -> str:
     """The name shown to people: no path, no control characters, at most 120 characters."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip() or "minh-chung"
-    return name[-120:]
+    name = "".join(ch for ch in name if ch.isprintable())[-120:]
+    # Nor a leading dot: ".." would read as the folder above, ".htaccess" as a hidden file.
+    return name.strip().lstrip(".").strip() or "minh-chung"
 
 
 def check_upload(upload: FileStorage) -> tuple[str, str]:

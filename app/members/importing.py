@@ -42,6 +42,12 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # A real member list of 5,000 rows unpacks to a few MB; anything far larger is a zip bomb.
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
+# Workbook parts compress 10–20 times; a part that shrank more than this is a bomb (checked on the
+# directory, before anything is unpacked).
+MAX_COMPRESSION_RATIO = 100
+# openpyxl keeps every element of a sheet it has read (about 100 bytes each) until the sheet ends,
+# so the number of tags, not of bytes, bounds its memory and time: a 5,000-row list has ~300,000.
+MAX_XML_TAGS = 1_000_000
 HEADER_SCAN_ROWS = 30
 MAX_COLUMNS = 100
 PENDING_MAX_AGE = timedelta(hours=1)
@@ -181,8 +187,9 @@ def detect_kind(filename: str, data: bytes) -> str:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _check_xlsx_container(data: bytes) -> None:
-    """An .xlsx is a zip holding xl/workbook.xml, of a sane size once unpacked."""
+def _check_xlsx_container(data: bytes, count_tags: bool = False) -> None:
+    """An .xlsx is a zip holding xl/workbook.xml, of a sane size once unpacked; with `count_tags`,
+    its XML parts are also streamed through (64 KB at a time) to count their tags."""
     if data.startswith(_OLE_MAGIC):
         raise ImportFileError(
             "Tệp được đặt mật khẩu hoặc là tệp .xls cũ: hãy lưu lại dưới dạng .xlsx, không đặt mật khẩu."
@@ -191,27 +198,62 @@ def _check_xlsx_container(data: bytes) -> None:
         raise ImportFileError(
             "Tệp không phải là tệp Excel .xlsx hợp lệ (có thể chỉ được đổi tên đuôi thành .xlsx)."
         )
+    unreadable = "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx."
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise ImportFileError(
-            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx."
-        ) from None
+            _check_zip_directory(infos)
+            if count_tags:
+                _count_xml_tags(archive, infos)
+    except ImportFileError:
+        raise
+    except Exception:  # zipfile, zlib: damaged, encrypted, a CRC that does not match, …
+        raise ImportFileError(unreadable) from None
+
+
+def _check_zip_directory(infos: list[zipfile.ZipInfo]) -> None:
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         raise ImportFileError("Tệp nén này không phải là tệp Excel .xlsx.")
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ImportFileError(
+            f"Tệp Excel có quá nhiều thành phần bên trong (hơn {_count(MAX_ZIP_ENTRIES)}) nên không được mở. "
+            "Hãy dùng tệp mẫu hoặc lưu lại danh sách trong một tệp Excel mới."
+        )
     # Python's zipfile never inflates a member past its declared size, so the declared sizes bound
     # what openpyxl can read.
-    if len(infos) > MAX_ZIP_ENTRIES or sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
+    if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
         raise ImportFileError("Tệp Excel quá lớn khi giải nén; hãy chia danh sách thành nhiều tệp.")
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ImportFileError(
+                f"Tệp Excel có phần nén bất thường (giải nén ra lớn gấp hơn {MAX_COMPRESSION_RATIO} lần) nên "
+                "không được mở. Hãy mở tệp bằng Excel và lưu lại, hoặc dùng tệp mẫu."
+            )
+
+
+def _count_xml_tags(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    # Every part, whatever its name: openpyxl parses the parts the workbook's relations name, and a
+    # picture adds only a few "<" per kilobyte.
+    tags = 0
+    for info in infos:
+        with archive.open(info) as part:
+            while chunk := part.read(64 * 1024):
+                tags += chunk.count(b"<")
+                if tags > MAX_XML_TAGS:
+                    raise ImportFileError(
+                        "Tệp Excel có quá nhiều ô (kể cả ô trống đã định dạng) nên không được mở. Hãy xóa các "
+                        "dòng, cột trống thừa hoặc chia danh sách thành nhiều tệp."
+                    )
 
 
 def read_table(data: bytes, kind: str) -> SourceTable:
     """The data rows under the header row of an .xlsx or .csv file; ImportFileError when unusable."""
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 5000))
     if kind == "xlsx":
-        _check_xlsx_container(data)
+        _check_xlsx_container(data, count_tags=True)
         return _read_xlsx(data, max_rows)
     if kind == "csv":
         return _read_csv(data, max_rows)

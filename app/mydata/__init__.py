@@ -1,0 +1,1 @@
+"""A person downloads everything the app holds about them (issue 8)."""
