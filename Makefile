@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format browser-deps clean
+.PHONY: run test lint format browser-deps clean bench bench-quick
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,16 +23,20 @@ run: $(BIN)/.installed
 	@echo ""
 	@echo "  Sổ nhật ký làm theo lời Bác đang chạy tại: http://$(HOST):$(PORT)"
 	@echo ""
+	@# The task-queue worker (bulk exports) runs beside gunicorn and stops when gunicorn stops.
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-# Browser tests drive Debian's Chromium; install it when missing and possible (root + apt-get).
+# Browser tests drive Debian's Chromium; the PDF tests read documents back with poppler-utils
+# (pdftotext, pdffonts, pdfinfo). Install them when missing and possible (root + apt-get).
 browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser tests..."; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation2 >/dev/null) \
-		|| echo "Could not install chromium: browser tests will be skipped."; \
-	else echo "No /usr/bin/chromium and no way to install it: browser tests will be skipped."; fi
+		echo "Installing Debian's chromium and poppler-utils for the browser and PDF tests..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation2 poppler-utils >/dev/null) \
+		|| echo "Could not install chromium / poppler-utils: those tests will be skipped."; \
+	else echo "No /usr/bin/chromium or pdftotext and no way to install them: those tests will be skipped."; fi
 
 test: $(BIN)/.installed-dev browser-deps
 	$(BIN)/ruff check app tests config.py wsgi.py
@@ -45,6 +49,17 @@ lint: $(BIN)/.installed-dev
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff format app tests config.py wsgi.py
 	$(BIN)/ruff check --fix app tests config.py wsgi.py
+
+# Province-scale benchmarks (issue 9): bench/results/latest.md and latest.json. The databases are
+# built once and cached in /tmp/sonhatky-bench (keyed by the seed code, the migrations and the day).
+# wrk is the load generator when it is installed (apt-get install wrk), else a Python one.
+bench: $(BIN)/.installed-dev
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 \
+		|| DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || true
+	$(BIN)/python bench/bench_scale.py
+
+bench-quick: $(BIN)/.installed-dev
+	$(BIN)/python bench/bench_scale.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

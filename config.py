@@ -82,6 +82,14 @@ class Config:
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "8 per 5 minutes")
 
+    # Task queue (Huey) for bulk exports: Redis when HUEY_URL (or REDIS_URL) is set, else a SQLite
+    # file in instance/. HUEY_IMMEDIATE runs a task at once in the process that asks (tests only).
+    HUEY_URL = os.environ.get("HUEY_URL") or REDIS_URL
+    HUEY_IMMEDIATE = _bool("HUEY_IMMEDIATE", False)
+    # Finished bulk exports (ZIP files) are deleted this many hours after they were made.
+    EXPORT_TTL_HOURS = float(os.environ.get("EXPORT_TTL_HOURS", 48))
+    EXPORT_JOB_DIR = os.environ.get("EXPORT_JOB_DIR") or None  # default: instance/export-jobs
+
     # Email: SMTP when MAIL_SERVER is set, otherwise the in-app outbox only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
@@ -124,6 +132,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    HUEY_IMMEDIATE = True  # exports run inside the test; tests/test_jobs.py also runs a real consumer
     # Cheap hashing keeps the suite fast; production uses the defaults above.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -40,6 +40,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     # Every model module, so Alembic and the mapper see all tables.
     from app.audit import models as _audit_models  # noqa: F401
     from app.auth import models as _auth_models  # noqa: F401
+    from app.export import models as _export_models  # noqa: F401
+    from app.jobs import models as _job_models  # noqa: F401
     from app.journal import models as _journal_models  # noqa: F401
     from app.mail import models as _mail_models  # noqa: F401
     from app.notifications import models as _notification_models  # noqa: F401
@@ -60,7 +62,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.dashboard.routes import bp as dashboard_bp
+    from app.export.routes import bp as export_bp
     from app.grading.routes import bp as grading_bp
+    from app.jobs.routes import bp as jobs_bp
     from app.journal.routes import bp as journal_bp
     from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
@@ -68,13 +72,15 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.mydata.routes import bp as mydata_bp
     from app.notifications.routes import bp as notifications_bp
     from app.plans.routes import bp as plans_bp
+    from app.reports.routes import bp as reports_bp
     from app.review.routes import bp as review_bp
     from app.standards.routes import bp as standards_bp
     from app.units.routes import bp as units_bp
 
     for blueprint in (
         main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp,
-        review_bp, notifications_bp, dashboard_bp, audit_bp, grading_bp, mydata_bp,
+        review_bp, notifications_bp, dashboard_bp, audit_bp, grading_bp,
+        reports_bp, jobs_bp, export_bp, mydata_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -712,3 +712,25 @@ def test_the_members_own_data_download_holds_their_result(org, client, login):
     assert mine["year"] == YEAR and mine["result"]["level"] == "Hoàn thành tốt nhiệm vụ"
     assert mine["result"]["ratified_by"] == org.officer_root.full_name
     assert len(data["ratings"]) == 1  # nobody else's result
+
+
+def test_the_upper_dashboard_shows_the_ratified_distribution(org, client, login):
+    from app.reports import services as reports
+
+    grading_round = open_round(org.branch, org.secretary)
+    finish_meeting(grading_round, org.secretary, {org.member.id: Tier.EXCELLENT})
+    services.submit_round(org.secretary, grading_round)
+    db.session.commit()
+    period = reports.parse_period(str(YEAR), "year")
+    assert reports.build_report(org.root, period).ratings == []  # not ratified yet
+    services.ratify_round(org.officer_root, grading_round)
+    db.session.commit()
+    report = reports.build_report(org.root, period)
+    total = len(grading_round.ratings)
+    assert [(r.label, r.count) for r in report.ratings] == [
+        ("Hoàn thành xuất sắc nhiệm vụ", 1),
+        ("Hoàn thành tốt nhiệm vụ", total - 1),
+    ]
+    login("canbo")
+    html = client.get(f"/units/{org.root.id}/reports?year={YEAR}").get_data(as_text=True)
+    assert "Chưa có kết quả xếp loại" not in html and "Hoàn thành xuất sắc nhiệm vụ" in html

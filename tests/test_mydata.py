@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from datetime import date
 
 import pytest
@@ -117,14 +116,15 @@ def download(client):
     return response, json.loads(response.data.decode("utf-8"))
 
 
-def test_the_page_lists_what_the_file_holds_and_leaves_room_for_the_book(client, login, org, diaries):
+def test_the_page_lists_what_the_file_holds_and_leads_to_the_book(client, login, org, diaries):
     login("doanvien")
     html = client.get("/me/data").get_data(as_text=True)
     assert "Dữ liệu của tôi" in html and 'href="/me/data/download"' in html
     assert "2 kế hoạch cá nhân" in html and "1 bài nhật ký" in html
-    # The book as PDF comes later (issue 6): said plainly, with no link that leads nowhere.
-    assert "Sổ nhật ký bản PDF" in html and "đang được xây dựng" in html
-    assert not re.search(r'href="[^"]*\.pdf', html)
+    # The book as PDF: the member's own documents page in their branch, where it is made.
+    book = f"/units/{org.branch.id}/members/{org.member.id}/documents"
+    assert "Sổ nhật ký bản PDF" in html and f'href="{book}"' in html
+    assert client.get(book).status_code == 200
     # Reachable from the account menu on every page.
     assert 'href="/me/data"' in client.get("/").get_data(as_text=True)
 

@@ -294,6 +294,23 @@ MATRIX = [
                                                                       row(302, 404, 404, 404, 404, 404, 200, 404, 200),
          variant="not a branch"),
 
+    # -- reports of upper units: officers of the unit or above, admins, a branch's own secretaries -------
+    Case("reports.index", "GET", lambda t: "/reports",                row(302, 403, 403, 403, 302, 302, 302, 302, 200)),
+    Case("reports.dashboard", "GET", lambda t: f"/units/{t.branch}/reports",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("reports.dashboard", "GET", lambda t: f"/units/{t.grassroots}/reports?period=q1",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200),
+         variant="upper unit"),
+    Case("reports.commendations", "GET", lambda t: f"/units/{t.branch}/reports/commendations",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("reports.export", "GET", lambda t: f"/units/{t.branch}/reports/export/months.xlsx",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("reports.export", "GET", lambda t: f"/units/{t.grassroots}/reports/export/units.csv",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200),
+         variant="upper unit"),
+    # everyone's own: who read my diary
+    Case("reports.my_reads", "GET", lambda t: "/me/diary-reads",      row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+
     # -- notifications: everyone's own; t.notification belongs to the member --------------------------
     Case("notifications.index", "GET", lambda t: "/notifications",   row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("notifications.open", "GET", lambda t: f"/notifications/{t.notification}/open",
@@ -369,10 +386,6 @@ MATRIX = [
          lambda t: f"/grading/frameworks/{t.root}/{t.own_framework}/criteria/{t.own_criterion}/delete",
                                                                       row(302, 404, 404, 404, 404, 404, 302, 404, 302)),
 
-    # -- one's own data: no id in the URL, so nobody can ask for someone else's -------------------------
-    Case("mydata.index", "GET", lambda t: "/me/data",                 row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
-    Case("mydata.download", "GET", lambda t: "/me/data/download",     row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
-
     # -- review ---------------------------------------------------------------------------------------
     Case("review.queue", "GET", lambda t: f"/units/{t.branch}/review", row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
     Case("review.month", "GET", lambda t: f"/units/{t.branch}/review/{t.person}/{t.year}/{t.month}",
@@ -401,10 +414,43 @@ MATRIX = [
                                                                       row(302, 403, 404, 404, 302, 404, 302, 404, 403)),
     Case("review.golden_book", "GET", lambda t: f"/units/{t.branch}/golden-book",
                                                                       row(302, 200, 200, 404, 200, 404, 200, 404, 200)),
+    # -- PDF documents (issue 6): the subject's book and month, the branch's register and sổ vàng ------
+    Case("export.member_documents", "GET", lambda t: f"/units/{t.branch}/members/{t.person}/documents",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
+    Case("export.export_member", "POST", lambda t: f"/units/{t.branch}/members/{t.person}/documents/month",
+                                                                      row(302, 200, 404, 404, 200, 404, 200, 404, 200),
+         data=lambda t: {"month-year": str(t.year), "month-month": str(t.month)}),
+    Case("export.unit_documents", "GET", lambda t: f"/units/{t.branch}/documents",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("export.export_unit", "POST", lambda t: f"/units/{t.branch}/documents/golden-book",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200),
+         data=lambda t: {"golden-book-year": str(t.year)}),
+    # public: anyone holding a printout checks its number (no diary content is shown)
+    Case("export.verify_form", "GET", lambda t: "/verify?number=SNK-2026-000001",
+                                                                      row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("export.verify", "GET", lambda t: "/verify/SNK-2026-000001", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     # -- audit log ------------------------------------------------------------------------------------
     Case("audit.mine", "GET", lambda t: "/audit/me",                  row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("audit.unit_log", "GET", lambda t: f"/units/{t.branch}/audit",
                                                                       row(302, 403, 403, 404, 403, 404, 200, 404, 200)),
+    # -- one's own data: no id in the URL, so nobody can ask for someone else's -------------------------
+    Case("mydata.index", "GET", lambda t: "/me/data",                 row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("mydata.download", "GET", lambda t: "/me/data/download",     row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+
+    # -- bulk exports: who may export a unit; t.export_job is the secretary's own finished export ------
+    Case("jobs.index", "GET", lambda t: "/exports",                   row(302, 403, 403, 403, 200, 200, 200, 200, 200)),
+    Case("jobs.unit_exports", "GET", lambda t: f"/units/{t.branch}/exports",
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("jobs.unit_exports", "POST", lambda t: f"/units/{t.branch}/exports",  # no year: the form says so
+                                                                      row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
+    Case("jobs.unit_exports", "GET", lambda t: f"/units/{t.grassroots}/exports",
+                                                                      row(302, 404, 404, 404, 404, 404, 200, 404, 200),
+         variant="subtree"),
+    Case("jobs.job", "GET", lambda t: f"/exports/{t.export_job}",     row(302, 404, 404, 404, 200, 404, 404, 404, 404)),
+    Case("jobs.job_progress", "GET", lambda t: f"/exports/{t.export_job}/progress",
+                                                                      row(302, 404, 404, 404, 200, 404, 404, 404, 404)),
+    Case("jobs.download", "GET", lambda t: f"/exports/{t.export_job}/download",
+                                                                      row(302, 404, 404, 404, 200, 404, 404, 404, 404)),
 ]
 # fmt: on
 
@@ -485,11 +531,13 @@ def targets(org, make_user) -> SimpleNamespace:
 
     note = notify(org.member, "comment", "Bí thư đã nhận xét", link="/diary/")
     grading = _grading_targets(org, extra["year"])
+    export_job = _export_job_target(org)
     db.session.commit()
     return SimpleNamespace(
         **extra,
         **grading,
         notification=note.id,
+        export_job=export_job,
         branch=org.branch.id,
         grassroots=org.grassroots.id,
         root=org.root.id,
@@ -551,6 +599,27 @@ def _grading_targets(org, year: int) -> dict:
     own.has_quarterly = True
     grading.open_round(org.secretary, org.branch, year, own)
     return {"own_framework": own.id, "own_criterion": own.criteria[0].id}
+
+
+def _export_job_target(org) -> int:
+    """The secretary's finished bulk export of the branch, with its ZIP on disk."""
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.jobs import services as jobs
+    from app.jobs.models import ExportJob, ExportScope, JobStatus
+
+    folder = jobs.export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "export-matrix.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty ZIP
+    job = ExportJob(
+        requested_by=org.secretary, unit=org.branch, year=2026, scope=ExportScope.BRANCH,
+        status=JobStatus.DONE, result_path="export-matrix.zip", finished_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job.id
 
 
 PUBLIC_ENDPOINTS = {

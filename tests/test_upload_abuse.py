@@ -442,9 +442,11 @@ def test_member_list_file_names_never_choose_where_the_file_is_kept(app, client,
     login("bithu")
     upload_dir = Path(app.config["UPLOAD_DIR"]).resolve()
     outside_before = files_under(upload_dir.parent) - files_under(upload_dir)
+    # The upload folder is shared by the whole session: earlier tests may have left pending lists.
+    imports_before = files_under(upload_dir / "imports")
     response = upload_list(client, org.branch, xlsx_bytes(), "../../../etc/cron.d/\x00evil.xlsx")
     assert response.status_code == 302
-    kept = files_under(upload_dir / "imports")
+    kept = files_under(upload_dir / "imports") - imports_before
     assert len(kept) == 1 and re.fullmatch(r"[A-Za-z0-9_-]{43}\.xlsx", kept.pop().name)
     assert files_under(upload_dir.parent) - files_under(upload_dir) == outside_before
     html = client.get(f"/units/{org.branch.id}/import/preview").get_data(as_text=True)

@@ -11,8 +11,12 @@ from app.core.db import db
 
 def register(app: Flask) -> None:
     from app.backup.cli import backup_command, restore_command
+    from app.benchdata.cli import seed_bench_command
+    from app.export.cli import export_book_command
+    from app.jobs.cli import export_unit_command, worker_command
     from app.members.cli import import_members_command
     from app.notifications.cli import send_reminders_command
+    from app.reports.cli import reports_rebuild_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
@@ -20,6 +24,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(seed_bench_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(export_unit_command)
+    app.cli.add_command(export_book_command)
+    app.cli.add_command(reports_rebuild_command)
 
 
 @click.command("seed-demo")

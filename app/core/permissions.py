@@ -205,6 +205,18 @@ def can_register_plan_for(actor: User, owner: User, unit: Unit) -> bool:
     return keeps_diary_in(owner, unit) and can_review(actor, owner, unit)
 
 
+def can_export_diary(viewer: User, owner: User, unit: Unit) -> bool:
+    """Download a member's book or month as PDF and see the documents made of it: whoever may
+    read the diary (the member, the branch's secretaries, officers above, administrators)."""
+    return unit.kind.is_branch and keeps_diary_in(owner, unit) and can_view_diary(viewer, owner, unit)
+
+
+def can_export_unit(user: User, unit: Unit) -> bool:
+    """Make a unit's own documents (the sổ vàng …) and read the register of documents made in it:
+    those who manage its members (its secretaries, officers above, administrators)."""
+    return can_manage_members(user, unit)
+
+
 # ---- year-end grading -------------------------------------------------------------------------------
 
 
@@ -342,6 +354,7 @@ def require(allowed: bool) -> None:
 
 
 TEMPLATE_HELPERS = {
+    "can_bulk_export": can_bulk_export,
     "can_view_unit": can_view_unit,
     "can_manage_members": can_manage_members,
     "can_edit_structure": can_edit_structure,
@@ -354,9 +367,13 @@ TEMPLATE_HELPERS = {
     "can_review": can_review,
     "can_review_in": can_review_in,
     "can_register_plan_for": can_register_plan_for,
+    "can_export_diary": can_export_diary,
+    "can_export_unit": can_export_unit,
     "can_run_grading": can_run_grading,
     "can_ratify": can_ratify,
     "can_close_year": can_close_year,
     "can_view_grading_stats": can_view_grading_stats,
     "can_manage_frameworks": can_manage_frameworks,
+    "can_view_reports": can_view_reports,
+    "can_open_reports": can_open_reports,
 }

@@ -35,6 +35,14 @@ def branch(unit_id: int):
     show = show if show in services.FILTERS else "all"
     dashboard = services.branch_dashboard(unit, year, month)
     today = today_local()
+    # Every row links to review screens of this branch: one url_for, then plain strings (a branch
+    # of 50 members would otherwise build a few hundred URLs through the routing map).
+    review_prefix = url_for("review.queue", unit_id=unit.id)
+
+    def branch_review_url(unit_id: int, user_id: int, year: int, month: int) -> str:
+        if unit_id != unit.id:
+            return review_url(unit_id, user_id, year, month)
+        return f"{review_prefix}/{user_id}/{year}/{month}"
 
     def page_url(**changes) -> str:
         """This page with some arguments changed (defaults left out of the URL)."""
@@ -55,6 +63,6 @@ def branch(unit_id: int):
         following=services.following_month(year, month),
         is_current=(year, month) == (today.year, today.month),
         years=list(range(today.year, min(year, max(2000, today.year - 5)) - 1, -1)),
-        review_url=review_url,
+        review_url=branch_review_url,
         page_url=page_url,
     )

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy import Integer, cast, extract, func, select
 from sqlalchemy.orm import contains_eager
 
 from app.auth.models import User
@@ -32,7 +32,7 @@ from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local
 from app.journal.models import Entry, entry_commitments
-from app.journal.services import coverage_row
+from app.journal.services import coverage_score
 from app.plans.models import Commitment, Plan
 from app.review.models import MonthReview
 from app.units.models import Membership, Unit
@@ -204,10 +204,15 @@ def branch_dashboard(unit: Unit, year: int, month: int, today: date | None = Non
             row = rows[user_id]
             row.month_entries, row.last_entry = count, last_entry
             row.waiting, row.oldest_waiting = waiting, oldest
-    for user_id, unsigned_month in _unsigned_months(unit, year, unsigned_before):
-        if user_id in rows:
-            rows[user_id].unsigned_months.append(int(unsigned_month))
-    _add_plans_and_coverage(unit, year, as_of, rows)  # 3 queries
+    written = _add_plans_and_coverage(unit, year, as_of, rows)  # 3 queries
+    signed = _signed_months(unit, year)
+    for user_id, written_month in written:
+        if (
+            user_id in rows
+            and date(year, written_month, 1) < unsigned_before
+            and (user_id, written_month) not in signed
+        ):
+            rows[user_id].unsigned_months.append(written_month)
 
     for row in rows.values():
         row.unsigned_months.sort()
@@ -231,64 +236,81 @@ def _memberships(unit: Unit) -> list[Membership]:
 
 def _activity(unit: Unit, first: date, last: date, as_of: date):
     """Per member: diary entries in the month, last diary entry up to `as_of`, entries waiting
-    for review and the oldest of them. One grouped query over the branch's entries."""
+    for review and the oldest of them. One statement, each part read from an index over a
+    narrow range (never the branch's whole history): the month's entries by date, the waiting
+    ones by status, and for each member the latest entry up to `as_of` (LIMIT 1, newest first)."""
     in_diary = Entry.status.in_(EntryStatus.in_diary())
-    waiting = Entry.status == EntryStatus.SUBMITTED
-    stmt = (
-        select(
-            Entry.user_id,
-            func.count(case((and_(in_diary, Entry.deed_date.between(first, last)), Entry.id))),
-            func.max(case((and_(in_diary, Entry.deed_date <= as_of), Entry.deed_date))),
-            func.count(case((waiting, Entry.id))),
-            func.min(case((waiting, Entry.deed_date))),
-        )
-        .where(Entry.unit_id == unit.id)
+    in_month = (
+        select(Entry.user_id.label("user_id"), func.count().label("entries"))
+        .where(Entry.unit_id == unit.id, Entry.deed_date.between(first, last), in_diary)
         .group_by(Entry.user_id)
-    )
-    return db.session.execute(stmt).all()
-
-
-def _unsigned_months(unit: Unit, year: int, before: date):
-    """(member, month) pairs of the year, before `before`, with diary entries and no signed
-    MonthReview. One query: the months with entries, anti-joined with the signed months."""
-    month = extract("month", Entry.deed_date)
-    written = (
-        select(Entry.user_id.label("user_id"), month.label("month"))
-        .where(
-            Entry.unit_id == unit.id,
-            Entry.status.in_(EntryStatus.in_diary()),
-            Entry.deed_date >= date(year, 1, 1),
-            Entry.deed_date < before,
-        )
-        .group_by(Entry.user_id, month)
         .subquery()
     )
-    stmt = (
-        select(written.c.user_id, written.c.month)
-        .outerjoin(
-            MonthReview,
-            and_(
-                MonthReview.user_id == written.c.user_id,
-                MonthReview.unit_id == unit.id,
-                MonthReview.year == year,
-                MonthReview.month == written.c.month,
-                MonthReview.signed_at.is_not(None),
-            ),
+    waiting = (
+        select(
+            Entry.user_id.label("user_id"),
+            func.count().label("entries"),
+            func.min(Entry.deed_date).label("oldest"),
         )
-        .where(MonthReview.id.is_(None))
+        .where(Entry.unit_id == unit.id, Entry.status == EntryStatus.SUBMITTED)
+        .group_by(Entry.user_id)
+        .subquery()
     )
-    return db.session.execute(stmt).all()
+    last_entry = (
+        select(Entry.deed_date)
+        .where(
+            Entry.user_id == Membership.user_id,
+            Entry.unit_id == unit.id,
+            Entry.deed_date <= as_of,
+            in_diary,
+        )
+        .order_by(Entry.deed_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Membership.user_id,
+            func.coalesce(in_month.c.entries, 0),
+            last_entry,
+            func.coalesce(waiting.c.entries, 0),
+            waiting.c.oldest,
+        )
+        .outerjoin(in_month, in_month.c.user_id == Membership.user_id)
+        .outerjoin(waiting, waiting.c.user_id == Membership.user_id)
+        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
+    )
+    return db.session.connection().execute(stmt).all()
 
 
-def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, MemberRow]) -> None:
+def _signed_months(unit: Unit, year: int) -> set[tuple[int, int]]:
+    """(member, month) pairs of the year signed off in the branch (one query on the month reviews).
+
+    The months with diary entries come from the coverage query, which reads them anyway: a month
+    is "not signed" when it is over, has entries and is not in this set."""
+    return {
+        (user_id, month)
+        for user_id, month in db.session.connection().execute(
+            select(MonthReview.user_id, MonthReview.month).where(
+                MonthReview.unit_id == unit.id, MonthReview.year == year, MonthReview.signed_at.is_not(None)
+            )
+        )
+    }
+
+
+def _add_plans_and_coverage(
+    unit: Unit, year: int, as_of: date, rows: dict[int, MemberRow]
+) -> set[tuple[int, int]]:
     """Plan status and coverage for every member: the plans, their commitments, and the diary
-    entries per member × commitment lineage × month, three queries in all.
+    entries per member × commitment lineage × month, three queries in all. Returns the (member,
+    month) pairs of the year up to `as_of` with diary entries (with or without a commitment).
 
     Coverage follows app.journal.services.coverage() exactly: the working plan is the approved
     version in force, else the newest; expectations start when the member first made a plan this
-    year; each cell is judged by the same coverage_row.
+    year; each cell is judged by the same rule (coverage_score, which agrees with coverage_row).
     """
-    plans = db.session.execute(
+    run = db.session.connection().execute  # Core rows: no ORM work for plain columns
+    plans = run(
         select(Plan.user_id, Plan.id, Plan.version, Plan.status, Plan.created_at).where(
             Plan.unit_id == unit.id, Plan.year == year
         )
@@ -308,7 +330,7 @@ def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, 
     }
 
     commitments_by_plan: dict[int, list[_CommitmentFacts]] = defaultdict(list)
-    for plan_id, commitment_id, lineage_id, frequency, deadline in db.session.execute(
+    for plan_id, commitment_id, lineage_id, frequency, deadline in run(
         select(
             Commitment.plan_id,
             Commitment.id,
@@ -322,23 +344,40 @@ def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, 
     ):
         commitments_by_plan[plan_id].append(_CommitmentFacts(commitment_id, lineage_id, frequency, deadline))
 
-    lineage = func.coalesce(Commitment.lineage_id, Commitment.id)
-    month = extract("month", Entry.deed_date)
-    counts: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for user_id, lineage_id, entry_month, count in db.session.execute(
-        select(Entry.user_id, lineage, month, func.count(func.distinct(Entry.id)))
-        .select_from(Entry)
-        .join(entry_commitments, entry_commitments.c.entry_id == Entry.id)
+    # An entry serves commitments of its member's plans of that year in the branch, so only the
+    # links to the branch's commitments of the year are read: found by commitment (a range of the
+    # index each), then matched to the branch's entries of the year — a hash join on PostgreSQL,
+    # an automatic index on SQLite, instead of one probe of the province-wide link table per entry.
+    # A LEFT JOIN, so that entries without a commitment still say their month has entries.
+    links = (
+        select(
+            entry_commitments.c.entry_id,
+            func.coalesce(Commitment.lineage_id, Commitment.id).label("lineage"),
+        )
         .join(Commitment, Commitment.id == entry_commitments.c.commitment_id)
+        .join(Plan, Plan.id == Commitment.plan_id)
+        .where(Plan.unit_id == unit.id, Plan.year == year)
+        .subquery()
+    )
+    # An integer month (PostgreSQL's EXTRACT gives a numeric: a Decimal object per row otherwise).
+    month = cast(extract("month", Entry.deed_date), Integer)
+    counts: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    written: set[tuple[int, int]] = set()
+    for user_id, lineage_id, entry_month, count in run(
+        select(Entry.user_id, links.c.lineage, month, func.count(func.distinct(Entry.id)))
+        .select_from(Entry)
+        .outerjoin(links, links.c.entry_id == Entry.id)
         .where(
             Entry.unit_id == unit.id,
             Entry.status.in_(EntryStatus.in_diary()),
             Entry.deed_date >= date(year, 1, 1),
             Entry.deed_date <= as_of,
         )
-        .group_by(Entry.user_id, lineage, month)
+        .group_by(Entry.user_id, links.c.lineage, month)
     ):
-        counts[user_id][lineage_id][int(entry_month)] = count
+        written.add((user_id, entry_month))
+        if lineage_id is not None:
+            counts[user_id][lineage_id][entry_month] = count
 
     for user_id, row in rows.items():
         if user_id not in newest:
@@ -348,10 +387,10 @@ def _add_plans_and_coverage(unit: Unit, year: int, as_of: date, rows: dict[int, 
         start = max(date(year, 1, 1), first_plan_at[user_id].date())
         for c in commitments_by_plan.get(working[user_id], []):
             per_month = counts[user_id].get(c.lineage_id or c.id, {})
-            for cell in coverage_row(c, per_month, year, start, as_of).cells:  # type: ignore[arg-type]
-                if cell.state in ("full", "thin", "empty"):
-                    row.coverage_cells += 1
-                    row.coverage_full += cell.state == "full"
+            full, cells = coverage_score(c.frequency, c.deadline, per_month, year, start, as_of)
+            row.coverage_full += full
+            row.coverage_cells += cells
+    return written
 
 
 def parse_period(year_arg: str | None, month_arg: str | None, today: date | None = None) -> tuple[int, int]:

@@ -29,6 +29,7 @@ from app.core.forms import BaseForm
 from app.journal import services, storage
 from app.journal.forms import EntryForm
 from app.journal.models import Entry, Evidence
+from app.reports.services import log_diary_read
 from app.review import services as review_services
 from app.review.forms import CommentForm
 from app.units.models import Unit
@@ -127,6 +128,7 @@ def month(year: int, month: int):
     _valid_year(year)
     if not 1 <= month <= 12:
         abort(404)
+    log_diary_read(ctx.owner, ctx.unit, "month", year=year, month=month)
     entries = services.month_entries(ctx.owner, ctx.unit, year, month)
     month_review = review_services.get_month_review(ctx.owner, ctx.unit, year, month)
     by_day: dict[date, list[Entry]] = {}
@@ -166,6 +168,7 @@ def timeline():
             before = (date.fromisoformat(before_date), before_id)
         except ValueError:
             before = None
+    log_diary_read(ctx.owner, ctx.unit, "timeline")
     entries, more = services.timeline_page(ctx.owner, ctx.unit, before)
     return render_template("journal/timeline.html", ctx=ctx, entries=entries, more=more)
 
@@ -178,6 +181,7 @@ def year_view(year: int):
     if intro:
         return intro
     _valid_year(year)
+    log_diary_read(ctx.owner, ctx.unit, "year", year=year)
     counts = services.day_counts(ctx.owner, ctx.unit, year)
     all_days = set(counts) if year == today_local().year else set()
     return render_template(
@@ -197,6 +201,7 @@ def search():
     if intro:
         return intro
     q = request.args.get("q", "", type=str)[:200]
+    log_diary_read(ctx.owner, ctx.unit, "search")
     results = services.search(ctx.owner, ctx.unit, q) if q.strip() else []
     return render_template("journal/search.html", ctx=ctx, q=q, results=results)
 
@@ -298,7 +303,9 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
 @login_required
 def entry(entry_id: int):
     """One entry in full, with its evidence, its review status and comments."""
-    return render_entry(_get_entry(entry_id))
+    item = _get_entry(entry_id)
+    log_diary_read(item.user, item.unit, "entry", object_id=item.id)
+    return render_entry(item)
 
 
 def render_entry(item: Entry, comment_form: CommentForm | None = None, status: int = 200):
@@ -425,6 +432,7 @@ def _get_evidence(evidence_id: int) -> Evidence:
 def evidence(evidence_id: int):
     """An evidence file, to those who may read the entry."""
     item = _get_evidence(evidence_id)
+    log_diary_read(item.entry.user, item.entry.unit, "evidence", object_id=item.entry_id)
     path = storage.path_of(item.stored_name)
     if not path.exists():
         abort(404)

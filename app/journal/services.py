@@ -11,8 +11,10 @@ import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Select, extract, func, select
+from sqlalchemy.orm import lazyload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
@@ -120,13 +122,23 @@ def _check_lengths(data: EntryData) -> None:
 # ---- the plan's commitments ----------------------------------------------------------------------
 
 
-def working_plan(owner: User, unit: Unit, year: int) -> Plan | None:
-    """The plan entries are written against: the approved one in force, else the newest version."""
-    plans = db.session.scalars(
-        select(Plan)
-        .where(Plan.user_id == owner.id, Plan.unit_id == unit.id, Plan.year == year)
-        .order_by(Plan.version.desc())
-    ).all()
+def year_plans(owner: User, unit: Unit, year: int) -> list[Plan]:
+    """Every version of the member's plan for the year in the branch, newest first (one query)."""
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.user_id == owner.id, Plan.unit_id == unit.id, Plan.year == year)
+            .options(lazyload(Plan.user))  # the owner, already loaded (see diary_entries)
+            .order_by(Plan.version.desc())
+        )
+    )
+
+
+def working_plan(owner: User, unit: Unit, year: int, plans: list[Plan] | None = None) -> Plan | None:
+    """The plan entries are written against: the approved one in force, else the newest version.
+
+    `plans` are year_plans() when the caller already has them (no query then)."""
+    plans = year_plans(owner, unit, year) if plans is None else plans
     approved = next((p for p in plans if p.status is PlanStatus.APPROVED), None)
     return approved or (plans[0] if plans else None)
 
@@ -346,10 +358,16 @@ def delete_evidence(actor: User, evidence: Evidence) -> None:
 
 
 def diary_entries(owner: User, unit: Unit) -> Select[tuple[Entry]]:
-    """The member's entries in the branch, newest deed first."""
+    """The member's entries in the branch, newest deed first.
+
+    Every entry's author is `owner`, already loaded: entry.user comes from the session, not from
+    a join repeated on every row (which also reloaded the owner's memberships: one more query)."""
     return (
         select(Entry)
         .where(Entry.user_id == owner.id, Entry.unit_id == unit.id)
+        # The commitments are shown by their label: without their standards (and the standards'
+        # units) joined onto every one of them.
+        .options(lazyload(Entry.user), selectinload(Entry.commitments).lazyload(Commitment.standard))
         .order_by(Entry.deed_date.desc(), Entry.id.desc())
     )
 
@@ -480,10 +498,15 @@ class CoverageRow:
     total: int
 
 
-def coverage(owner: User, unit: Unit, year: int, today: date | None = None) -> list[CoverageRow]:
-    """For each commitment of the working plan, submitted entries per month and whether it is enough."""
+def coverage(
+    owner: User, unit: Unit, year: int, today: date | None = None, plans: list[Plan] | None = None
+) -> list[CoverageRow]:
+    """For each commitment of the working plan, submitted entries per month and whether it is enough.
+
+    `plans` are year_plans() when the caller already has them."""
     today = today or today_local()
-    plan = working_plan(owner, unit, year)
+    plans = year_plans(owner, unit, year) if plans is None else plans
+    plan = working_plan(owner, unit, year, plans)
     if plan is None:
         return []
     rows = db.session.execute(
@@ -503,16 +526,72 @@ def coverage(owner: User, unit: Unit, year: int, today: date | None = None) -> l
     for lineage, month, count in rows:
         counts[lineage][int(month)] = count
     # Expectations start when the member first made a plan this year, not on 1 January.
-    first_plan_at = db.session.scalar(
-        select(func.min(Plan.created_at)).where(
-            Plan.user_id == owner.id, Plan.unit_id == unit.id, Plan.year == year
-        )
-    )
+    first_plan_at = min(p.created_at for p in plans)
     start = max(date(year, 1, 1), first_plan_at.date()) if first_plan_at else date(year, 1, 1)
     return [
         coverage_row(c, counts.get(c.lineage_id or c.id, {}), year, start, today)
         for c in plan.commitments
     ]
+
+
+_FUTURE, _OUTSIDE = "future", "outside"
+
+
+@lru_cache(maxsize=4096)
+def _coverage_rules(frequency: Frequency, end: date, year: int, start: date, today: date) -> tuple:
+    """coverage_row's rule for each month, without the counts: "future", "outside" (the month
+    lies outside the commitment's period), ("once", whether the deadline's month has passed) or the
+    number of entries that makes the month full. Shared by the members of a branch."""
+    rules: list = []
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        if first > today:
+            rules.append(_FUTURE)
+        elif frequency is Frequency.ONCE:
+            rules.append(("once", first <= end <= last and end < today))
+        else:
+            lo, hi = max(first, start), min(last, end, today)
+            if lo > hi:
+                rules.append(_OUTSIDE)
+                continue
+            share = ((hi - lo).days + 1) / ((last - first).days + 1)
+            rules.append(max(1, round(EXPECTED_PER_MONTH[frequency] * share)))
+    return tuple(rules)
+
+
+def coverage_score(
+    frequency: Frequency,
+    deadline: date | None,
+    per_month: dict[int, int],
+    year: int,
+    start: date,
+    today: date,
+) -> tuple[int, int]:
+    """(full cells, cells that count) of a commitment's row: the states "full", "thin" and "empty"
+    of coverage_row, counted without building the row (the branch dashboard does this for every
+    member and commitment; tests check it agrees with coverage_row)."""
+    end = deadline if deadline and deadline.year == year else date(year, 12, 31)
+    total = sum(per_month.values())
+    full = cells = 0
+    for month, rule in enumerate(_coverage_rules(frequency, end, year, start, today), start=1):
+        if rule is _FUTURE:
+            continue
+        count = per_month.get(month, 0)
+        if rule is _OUTSIDE:
+            if count:
+                full += 1
+                cells += 1
+        elif isinstance(rule, tuple):
+            if count:
+                full += 1
+                cells += 1
+            elif total == 0 and rule[1]:
+                cells += 1
+        else:
+            cells += 1
+            full += count >= rule
+    return full, cells
 
 
 def coverage_row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
+from app.core import permissions
 from app.core.filters import today_local
 from app.mydata import services
 
@@ -15,7 +16,11 @@ bp = Blueprint("mydata", __name__)
 @login_required
 def index():
     """What the download holds, and the button; anyone logged in, about themselves only."""
-    return render_template("mydata/index.html", counts=services.summary(current_user))
+    return render_template(
+        "mydata/index.html",
+        counts=services.summary(current_user),
+        diary_units=[m.unit for m in permissions.diary_memberships(current_user)],
+    )
 
 
 @bp.route("/me/data/download")

@@ -386,6 +386,25 @@ def _ratings(user: User, people: _People) -> list[dict[str, Any]]:
     return result
 
 
+def _diary_reads(user: User) -> list[dict[str, Any]]:
+    """Who (above the branch) opened the person's diary, and when."""
+    from app.reports.models import DiaryRead
+
+    rows = db.session.scalars(select(DiaryRead).where(DiaryRead.owner_id == user.id).order_by(DiaryRead.id))
+    return [
+        {
+            "reader": r.reader.full_name,
+            "capacity": r.reader_capacity,
+            "unit": r.unit.name,
+            "what": r.what,
+            "year": r.year,
+            "month": r.month,
+            "at": _time(r.read_at),
+        }
+        for r in rows
+    ]
+
+
 def collect(user: User) -> dict[str, Any]:
     """Everything about `user`, as JSON-able data; for the user themselves only (the caller checks)."""
     people = _People()
@@ -408,6 +427,7 @@ def collect(user: User) -> dict[str, Any]:
         "notifications": _notifications(user),
         "reminder_digests": _reminders(user),
         "audit_log": _audit(user, people),
+        "diary_reads": _diary_reads(user),
     }
 
 

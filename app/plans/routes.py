@@ -16,6 +16,7 @@ from app.core.forms import CSRF_MESSAGE
 from app.plans import services
 from app.plans.forms import ActionForm, CommitmentForm, PlanForm, ReturnForm, StartForm, blank_row
 from app.plans.models import Plan
+from app.reports.services import log_diary_read
 from app.units.models import Membership
 
 bp = Blueprint("plans", __name__)
@@ -154,7 +155,9 @@ def start():
 @login_required
 def view(plan_id: int):
     """One version of a plan: the member, the branch's secretaries, officers above, admins."""
-    return _render_plan(_get_plan(plan_id))
+    plan = _get_plan(plan_id)
+    log_diary_read(plan.user, plan.unit, "plan", object_id=plan.id, year=plan.year)
+    return _render_plan(plan)
 
 
 @bp.route("/plans/<int:plan_id>/versions/<int:version>")

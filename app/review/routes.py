@@ -22,7 +22,7 @@ from app.core.filters import today_local
 from app.core.forms import CSRF_MESSAGE
 from app.journal import services as journal
 from app.journal.models import Entry
-from app.plans import services as plans
+from app.reports.services import log_diary_read
 from app.review import services
 from app.review.forms import (
     ActionForm,
@@ -37,8 +37,11 @@ from app.units.models import Unit
 
 bp = Blueprint("review", __name__)
 
-# The queue lists this many of the oldest entries; the table by member counts them all.
-QUEUE_SHOWN = 200
+# The queue lists this many of the oldest entries a page (?after=<id> continues: keyset pagination);
+# the table by member counts them all in SQL.
+QUEUE_SHOWN = 100
+# Stands for an entry's id in the blank per-entry forms of the month screen (never a real id).
+BLANK_ID = 2_000_000_000
 
 
 # ---- loading what the URL names, or 404 -----------------------------------------------------------
@@ -107,8 +110,10 @@ def queue(unit_id: int):
         data = services.leaders_queue(current_user, unit, today)
         return render_template("review/queue_upper.html", unit=unit, queue=data, today=today)
     member_id = request.args.get("member", type=int)
-    data = services.review_queue(current_user, unit, member_id, today)
-    everyone = services.review_queue(current_user, unit, None, today) if member_id else data
+    after = request.args.get("after", type=int)
+    after = after if after is not None and 0 < after < 2**31 else None
+    data = services.review_queue(current_user, unit, member_id, today, limit=QUEUE_SHOWN, after=after)
+    everyone = services.review_queue(current_user, unit, None, today, limit=0) if member_id else data
     return render_template(
         "review/queue.html",
         shown=QUEUE_SHOWN,
@@ -116,6 +121,7 @@ def queue(unit_id: int):
         queue=data,
         everyone=everyone,
         member_id=member_id,
+        after=after,
         today=today,
         is_officer=permissions.is_officer_over(current_user, unit),
     )
@@ -144,13 +150,18 @@ def _render_month(
     review = services.get_month_review(member, unit, year, month)
     verification = services.verify_month(review, every)
     action_form = ActionForm(formdata=None)
+    # Each entry has a comment, a revision and a commendation form. They are blank for every entry
+    # but the one whose form was refused: the template renders each blank form once, with BLANK_ID
+    # standing for the entry's id, and copies it for each entry (a month of 30 entries would
+    # otherwise build and render 90 forms).
+    blank = {
+        "comment": CommentForm(formdata=None),
+        "revision": RevisionForm(formdata=None),
+        "exemplary": ExemplaryForm(formdata=None),
+    }
+    for form in blank.values():
+        _ids(form, str(BLANK_ID))
     forms: dict[int, dict] = {}
-    for e in entries:
-        forms[e.id] = {
-            "comment": CommentForm(formdata=None),
-            "revision": RevisionForm(formdata=None),
-            "exemplary": ExemplaryForm(formdata=None),
-        }
     if bound is not None and bound[1] != "month":
         kind, key, form = bound
         forms.setdefault(key, {})[kind] = form
@@ -172,7 +183,8 @@ def _render_month(
     previous_member, next_member = _neighbours(members, member)
     prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
     next_month = (year, month + 1) if month < 12 else (year + 1, 1)
-    coverage = journal.coverage(member, unit, year)
+    versions = journal.year_plans(member, unit, year)  # one query for the plan and the coverage
+    coverage = journal.coverage(member, unit, year, plans=versions)
     people = services.users_by_id(
         [review.signed_by_id, review.comment_by_id] + [r.reopened_by_id for r in review.reopenings]
         if review
@@ -192,8 +204,11 @@ def _render_month(
         forms=forms,
         month_forms=month_forms,
         action_form=action_form,
+        blank=blank,
+        blank_id=BLANK_ID,
         conflict=conflict,
-        plan=plans.plan_in_force(member, unit, year) or plans.current_plan(member, unit, year),
+        # The approved version in force, else the newest (plans.plan_in_force or current_plan).
+        plan=journal.working_plan(member, unit, year, versions),
         coverage=coverage,
         coverage_month=month,
         previous_member=previous_member,
@@ -212,6 +227,7 @@ def _render_month(
 def month(unit_id: int, user_id: int, year: int, month: int):
     """Review a member's month on one screen: plan and coverage beside the entries, the month comment, sign-off."""
     unit, member = _member_month(unit_id, user_id, year, month)
+    log_diary_read(member, unit, "review", year=year, month=month)
     return _render_month(unit, member, year, month)
 
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from app.audit import services as audit
 from app.audit.models import AuditLog
@@ -242,14 +243,31 @@ class QueueItem:
 
 
 @dataclass
+class OldestWaiting:
+    """A member's longest-waiting entry, for the table by member (what its link and age need)."""
+
+    id: int
+    user_id: int
+    deed_date: date
+    age_days: int
+
+
+@dataclass
 class MemberQueue:
     member_id: int
     name: str
     items: list[QueueItem]
+    # Counted in SQL over everything waiting (not only the entries listed), with the oldest one.
+    count: int | None = None
+    first: OldestWaiting | None = None
 
     @property
-    def oldest(self) -> QueueItem:
-        return self.items[0]
+    def oldest(self) -> QueueItem | OldestWaiting:
+        return self.first or self.items[0]
+
+    @property
+    def waiting(self) -> int:
+        return self.count if self.count is not None else len(self.items)
 
 
 @dataclass
@@ -260,10 +278,12 @@ class ReviewQueue:
     plans: list[Plan]
     by_member: list[MemberQueue]
     branches: list[tuple[Unit, int, int]] = field(default_factory=list)  # upper units: (branch, waiting, age)
+    waiting: int | None = None  # every waiting entry, when `items` holds only the first page
+    more: bool = False  # entries wait after the last one listed (keyset pagination: ?after=<id>)
 
     @property
     def total(self) -> int:
-        return len(self.items)
+        return self.waiting if self.waiting is not None else len(self.items)
 
 
 def _age(moment: datetime | None, today: date) -> int:
@@ -303,20 +323,80 @@ def _group(items: list[QueueItem]) -> list[MemberQueue]:
     return list(groups.values())
 
 
+def _waiting_by_member(unit: Unit, ids: list[int], today: date) -> list[MemberQueue]:
+    """Per member, how many entries wait and the oldest of them, counted in SQL (one query), oldest
+    first: the table by member stays right however long the queue grows, without loading it."""
+    ranked = (
+        select(
+            Entry.id,
+            Entry.user_id,
+            Entry.deed_date,
+            Entry.submitted_at,
+            func.row_number()
+            .over(partition_by=Entry.user_id, order_by=(Entry.submitted_at, Entry.id))
+            .label("rank"),
+            func.count().over(partition_by=Entry.user_id).label("waiting"),
+        )
+        .where(Entry.unit_id == unit.id, Entry.status == EntryStatus.SUBMITTED, Entry.user_id.in_(ids))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            ranked.c.id,
+            ranked.c.user_id,
+            User.full_name,
+            ranked.c.deed_date,
+            ranked.c.submitted_at,
+            ranked.c.waiting,
+        )
+        .join(User, User.id == ranked.c.user_id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.submitted_at, ranked.c.id)
+    )
+    return [
+        MemberQueue(
+            user_id, name, [], waiting, OldestWaiting(entry_id, user_id, deed_date, _age(submitted, today))
+        )
+        for entry_id, user_id, name, deed_date, submitted, waiting in rows
+    ]
+
+
 def review_queue(
-    viewer: User, unit: Unit, member_id: int | None = None, today: date | None = None
+    viewer: User,
+    unit: Unit,
+    member_id: int | None = None,
+    today: date | None = None,
+    limit: int | None = None,
+    after: int | None = None,
 ) -> ReviewQueue:
     """What waits for the viewer in a branch: submitted entries not yet reviewed, oldest first,
-    and plans waiting for approval — of the members the viewer reviews. Three queries whatever
-    the branch's size (members, entries, plans)."""
+    and plans waiting for approval — of the members the viewer reviews. Four queries whatever
+    the branch's size (members, entries, the count by member, plans).
+
+    `limit` lists only the first so many entries (0: none, only the counts); `after` (an entry id)
+    continues the list after that entry, in the same order (keyset pagination)."""
     today = today or today_local()
     members = reviewable_members(viewer, unit)
     ids = [m.id for m in members]
     if member_id is not None:
         ids = [i for i in ids if i == member_id]
     if not ids:
-        return ReviewQueue(unit, members, [], [], [])
-    items = _queue_items(_queue_select().where(Entry.unit_id == unit.id, Entry.user_id.in_(ids)), today)
+        return ReviewQueue(unit, members, [], [], [], waiting=0)
+    items: list[QueueItem] = []
+    more = False
+    if limit != 0:
+        stmt = _queue_select().where(Entry.unit_id == unit.id, Entry.user_id.in_(ids))
+        if after is not None:
+            mark = select(Entry.submitted_at).where(Entry.id == after).scalar_subquery()
+            stmt = stmt.where(
+                or_(Entry.submitted_at > mark, and_(Entry.submitted_at == mark, Entry.id > after))
+            )
+        if limit is not None:
+            stmt = stmt.limit(limit + 1)
+        items = _queue_items(stmt, today)
+        if limit is not None and len(items) > limit:
+            items, more = items[:limit], True
+    by_member = _waiting_by_member(unit, ids, today)
     plans = list(
         db.session.scalars(
             select(Plan)
@@ -325,7 +405,8 @@ def review_queue(
             .order_by(Plan.submitted_at, Plan.id)
         )
     )
-    return ReviewQueue(unit, members, items, plans, _group(items))
+    waiting = sum(g.waiting for g in by_member)
+    return ReviewQueue(unit, members, items, plans, by_member, waiting=waiting, more=more)
 
 
 BRANCH_KINDS = [k for k in UnitKind if k.is_branch]
@@ -476,8 +557,14 @@ def _vn_iso(value) -> str:
         return str(value)
 
 
+# A comment shows its author's name: the author comes with it (joined), without the author's
+# memberships (User.memberships would otherwise cost one more query whenever there are comments).
+_AUTHOR_ONLY = joinedload(EntryComment.author).lazyload(User.memberships)
+
+
 def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
-    """Comments and the diff since the latest snapshot for each entry (three queries in all)."""
+    """Comments and the diff since the latest snapshot for each entry (two queries, three when a
+    snapshot names a commitment the entry no longer serves)."""
     ids = [e.id for e in entries]
     comments: dict[int, list[EntryComment]] = defaultdict(list)
     latest: dict[int, EntrySnapshot] = {}
@@ -486,6 +573,7 @@ def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
         for c in db.session.scalars(
             select(EntryComment)
             .where(EntryComment.entry_id.in_(ids))
+            .options(_AUTHOR_ONLY)
             .order_by(EntryComment.created_at, EntryComment.id)
         ):
             comments[c.entry_id].append(c)
@@ -493,15 +581,17 @@ def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
             select(EntrySnapshot).where(EntrySnapshot.entry_id.in_(ids)).order_by(EntrySnapshot.id.desc())
         ):
             latest.setdefault(s.entry_id, s)
+        # Labels of the commitments a diff may name: the entries' own are loaded already; only
+        # those a snapshot names and the entry no longer serves need a query.
+        actions = {c.id: c.action for e in entries for c in e.commitments}
         wanted = {i for s in latest.values() for i in json.loads(s.content).get("commitment_ids", [])}
-        wanted |= {c.id for e in entries for c in e.commitments}
-        if wanted:
-            labels = dict(
+        if missing := wanted - actions.keys():
+            actions.update(
                 db.session.execute(
-                    select(Commitment.id, Commitment.action).where(Commitment.id.in_(wanted))
+                    select(Commitment.id, Commitment.action).where(Commitment.id.in_(missing))
                 ).all()
             )
-            labels = {k: (v.strip().splitlines() or [""])[0][:80] for k, v in labels.items()}
+        labels = {k: (v.strip().splitlines() or [""])[0][:80] for k, v in actions.items()}
     return [
         EntryReview(
             e, comments.get(e.id, []), diff_entry(e, latest[e.id], labels) if e.id in latest else None
@@ -515,6 +605,7 @@ def entry_comments(entry: Entry) -> list[EntryComment]:
         db.session.scalars(
             select(EntryComment)
             .where(EntryComment.entry_id == entry.id)
+            .options(_AUTHOR_ONLY)
             .order_by(EntryComment.created_at, EntryComment.id)
         )
     )
@@ -1051,10 +1142,19 @@ def golden_book(unit: Unit, year: int, page: int = 1, size: int = 50):
 
 
 def users_by_id(ids) -> dict[int, User]:
+    """The users with these ids; those this request has loaded already (the viewer, the member)
+    come from the session, the others in one query."""
     ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {
-        u.id: u
-        for u in db.session.scalars(select(User).where(User.id.in_(ids)).options(lazyload(User.memberships)))
-    }
+    found: dict[int, User] = {}
+    for user_id in ids:
+        user = db.session.identity_map.get(identity_key(User, user_id))
+        if user is not None:
+            found[user_id] = user
+    if missing := ids - found.keys():
+        found.update(
+            (u.id, u)
+            for u in db.session.scalars(
+                select(User).where(User.id.in_(missing)).options(lazyload(User.memberships))
+            )
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Synthetic organisations for benchmarks: `flask seed-bench --size small|province` (issue 9)."""

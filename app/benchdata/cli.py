@@ -1,0 +1,55 @@
+"""flask seed-bench: the synthetic organisation of app.benchdata.seed, in an empty database."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("seed-bench")
+@with_appcontext
+@click.option(
+    "--size",
+    type=click.Choice(["small", "quick", "province"]),
+    default="small",
+    show_default=True,
+    help="small: 1 chi đoàn 30 người; quick: 10 chi đoàn; province: ≈100 chi đoàn, ≈3.000 người, ≈1 triệu bài.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=9,
+    show_default=True,
+    help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu).",
+)
+def seed_bench_command(size: str, seed: int) -> None:
+    """Create a realistic synthetic organisation for benchmarks (never in production)."""
+    from app.benchdata.seed import PASSWORD, build, has_data
+    from app.core.db import db
+    from app.core.filters import vn_number
+
+    if not current_app.config["SEED_DEMO_ALLOWED"]:
+        raise click.ClickException(
+            "Không tạo dữ liệu đo hiệu năng trên máy chủ chính thức (APP_ENV=production)."
+        )
+    if has_data():
+        raise click.ClickException(
+            "Cơ sở dữ liệu đã có đơn vị; chỉ tạo dữ liệu đo hiệu năng trên cơ sở dữ liệu trống."
+        )
+    started = time.perf_counter()
+    org = build(size, seed, progress=lambda message: click.echo(f"  … {message}"))
+    db.session.remove()
+    elapsed = time.perf_counter() - started
+    counts = org.counts
+    click.echo(
+        f"Đã tạo tổ chức “{size}” trong {vn_number(elapsed, 1)} giây: {vn_number(len(org.branch_ids))} chi đoàn, "
+        f"{vn_number(len(org.cell_ids))} chi bộ, {vn_number(counts.get('users', 0))} tài khoản, "
+        f"{vn_number(counts.get('entries', 0))} bài nhật ký, {vn_number(counts.get('month_reviews', 0))} "
+        f"tháng có nhận xét, {vn_number(counts.get('notifications', 0))} thông báo."
+    )
+    click.echo(f"Tài khoản (mật khẩu {PASSWORD}):")
+    for username, role in org.accounts.items():
+        click.echo(f"  {username:<14} {role}")

@@ -1,0 +1,183 @@
+"""HTML to PDF with WeasyPrint, a QR code as a data: URI, and the optional PKCS#12 signature.
+
+WeasyPrint fetches nothing but the app's own static files (the print stylesheet and the fonts in
+static/fonts) and data: URIs (the QR code): a document never reaches the network or the file
+system outside static/, whatever its text says. The fonts are full TTF files declared with
+@font-face in static/css/print/document.css; WeasyPrint embeds a subset of each in the PDF.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import mimetypes
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from werkzeug.security import safe_join
+
+log = logging.getLogger(__name__)
+
+# Documents are rendered with this base URL: "/static/…" in a template becomes
+# https://pdf.invalid/static/…, which the fetcher maps to the static folder. The .invalid
+# top-level domain never resolves (RFC 2606), so nothing can leak to a real host.
+PDF_BASE_URL = "https://pdf.invalid/"
+
+
+class RefusedResource(ValueError):
+    """A document asked for something other than a static file or a data: URI."""
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves files of one folder under one URL prefix, and data: URIs; refuses the rest."""
+
+        def __init__(self, root: Path, prefix: str) -> None:
+            super().__init__(timeout=2, allowed_protocols={"data"}, allow_redirects=False)
+            self.root = root.resolve()
+            self.prefix = prefix
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(self.prefix):
+                relative = unquote(urlsplit(url).path)[len(urlsplit(self.prefix).path) :]
+                found = safe_join(str(self.root), relative)
+                if found is not None:
+                    path = Path(found).resolve()
+                    if path.is_file() and path.is_relative_to(self.root):
+                        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                        return URLFetcherResponse(
+                            url, body=_read_static(path), headers={"Content-Type": mime}
+                        )
+            log.warning("PDF rendering refused to fetch %s", url[:200])
+            raise RefusedResource(f"Only the app's static files may be used in a document: {url[:200]}")
+
+    return StaticOnlyFetcher
+
+
+_STATIC_CACHE: dict[tuple[str, float], bytes] = {}
+_STATIC_LOCK = threading.Lock()
+
+
+def _read_static(path: Path) -> bytes:
+    """A static file's bytes, kept in memory while unchanged (the fonts are read for every document)."""
+    key = (str(path), path.stat().st_mtime)
+    with _STATIC_LOCK:
+        data = _STATIC_CACHE.get(key)
+        if data is None:
+            data = path.read_bytes()
+            _STATIC_CACHE[key] = data
+    return data
+
+
+def static_fetcher(static_folder: str | Path, static_url_path: str = "/static"):
+    """A WeasyPrint URL fetcher that serves only `static_folder` (as `static_url_path`) and data: URIs."""
+    prefix = PDF_BASE_URL.rstrip("/") + "/" + static_url_path.strip("/") + "/"
+    return _fetcher_class()(Path(static_folder), prefix)
+
+
+@dataclass
+class RenderedPdf:
+    data: bytes
+    page_count: int
+
+
+def render_pdf(html: str) -> RenderedPdf:
+    """Render an HTML document (its stylesheet linked as /static/…) to PDF bytes; fonts embedded, subset."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    app = current_app
+    fetcher = static_fetcher(app.static_folder, app.static_url_path or "/static")
+    font_config = FontConfiguration()
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render(font_config=font_config)
+    data = document.write_pdf()
+    return RenderedPdf(data, len(document.pages))
+
+
+def qr_svg_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG data: URI (medium error correction; sized by the stylesheet)."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(border=0, omitsize=True, dark="#000")
+
+
+# ---- digital signature (PKCS#12) -------------------------------------------------------------------
+
+
+@dataclass
+class SigningConfig:
+    p12_path: str
+    password: bytes | None
+    location: str | None = None
+
+
+def signing_config() -> SigningConfig | None:
+    """The organisation's certificate, when PDF_SIGNING_P12_PATH is configured (app config or environment)."""
+    import os
+
+    config = current_app.config
+    path = config.get("PDF_SIGNING_P12_PATH") or os.environ.get("PDF_SIGNING_P12_PATH")
+    if not path:
+        return None
+    password = config.get("PDF_SIGNING_P12_PASSWORD")
+    if password is None:
+        password = os.environ.get("PDF_SIGNING_P12_PASSWORD")
+    if isinstance(password, str):
+        password = password.encode("utf-8")
+    location = config.get("PDF_SIGNING_LOCATION") or os.environ.get("PDF_SIGNING_LOCATION")
+    return SigningConfig(path, password or None, location)
+
+
+_SIGNERS: dict[tuple[str, float], object] = {}
+
+
+def _signer(config: SigningConfig):
+    from pyhanko.sign import signers
+
+    key = (config.p12_path, Path(config.p12_path).stat().st_mtime)
+    signer = _SIGNERS.get(key)
+    if signer is None:
+        signer = signers.SimpleSigner.load_pkcs12(config.p12_path, passphrase=config.password)
+        if signer is None:
+            raise ValueError(f"Cannot read the PKCS#12 certificate {config.p12_path} (wrong password?)")
+        _SIGNERS.clear()
+        _SIGNERS[key] = signer
+    return signer
+
+
+def sign_pdf(data: bytes, config: SigningConfig, reason: str) -> bytes:
+    """The PDF with a PAdES signature by the organisation's certificate (an incremental update)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    metadata = signers.PdfSignatureMetadata(
+        field_name="ChuKySo",
+        reason=reason,
+        location=config.location,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    signer = _signer(config)
+
+    def sign() -> bytes:
+        return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+
+    # pyHanko runs its own asyncio loop; where this thread already has one running (a server or
+    # tool driving an event loop), sign in a short-lived thread of its own instead of failing.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return sign()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(sign).result()

@@ -1,0 +1,1 @@
+"""Bulk exports in a task queue outside the web process (Huey): jobs, progress, the ZIP."""

@@ -1,0 +1,2 @@
+"""Reports for upper units: dashboards over a subtree, commendations, exports, and the log of
+who read whose diary (issue 7)."""

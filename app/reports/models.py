@@ -1,0 +1,145 @@
+"""Tables of the reports (issue 7): who read whose diary, and the member-month figures the
+dashboards add up.
+
+Reads get a table of their own rather than rows in app.audit's AuditLog: the audit log records
+what was *done* to a record (a comment, a sign-off) and is read by the member and the officers
+as the review history; reads are many times more frequent, are not actions on the record, and
+would bury that history. The member reads DiaryRead on "Ai đã xem nhật ký của tôi".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import db, utcnow
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+    from app.units.models import Unit
+
+
+class DiaryRead(db.Model):
+    """`reader` opened a page of `owner`'s diary kept in the branch `unit` at `read_at`."""
+
+    __tablename__ = "diary_reads"
+    __table_args__ = (Index("ix_diary_reads_owner_at", "owner_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # What was opened: "month", "timeline", "year", "search", "entry", "evidence", "plan", "review".
+    what: Mapped[str] = mapped_column(String(20))
+    # The entry, plan or evidence file, when one was opened.
+    object_id: Mapped[int | None]
+    year: Mapped[int | None]
+    month: Mapped[int | None]
+    # In what capacity the reader read, as the member is shown it ("Cán bộ Đoàn Khối …"):
+    # kept as it was at the time, since roles change.
+    reader_capacity: Mapped[str] = mapped_column(String(255), default="")
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reader: Mapped[User] = relationship(foreign_keys=[reader_id], lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+# ---- the figures of the reports, kept up to date (app/reports/stats.py) ---------------------------
+
+
+class MemberMonthStats(db.Model):
+    """A member's month in a branch, counted once: diary entries, how their review went, how many
+    were commended, the last deed. The reports add these up instead of reading a year of entries
+    (a Đoàn Khối of 3,000 members writes about a million a year).
+
+    Rows are recomputed from the entries whenever an entry of that member-month changes (a row in
+    `report_stale`, written in the same transaction as the change) and built for a whole branch
+    and year the first time a report needs them (`report_built`).
+    """
+
+    __tablename__ = "report_member_months"
+    # Kept in key order on SQLite (a branch's year is read as one run of rows).
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # Diary entries (submitted, sent back for revision, reviewed; never drafts) by deed date.
+    entries: Mapped[int] = mapped_column(default=0)
+    # Of them, answered (reviewed, or sent back) within 7 days of their latest sending, or later.
+    answered_in_time: Mapped[int] = mapped_column(default=0)
+    answered_late: Mapped[int] = mapped_column(default=0)
+    exemplary: Mapped[int] = mapped_column(default=0)
+    last_deed: Mapped[date | None]
+    # The month is signed off (a signed MonthReview; changes to month reviews mark it stale too).
+    signed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaleMemberMonth(db.Model):
+    """A member-month whose entries (or month review) changed since its MemberMonthStats row was
+    computed. Appended by an ORM listener on every flush that touches an entry or a month review; the next report of a unit
+    above recomputes those member-months and deletes these rows. Duplicates are harmless.
+    """
+
+    __tablename__ = "report_stale"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int]
+    year: Mapped[int]
+    month: Mapped[int]
+
+
+class BuiltBranchYear(db.Model):
+    """The MemberMonthStats of a branch for a year were built from its entries (after which the
+    listener keeps them current). A branch-year without this row is built by the next report."""
+
+    __tablename__ = "report_built"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _waiting_index() -> Index:
+    """Entries waiting for review, by branch and deed date, with when they were sent: whether a
+    waiting entry is already 7 days old changes by the hour, so it is counted live, and this small
+    partial index (a few weeks of entries) makes that an index-only scan."""
+    from sqlalchemy import text
+
+    from app.journal.models import Entry
+
+    where = text("status = 'submitted'")
+    return Index(
+        "ix_entries_waiting_review",
+        Entry.unit_id,
+        Entry.deed_date,
+        Entry.submitted_at,
+        Entry.user_id,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+
+
+WAITING_INDEX = _waiting_index()
+
+
+def _exemplary_index() -> Index:
+    """Commended entries (a fraction of a percent) by branch and deed date: the commendation pages
+    list them across a subtree without reading the year's entries."""
+    from sqlalchemy import text
+
+    from app.journal.models import Entry
+
+    where = text("is_exemplary = true")
+    return Index(
+        "ix_entries_exemplary", Entry.unit_id, Entry.deed_date, sqlite_where=where, postgresql_where=where
+    )
+
+
+EXEMPLARY_INDEX = _exemplary_index()

@@ -1,0 +1,929 @@
+"""Reports for upper units: a dashboard over a unit's subtree, commendations, and diary reads.
+
+Every figure comes from a handful of grouped queries over the whole subtree (GROUP BY branch, or
+GROUP BY month), never from a query per member or per unit: `units.path` is a materialised path,
+so the subtree is one indexed prefix query, and the branches under it are a subquery every other
+query is filtered by. What the entries say is read from the member-month figures
+(report_member_months, kept current by app.reports.stats), not from a year of entries. Rolling
+branches up into the child units of the chosen unit is done in Python over one row per branch.
+The caller checks the viewer may see the unit (permissions.can_view_reports); everything under a
+unit an officer may see is theirs to count.
+
+Definitions (the page's "Cách tính" says the same in Vietnamese):
+- members: the (person, branch) memberships of every role but officer in the branches of the
+  subtree, as they are now (the branch dashboard counts the same way); every other figure counts
+  current members only;
+- the period is a year, a quarter or a month; figures are taken as of its last day, or today
+  while it runs ("as_of");
+- entries count diary entries only (submitted, sent back for revision, reviewed; never drafts),
+  by the day of the deed;
+- wrote in the last 30 days: members with an entry dated in the 30 days up to as_of;
+- reviewed within 7 days: of the period's entries due for review (answered — marked reviewed or
+  sent back for revision — or still waiting 7 days after being sent), the share answered within
+  7 days of their latest sending;
+- months signed off: member-months of the period, over before the current month, with entries,
+  and of those the ones with a signed MonthReview;
+- commendations: exemplary entries (biểu dương, the sổ vàng) dated in the period, and the members
+  who wrote them;
+- by month: the same, and the members (of a branch) who wrote in the month;
+- the rating distribution comes from app.grading through rating_distribution().
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import after_this_request
+from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
+
+from app.auth.models import User
+from app.core import permissions
+from app.core.db import db, utcnow
+from app.core.enums import ContentGroup, EntryStatus, PlanStatus, Role, UnitKind
+from app.core.filters import today_local, vn_date
+from app.core.text import fold
+from app.journal.models import Entry, entry_commitments
+from app.plans.models import Commitment, Plan
+from app.reports import stats
+from app.reports.models import DiaryRead, MemberMonthStats
+from app.standards.models import Standard
+from app.units.models import Membership, Unit
+
+BRANCH_KINDS = [k for k in UnitKind if k.is_branch]
+WRITE_WINDOW_DAYS = 30
+REVIEW_DAYS = stats.REVIEW_DAYS
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+# ---- the period -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, a quarter (number 1–4) or a month (number 1–12) of a year."""
+
+    year: int
+    kind: str  # "year", "quarter", "month"
+    number: int = 0
+
+    @property
+    def key(self) -> str:
+        """As the query string has it: "year", "q2", "m5"."""
+        return {"year": "year", "quarter": f"q{self.number}", "month": f"m{self.number}"}[self.kind]
+
+    @property
+    def months(self) -> list[int]:
+        if self.kind == "quarter":
+            return [3 * self.number - 2, 3 * self.number - 1, 3 * self.number]
+        if self.kind == "month":
+            return [self.number]
+        return list(range(1, 13))
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.months[0], 1)
+
+    @property
+    def end(self) -> date:
+        last = self.months[-1]
+        return date(self.year, last, calendar.monthrange(self.year, last)[1])
+
+    @property
+    def label(self) -> str:
+        """ "năm 2026", "quý II năm 2026", "tháng 5 năm 2026"."""
+        if self.kind == "quarter":
+            return f"quý {ROMAN[self.number]} năm {self.year}"
+        if self.kind == "month":
+            return f"tháng {self.number} năm {self.year}"
+        return f"năm {self.year}"
+
+    @property
+    def short_label(self) -> str:
+        if self.kind == "quarter":
+            return f"Quý {ROMAN[self.number]}/{self.year}"
+        if self.kind == "month":
+            return f"Tháng {self.number}/{self.year}"
+        return f"Năm {self.year}"
+
+
+PERIOD_CHOICES = (
+    [("year", "Cả năm")]
+    + [(f"q{q}", f"Quý {ROMAN[q]}") for q in range(1, 5)]
+    + [(f"m{m}", f"Tháng {m}") for m in range(1, 13)]
+)
+
+
+def parse_period(year_arg: str | None, period_arg: str | None, today: date | None = None) -> Period:
+    """The period asked for by ?year=&period= (year, q1–q4, m1–m12). Anything odd gives the
+    current year; a period that has not started gives the current one of the same kind."""
+    today = today or today_local()
+    try:
+        year = int(year_arg) if year_arg else today.year
+    except ValueError:
+        year = today.year
+    if not 2000 <= year <= today.year:
+        year = today.year
+    key = (period_arg or "year").strip().lower()
+    period = Period(year, "year")
+    if len(key) >= 2 and key[0] in "qm" and key[1:].isdigit():
+        number = int(key[1:])
+        if key[0] == "q" and 1 <= number <= 4:
+            period = Period(year, "quarter", number)
+        elif key[0] == "m" and 1 <= number <= 12:
+            period = Period(year, "month", number)
+    if period.start > today:
+        number = today.month if period.kind == "month" else (today.month - 1) // 3 + 1
+        period = Period(today.year, period.kind, number if period.kind != "year" else 0)
+    return period
+
+
+def report_years(today: date | None = None) -> list[int]:
+    today = today or today_local()
+    return list(range(today.year, today.year - 6, -1))
+
+
+# ---- figures ----------------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Figures:
+    """The figures of one unit (or branch, or the whole subtree) for the period."""
+
+    members: int = 0
+    approved_plans: int = 0
+    wrote_recently: int = 0
+    entries: int = 0
+    review_due: int = 0
+    reviewed_in_time: int = 0
+    month_slots: int = 0
+    months_signed: int = 0
+    exemplary: int = 0
+    commended_members: int = 0
+    ratings: dict[str, int] = field(default_factory=dict)
+
+    SUMMED = (
+        "members",
+        "approved_plans",
+        "wrote_recently",
+        "entries",
+        "review_due",
+        "reviewed_in_time",
+        "month_slots",
+        "months_signed",
+        "exemplary",
+        "commended_members",
+    )
+
+    def add(self, other: Figures) -> None:
+        for name in self.SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for level, count in other.ratings.items():
+            self.ratings[level] = self.ratings.get(level, 0) + count
+
+    @property
+    def plan_share(self) -> float | None:
+        return _share(self.approved_plans, self.members)
+
+    @property
+    def wrote_share(self) -> float | None:
+        return _share(self.wrote_recently, self.members)
+
+    @property
+    def entries_per_member(self) -> float | None:
+        return _share(self.entries, self.members)
+
+    @property
+    def reviewed_share(self) -> float | None:
+        return _share(self.reviewed_in_time, self.review_due)
+
+    @property
+    def signed_share(self) -> float | None:
+        return _share(self.months_signed, self.month_slots)
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+
+@dataclass
+class UnitRow:
+    """A child unit of the report's unit, with the figures of everything under it."""
+
+    id: int
+    name: str
+    kind: UnitKind
+    branches: int = 0
+    figures: Figures = field(default_factory=Figures)
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind.is_branch
+
+
+@dataclass
+class MonthRow:
+    """One month of the report's year, over the whole subtree."""
+
+    month: int
+    members: int = 0
+    entries: int = 0
+    writers: int = 0
+    review_due: int = 0
+    reviewed_in_time: int = 0
+    month_slots: int = 0
+    months_signed: int = 0
+    exemplary: int = 0
+
+    @property
+    def writer_share(self) -> float | None:
+        return _share(self.writers, self.members)
+
+    @property
+    def reviewed_share(self) -> float | None:
+        return _share(self.reviewed_in_time, self.review_due)
+
+    @property
+    def signed_share(self) -> float | None:
+        return _share(self.months_signed, self.month_slots)
+
+
+@dataclass
+class RatingCount:
+    """Members of a branch rated at a level for the year (what app.grading provides).
+
+    `level` identifies the level, `rank` orders the levels (0 = best), `label` is what users see
+    ("Hoàn thành xuất sắc nhiệm vụ").
+    """
+
+    unit_id: int
+    level: str
+    rank: int
+    label: str
+    count: int
+
+
+@dataclass
+class RatingLevel:
+    level: str
+    rank: int
+    label: str
+    count: int = 0
+    total: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.count, self.total)
+
+
+@dataclass
+class Report:
+    unit: Unit
+    period: Period
+    as_of: date
+    total: Figures
+    rows: list[UnitRow]
+    months: list[MonthRow]
+    ratings: list[RatingLevel]
+    branches: int
+
+
+def rating_distribution(unit_ids_subquery: Select, year: int) -> list[RatingCount]:
+    """Members rated at each level for `year`, per branch, in the branches `unit_ids_subquery`
+    selects (a SELECT of unit ids): one grouped query, rows (unit_id, level, rank, label, count).
+
+    Ratified results only (app.grading): a level is one of the four tiers every framework maps
+    its levels to, so Youth Union and Party results add up.
+    """
+    from app.core.enums import RoundStatus, Tier
+    from app.grading.models import FrameworkLevel, GradingRound, Rating
+
+    rows = db.session.execute(
+        select(GradingRound.unit_id, FrameworkLevel.tier, func.count(Rating.id))
+        .select_from(Rating)
+        .join(GradingRound, GradingRound.id == Rating.round_id)
+        .join(FrameworkLevel, FrameworkLevel.id == Rating.final_level_id)
+        .where(
+            GradingRound.year == year,
+            GradingRound.status == RoundStatus.RATIFIED,
+            GradingRound.unit_id.in_(unit_ids_subquery),
+        )
+        .group_by(GradingRound.unit_id, FrameworkLevel.tier)
+        .order_by(GradingRound.unit_id, FrameworkLevel.tier)
+    ).all()
+    return [
+        RatingCount(unit_id, Tier(tier).name.lower(), tier - 1, Tier(tier).label, count)
+        for unit_id, tier, count in rows
+    ]
+
+
+def subtree_branch_ids(unit: Unit) -> Select:
+    """The ids of the branches (chi đoàn, chi bộ) in the unit's subtree, the unit included."""
+    return select(Unit.id).where(
+        Unit.path.startswith(unit.path, autoescape=True), Unit.kind.in_(BRANCH_KINDS)
+    )
+
+
+def _member_of_branch(user_id, unit_id):
+    """The row's person is a member (not an officer) of the row's branch now."""
+    return exists().where(
+        Membership.user_id == user_id, Membership.unit_id == unit_id, Membership.role != Role.OFFICER
+    )
+
+
+def _month_number(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def build_report(
+    unit: Unit, period: Period, today: date | None = None, now: datetime | None = None, *, commit: bool = True
+) -> Report:
+    """The dashboard of `unit` for `period`: figures per child unit, the total, the months of the
+    year and the rating distribution.
+
+    About ten queries whatever the size of the subtree: the units, the member-month figures brought
+    up to date (app.reports.stats.refresh; two small queries when nothing changed), then grouped
+    queries over memberships, plans, member-month figures, entries waiting for review, month
+    sign-offs and ratings. `commit=False`: the refreshed figures are left to the caller's commit.
+    """
+    today = today or today_local()
+    now = now or utcnow()
+    as_of = min(period.end, today)
+    year_end = min(date(period.year, 12, 31), today)
+    window_start = as_of - timedelta(days=WRITE_WINDOW_DAYS - 1)
+    # Months that are over: before the current month.
+    this_month = date(today.year, today.month, 1)
+    branches = subtree_branch_ids(unit)
+
+    units = _subtree_units(unit)  # 1
+    child_of = _child_of(unit, units)
+    rows: dict[int, UnitRow] = {}
+    for u in units:
+        if u["parent_id"] == unit.id or (u["id"] == unit.id and u["kind"].is_branch):
+            rows[u["id"]] = UnitRow(u["id"], u["name"], u["kind"])
+    branch_ids = [u["id"] for u in units if u["kind"].is_branch]
+    for branch_id in branch_ids:
+        if child_of.get(branch_id) in rows:
+            rows[child_of[branch_id]].branches += 1
+    subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+    stats.refresh(subtree, branches, branch_ids, {period.year, window_start.year}, commit=commit)  # 2–3
+    per_branch: dict[int, Figures] = defaultdict(Figures)
+    months = {m: MonthRow(m) for m in range(1, year_end.month + 1)}
+
+    for unit_id, count in db.session.execute(  # members
+        select(Membership.unit_id, func.count())
+        .where(Membership.unit_id.in_(branches), Membership.role != Role.OFFICER)
+        .group_by(Membership.unit_id)
+    ):
+        per_branch[unit_id].members = count
+
+    for unit_id, count in db.session.execute(  # approved plans
+        select(Plan.unit_id, func.count(func.distinct(Plan.user_id)))
+        .where(
+            Plan.unit_id.in_(branches),
+            Plan.year == period.year,
+            Plan.status == PlanStatus.APPROVED,
+            _member_of_branch(Plan.user_id, Plan.unit_id),
+        )
+        .group_by(Plan.unit_id)
+    ):
+        per_branch[unit_id].approved_plans = count
+
+    # The member-month figures of the year, by branch and month: summed over the period's months
+    # for each branch, and over the branches for each month (one query; current members only).
+    S = MemberMonthStats  # current members' months only (app.reports.stats)
+    first_month, last_month = period.months[0], min(period.months[-1], as_of.month)
+    # Months that are over (before this month) are the ones expected to be signed off.
+    signed_until = min(year_end, this_month - timedelta(days=1))
+    last_signable = signed_until.month if signed_until.year == period.year else 0
+    for unit_id, month, entries, in_time, late, exemplary, written, signed in db.session.execute(
+        select(
+            S.unit_id,
+            S.month,
+            func.sum(S.entries),
+            func.sum(S.answered_in_time),
+            func.sum(S.answered_late),
+            func.sum(S.exemplary),
+            func.count(),
+            func.sum(case((S.signed.is_(True), 1), else_=0)),
+        )
+        .where(S.unit_id.in_(branches), S.year == period.year, S.month <= year_end.month)
+        .group_by(S.unit_id, S.month)
+    ):
+        month, entries, in_time, late = int(month), int(entries or 0), int(in_time or 0), int(late or 0)
+        exemplary, signed = int(exemplary or 0), int(signed or 0)
+        signable = month <= last_signable
+        if first_month <= month <= last_month:
+            f = per_branch[unit_id]
+            f.entries += entries
+            f.reviewed_in_time += in_time
+            f.review_due += in_time + late
+            f.exemplary += exemplary
+            if signable:
+                f.month_slots += written
+                f.months_signed += signed
+        if (row := months.get(month)) is not None:
+            row.entries += entries
+            row.writers += written
+            row.reviewed_in_time += in_time
+            row.review_due += in_time + late
+            row.exemplary += exemplary
+            if signable:
+                row.month_slots += written
+                row.months_signed += signed
+
+    # Members commended in the period, and members who wrote in the 30 days up to as_of (their
+    # last deed of a month in that window): distinct people, so counted apart, in one query.
+    ym = S.year * 12 + S.month - 1
+    commended = and_(S.year == period.year, S.month.between(first_month, last_month), S.exemplary > 0)
+    wrote = and_(
+        ym.between(
+            _month_number(window_start.year, window_start.month), _month_number(as_of.year, as_of.month)
+        ),
+        S.last_deed >= window_start,
+        S.last_deed <= as_of,
+    )
+    for unit_id, n_commended, n_wrote in db.session.execute(
+        select(
+            S.unit_id,
+            func.count(func.distinct(case((commended, S.user_id)))),
+            func.count(func.distinct(case((wrote, S.user_id)))),
+        )
+        .where(S.unit_id.in_(branches), or_(commended, wrote))
+        .group_by(S.unit_id)
+    ):
+        per_branch[unit_id].commended_members = int(n_commended or 0)
+        per_branch[unit_id].wrote_recently = int(n_wrote or 0)
+
+    # Entries still waiting for review are due once sent 7 days ago: counted live (the clock),
+    # grouped by member first so the membership check is made once per member, not per entry.
+    deed_month = extract("month", Entry.deed_date).label("month")
+    waiting = (
+        select(
+            Entry.unit_id.label("unit_id"),
+            Entry.user_id.label("user_id"),
+            deed_month,
+            func.count().label("n"),
+        )
+        .where(
+            stats.waiting_condition(),
+            Entry.unit_id.in_(branches),
+            Entry.deed_date >= date(period.year, 1, 1),
+            Entry.deed_date <= year_end,
+            Entry.submitted_at <= now - timedelta(days=REVIEW_DAYS),
+        )
+        .group_by(Entry.unit_id, Entry.user_id, deed_month)
+        .subquery()
+    )
+    for unit_id, month, count in db.session.execute(
+        select(waiting.c.unit_id, waiting.c.month, func.sum(waiting.c.n))
+        .where(_member_of_branch(waiting.c.user_id, waiting.c.unit_id))
+        .group_by(waiting.c.unit_id, waiting.c.month)
+    ):
+        month, count = int(month), int(count or 0)
+        if first_month <= month <= last_month:
+            per_branch[unit_id].review_due += count
+        if month in months:
+            months[month].review_due += count
+
+    levels: dict[str, RatingLevel] = {}
+    for rc in rating_distribution(branches, period.year):
+        per_branch[rc.unit_id].ratings[rc.level] = per_branch[rc.unit_id].ratings.get(rc.level, 0) + rc.count
+        levels.setdefault(rc.level, RatingLevel(rc.level, rc.rank, rc.label)).count += rc.count
+
+    total = Figures()
+    for branch_id, figures in per_branch.items():
+        child = child_of.get(branch_id)
+        if child is not None and child in rows:
+            rows[child].figures.add(figures)
+        total.add(figures)
+    for row in months.values():
+        row.members = total.members
+    rated = sum(level.count for level in levels.values())
+    for level in levels.values():
+        level.total = rated
+    return Report(
+        unit=unit,
+        period=period,
+        as_of=as_of,
+        total=total,
+        rows=sorted(rows.values(), key=lambda r: (r.id != unit.id, fold(r.name), r.id)),
+        months=list(months.values()),
+        ratings=sorted(levels.values(), key=lambda level: level.rank),
+        branches=len(branch_ids),
+    )
+
+
+def _subtree_units(unit: Unit) -> list[dict]:
+    """Every unit of the subtree as plain columns (one query, no ORM object per unit)."""
+    return [
+        {"id": i, "parent_id": p, "path": path, "name": name, "kind": kind}
+        for i, p, path, name, kind in db.session.execute(
+            select(Unit.id, Unit.parent_id, Unit.path, Unit.name, Unit.kind).where(
+                Unit.path.startswith(unit.path, autoescape=True)
+            )
+        )
+    ]
+
+
+def _child_of(unit: Unit, units: list[dict]) -> dict[int, int]:
+    """For every unit of the subtree, the child of `unit` it lies in (the unit itself for itself)."""
+    result = {}
+    for u in units:
+        if u["id"] == unit.id:
+            result[u["id"]] = unit.id
+            continue
+        rest = u["path"][len(unit.path) :].split("/", 1)[0]
+        if rest.isdigit():
+            result[u["id"]] = int(rest)
+    return result
+
+
+# ---- commendations ----------------------------------------------------------------------------
+
+
+@dataclass
+class Commendation:
+    """An exemplary entry, as plain columns (a list of many is one query)."""
+
+    entry_id: int
+    user_id: int
+    unit_id: int
+    full_name: str
+    position: str | None
+    unit_name: str
+    deed_date: date
+    action: str
+    result: str
+    note: str | None
+    exemplary_at: datetime | None
+    groups: list[ContentGroup] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        first = self.action.strip().splitlines()[0] if self.action.strip() else "(chưa có nội dung)"
+        return first if len(first) <= 160 else first[:157] + "…"
+
+
+@dataclass
+class CommendedMember:
+    user_id: int
+    unit_id: int
+    full_name: str
+    position: str | None
+    unit_name: str
+    items: list[Commendation] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+@dataclass
+class GoldenBook:
+    """A branch's sổ vàng: how many deeds were commended there in the year."""
+
+    unit_id: int
+    name: str
+    count: int
+
+
+@dataclass
+class Commendations:
+    unit: Unit
+    year: int
+    month: int | None
+    scope: Unit
+    group: ContentGroup | None
+    items: list[Commendation]
+    total: int
+    books: list[GoldenBook]
+    people: int = 0  # members commended (all of them, not only those shown)
+
+    @property
+    def members(self) -> list[CommendedMember]:
+        """Commended members, most commended first, then by name."""
+        people: dict[tuple[int, int], CommendedMember] = {}
+        for item in self.items:
+            key = (item.user_id, item.unit_id)
+            if key not in people:
+                people[key] = CommendedMember(
+                    item.user_id, item.unit_id, item.full_name, item.position, item.unit_name
+                )
+            people[key].items.append(item)
+        return sorted(people.values(), key=lambda m: (-m.count, _name_key(m.full_name), m.user_id))
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.items)
+
+    def report_text(self) -> str:
+        """The list as a report writes it (điển hình tiên tiến), one paragraph per member."""
+        lines = []
+        for m in self.members:
+            who = m.full_name + (f" – {m.position}" if m.position else "") + f", {m.unit_name}"
+            deeds = "; ".join(f"“{i.title.rstrip('.;, ')}” (ngày {vn_date(i.deed_date)})" for i in m.items)
+            lines.append(f"- {who} với việc làm theo lời Bác: {deeds};")
+        if lines:
+            lines[-1] = lines[-1][:-1] + "."
+        return "\n".join(lines)
+
+
+def _name_key(full_name: str) -> tuple[str, str]:
+    """Vietnamese lists go by given name (the last word), then the whole name."""
+    folded = fold(full_name)
+    words = folded.split()
+    return (words[-1] if words else "", folded)
+
+
+COMMENDATION_LIMIT = 200  # on the page; the Excel file has them all (EXPORT_LIMIT)
+EXPORT_LIMIT = 20_000
+
+
+def commendations(
+    unit: Unit,
+    year: int,
+    month: int | None = None,
+    scope: Unit | None = None,
+    group: ContentGroup | None = None,
+    limit: int = COMMENDATION_LIMIT,
+) -> Commendations:
+    """Exemplary entries of the year (and month) in the subtree of `scope` (a unit under `unit`,
+    `unit` by default), serving a commitment of content group `group` if given; newest deed first.
+    Four queries: the counts, the entries with names, their content groups, the sổ vàng per branch."""
+    scope = scope or unit
+    first = date(year, month or 1, 1)
+    last = date(year, month or 12, calendar.monthrange(year, month or 12)[1])
+    conditions = [
+        stats.exemplary_condition(),
+        Entry.status.in_(EntryStatus.in_diary()),
+        Entry.deed_date >= first,
+        Entry.deed_date <= last,
+        Entry.unit_id.in_(subtree_branch_ids(scope)),
+    ]
+    if group is not None:
+        conditions.append(
+            exists()
+            .where(entry_commitments.c.entry_id == Entry.id)
+            .where(Commitment.id == entry_commitments.c.commitment_id)
+            .where(Standard.id == Commitment.standard_id)
+            .where(Standard.group == group)
+        )
+    total, people = db.session.execute(
+        select(func.count(), func.count(func.distinct(Entry.user_id))).select_from(Entry).where(*conditions)
+    ).one()
+    rows = db.session.execute(
+        select(
+            Entry.id,
+            Entry.user_id,
+            Entry.unit_id,
+            User.full_name,
+            User.position,
+            Unit.name,
+            Entry.deed_date,
+            Entry.action,
+            Entry.result,
+            Entry.exemplary_note,
+            Entry.exemplary_at,
+        )
+        .join(User, User.id == Entry.user_id)
+        .join(Unit, Unit.id == Entry.unit_id)
+        # The ids first, by themselves: so shaped, SQLite (without statistics) reads the small
+        # index of commended entries rather than walking an index of every entry.
+        .where(Entry.id.in_(select(Entry.id).where(*conditions)))
+        .order_by(Entry.deed_date.desc(), Entry.id.desc())
+        .limit(limit)
+    ).all()
+    items = [Commendation(*row) for row in rows]
+    if items:
+        by_id = {i.entry_id: i for i in items}
+        for entry_id, content_group in db.session.execute(
+            select(entry_commitments.c.entry_id, Standard.group)
+            .join(Commitment, Commitment.id == entry_commitments.c.commitment_id)
+            .join(Standard, Standard.id == Commitment.standard_id)
+            .where(entry_commitments.c.entry_id.in_(list(by_id)))
+            .distinct()
+        ):
+            if content_group not in by_id[entry_id].groups:
+                by_id[entry_id].groups.append(content_group)
+        order = list(ContentGroup)
+        for item in items:
+            item.groups.sort(key=order.index)
+    books = [
+        GoldenBook(unit_id, name, count)
+        for unit_id, name, count in db.session.execute(
+            select(Unit.id, Unit.name, func.count(Entry.id))
+            .join(Entry, Entry.unit_id == Unit.id)
+            .where(
+                Unit.id.in_(subtree_branch_ids(scope)),
+                stats.exemplary_condition(),
+                Entry.status.in_(EntryStatus.in_diary()),
+                Entry.deed_date >= date(year, 1, 1),
+                Entry.deed_date <= date(year, 12, 31),
+            )
+            .group_by(Unit.id, Unit.name)
+        )
+    ]
+    books.sort(key=lambda b: (-b.count, fold(b.name)))
+    return Commendations(unit, year, month, scope, group, items, total or 0, books, people or 0)
+
+
+def scope_choices(unit: Unit, limit: int = 1000) -> list[tuple[int, str]]:
+    """The units under `unit` to filter by, in tree order, indented by depth (one query)."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.path)
+        .where(Unit.path.startswith(unit.path, autoescape=True))
+        .order_by(Unit.path)
+        .limit(limit)
+    ).all()
+    base = unit.path.count("/")
+    by_path = sorted(rows, key=lambda r: [fold(p) for p in _names_path(r.path, rows)])
+    return [(r.id, "\u2003" * (r.path.count("/") - base) + r.name) for r in by_path]
+
+
+def _names_path(path: str, rows) -> list[str]:
+    """The names from the top of the list down to the unit, for sorting a tree by name."""
+    names = {str(r.id): r.name for r in rows}
+    return [names.get(part, part) for part in path.strip("/").split("/")]
+
+
+def unit_in_subtree(unit: Unit, unit_id: int | None) -> Unit | None:
+    """A unit under `unit` (or itself) by id; None when it is not there."""
+    if not unit_id:
+        return None
+    return db.session.scalar(
+        select(Unit).where(Unit.id == unit_id, Unit.path.startswith(unit.path, autoescape=True))
+    )
+
+
+# ---- the units a person may report on ----------------------------------------------------------
+
+
+def report_units(user: User) -> list[Unit]:
+    """The units whose reports the user opens from the navigation: the units they are an officer
+    of, the branches they lead, and for an administrator the top units; by name."""
+    if user.is_admin:
+        found = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))))
+    else:
+        found = [
+            m.unit
+            for m in user.memberships
+            if m.role is Role.OFFICER or (m.role.manages_branch and m.unit.kind.is_branch)
+        ]
+        # An officer of a unit and of one under it: the upper one covers both.
+        found = [u for u in found if not any(o.id != u.id and u.is_within(o) for o in found)]
+    return sorted({u.id: u for u in found}.values(), key=lambda u: (u.depth, fold(u.name)))
+
+
+# ---- diary reads ------------------------------------------------------------------------------
+
+READ_LABELS = {
+    "month": "sổ nhật ký tháng",
+    "timeline": "dòng thời gian sổ nhật ký",
+    "year": "sổ nhật ký cả năm",
+    "search": "kết quả tìm kiếm trong sổ nhật ký",
+    "entry": "bài nhật ký",
+    "evidence": "minh chứng của bài nhật ký",
+    "plan": "kế hoạch",
+    "review": "sổ nhật ký tháng",
+}
+
+
+def read_is_logged(reader: User, owner: User, unit: Unit) -> bool:
+    """Whether `reader` opening `owner`'s diary in the branch `unit` is written down.
+
+    Officers of the units above and administrators: yes, every time (issue 7). The member: no.
+    The branch's own secretary and deputies: no — reading the diaries of their branch is their
+    monthly review, the reason the diary is kept; it is expected, happens on every review, and
+    what they do with it (comments, revision requests, sign-off) is already in the audit log.
+    Logging it too would fill the member's page with the expected and hide the unusual reads the
+    page is there to show.
+    """
+    if not getattr(reader, "is_authenticated", False) or reader.id == owner.id:
+        return False
+    role = permissions.role_in(reader, unit)
+    return role is None or not role.manages_branch
+
+
+def reader_capacity(reader: User, unit: Unit) -> str:
+    """ "Cán bộ Đoàn Khối các Cơ quan tỉnh Sóc Trăng", "Quản trị hệ thống": why the reader could
+    read, as the member is shown it (the nearest unit above the branch the reader is an officer of)."""
+    officer_units = [
+        m.unit for m in reader.memberships if m.role is Role.OFFICER and unit.path.startswith(m.unit.path)
+    ]
+    if officer_units:
+        nearest = max(officer_units, key=lambda u: len(u.path))
+        return f"Cán bộ {nearest.name}"
+    if reader.is_admin:
+        return "Quản trị hệ thống"
+    return ""
+
+
+def log_diary_read(
+    owner: User,
+    unit: Unit,
+    what: str,
+    *,
+    object_id: int | None = None,
+    year: int | None = None,
+    month: int | None = None,
+    reader: User | None = None,
+) -> None:
+    """Write down that the current user opened a page of `owner`'s diary in the branch `unit`
+    (when read_is_logged says so). Called once by each view that shows a diary; the row is
+    written and committed after the page was produced, and only if it was (status 200)."""
+    from flask_login import current_user
+
+    reader = reader or current_user
+    if not read_is_logged(reader, owner, unit):
+        return
+    row = DiaryRead(
+        reader_id=reader.id,
+        owner_id=owner.id,
+        unit_id=unit.id,
+        what=what if what in READ_LABELS else "month",
+        object_id=object_id,
+        year=year,
+        month=month,
+        reader_capacity=reader_capacity(reader, unit)[:255],
+    )
+
+    @after_this_request
+    def _write(response):
+        if response.status_code == 200:
+            db.session.add(row)
+            db.session.commit()
+        return response
+
+
+@dataclass
+class ReadItem:
+    """One or more reads in a row of the same page by the same reader, as the member sees them."""
+
+    reader_name: str
+    capacity: str
+    unit_name: str
+    what: str
+    first_at: datetime
+    last_at: datetime
+    times: int = 1
+
+
+def describe_read(row: DiaryRead, deed_date: date | None = None) -> str:
+    """What was read, to follow "đã xem": "sổ nhật ký tháng 5/2026", "bài nhật ký ngày 08/05/2026",
+    "kế hoạch năm 2026", … (`deed_date`: the entry's, for an entry or its evidence)."""
+    label = READ_LABELS.get(row.what, row.what)
+    if row.what in ("month", "review") and row.year and row.month:
+        return f"{label} {row.month}/{row.year}" + (" (màn hình nhận xét)" if row.what == "review" else "")
+    if row.what in ("year", "plan") and row.year:
+        return f"{label} năm {row.year}"
+    if row.what in ("entry", "evidence") and deed_date is not None:
+        return f"{label} ngày {vn_date(deed_date)}"
+    return label
+
+
+def _entry_dates(rows: list[DiaryRead]) -> dict[int, date]:
+    ids = {r.object_id for r in rows if r.what in ("entry", "evidence") and r.object_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Entry.id, Entry.deed_date).where(Entry.id.in_(ids))).all())
+
+
+READ_PAGE = 50
+
+
+def reads_of(
+    owner: User, before_id: int | None = None, size: int = READ_PAGE
+) -> tuple[list[ReadItem], int | None]:
+    """Who read the owner's diary, newest first: `size` reads older than the read `before_id`.
+    Consecutive reads of the same page by the same person are shown once, with how many times.
+    Returns the items and the id to continue from (None at the end). Three queries."""
+    stmt = (
+        select(DiaryRead)
+        .where(DiaryRead.owner_id == owner.id)
+        .order_by(DiaryRead.read_at.desc(), DiaryRead.id.desc())
+    )
+    if before_id:
+        stmt = stmt.where(DiaryRead.id < before_id)
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = rows[size - 1].id if len(rows) > size else None
+    rows = rows[:size]
+    days = _entry_dates(rows)
+    items: list[ReadItem] = []
+    last_key = None
+    for r in rows:
+        what = describe_read(r, days.get(r.object_id))
+        key = (r.reader_id, r.unit_id, what)
+        if key == last_key:
+            items[-1].times += 1
+            items[-1].first_at = r.read_at
+            continue
+        items.append(ReadItem(r.reader.full_name, r.reader_capacity, r.unit.name, what, r.read_at, r.read_at))
+        last_key = key
+    return items, more

@@ -1,0 +1,351 @@
+"""The member-month figures behind the reports (report_member_months), kept current.
+
+A Đoàn Khối of 3,000 members writes about a million entries a year; adding them up on every
+view of a dashboard takes seconds. So each member's month in a branch is counted once
+(MemberMonthStats: entries, how many were answered within 7 days or later, commended, the last
+deed, whether the month is signed off), and the reports GROUP BY those rows (≈ 12 per member a year) instead.
+
+Keeping them current:
+- an ORM listener (after_flush) appends a StaleMemberMonth row for every member-month whose
+  entries (the deed date's old month too) or month review a flush inserted, changed or deleted, in the same
+  transaction as the change: every write of the app goes through the ORM (app.journal,
+  app.review services, the demo);
+- before a report reads the figures of a subtree, refresh() claims the stale rows of that subtree
+  (DELETE … RETURNING), recomputes those member-months from the entries in one grouped query, and
+  builds from scratch the branch-years never built (BuiltBranchYear): a database filled by bulk
+  inserts that bypass the ORM (`flask seed-bench`, benchmarks) is counted on first use, and
+  `flask reports-rebuild` rebuilds everything after a direct change to the database;
+- on PostgreSQL refreshes take a transaction-level advisory lock, so two of them never interleave
+  (a refresh claims, then recomputes from data at least as new as what it claimed); on SQLite the
+  single writer does the same, and a refresh that collides with another gives way to it.
+
+What depends on the clock (an entry still waiting for review becomes "due" when it is 7 days old)
+is not stored: those entries are counted live, from a small partial index (WAITING_INDEX).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from itertools import chain
+
+from flask import current_app
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    delete,
+    event,
+    exists,
+    extract,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.db import db, utcnow
+from app.core.enums import EntryStatus, Role
+from app.journal.models import Entry
+from app.reports.models import BuiltBranchYear, MemberMonthStats, StaleMemberMonth
+from app.review.models import MonthReview
+from app.units.models import Membership
+
+REVIEW_DAYS = 7
+CHUNK = 500
+LOCK_KEY = 7_000_007  # pg_advisory_xact_lock: one refresh of the report figures at a time
+
+
+# ---- what an answered entry is -----------------------------------------------------------------
+
+
+def answered_at():
+    """When the entry's latest sending was answered: marked reviewed, or sent back for revision."""
+    return case(
+        (Entry.status == EntryStatus.REVIEWED, Entry.reviewed_at),
+        (Entry.status == EntryStatus.REVISION, Entry.revision_requested_at),
+        else_=None,
+    )
+
+
+def within_days(later, earlier, days: int):
+    """`later` is at most `days` days after `earlier` (timestamps), on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier) <= days
+    return later <= earlier + literal_column(f"interval '{int(days)} days'")
+
+
+def waiting_condition():
+    """Entries waiting for review, written as the partial index's own condition (a literal, so the
+    planners of both databases use the index with any parameters)."""
+    return text("entries.status = 'submitted'")
+
+
+def exemplary_condition():
+    """Commended entries, written as the partial index's own condition (see waiting_condition)."""
+    return text("entries.is_exemplary = true")
+
+
+# ---- marking member-months stale ---------------------------------------------------------------
+
+
+def _keys(entry: Entry) -> set[tuple[int, int, int, int]]:
+    days = [entry.deed_date, *inspect(entry).attrs.deed_date.history.deleted]
+    return {(entry.unit_id, entry.user_id, d.year, d.month) for d in days if d is not None}
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_stale(session: Session, _context) -> None:
+    """Every member-month whose entries or month review this flush touched is stale (same
+    transaction)."""
+    keys: set[tuple[int, int, int, int]] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Entry) and obj.unit_id is not None and obj.user_id is not None:
+            keys |= _keys(obj)
+        elif isinstance(obj, MonthReview) and obj.unit_id is not None and obj.user_id is not None:
+            keys.add((obj.unit_id, obj.user_id, obj.year, obj.month))
+        elif isinstance(obj, Membership) and obj.unit_id is not None and obj.user_id is not None:
+            # Joining, leaving or becoming an officer changes whose months count: every month of
+            # that person in that unit (year and month 0: all of them).
+            keys.add((obj.unit_id, obj.user_id, 0, 0))
+    if keys:
+        session.connection().execute(
+            insert(StaleMemberMonth.__table__),
+            [{"unit_id": u, "user_id": p, "year": y, "month": m} for u, p, y, m in sorted(keys)],
+        )
+
+
+# ---- recomputing ---------------------------------------------------------------------------------
+
+
+def _stats_select(*conditions) -> Select:
+    """(unit, member, year, month, entries, answered in time, answered late, commended, last deed)
+    of the diary entries matching `conditions`, one grouped query."""
+    answered = answered_at()
+    sent = Entry.submitted_at.is_not(None)
+    in_time = and_(sent, answered.is_not(None), within_days(answered, Entry.submitted_at, REVIEW_DAYS))
+    # Reviewed or sent back, but not within 7 days (or when is not known): answered late.
+    late = and_(
+        sent,
+        Entry.status.in_((EntryStatus.REVIEWED, EntryStatus.REVISION)),
+        or_(answered.is_(None), ~within_days(answered, Entry.submitted_at, REVIEW_DAYS)),
+    )
+    year, month = extract("year", Entry.deed_date), extract("month", Entry.deed_date)
+    return (
+        select(
+            Entry.unit_id,
+            Entry.user_id,
+            year,
+            month,
+            func.count(),
+            func.sum(case((in_time, 1), else_=0)),
+            func.sum(case((late, 1), else_=0)),
+            func.sum(case((Entry.is_exemplary.is_(True), 1), else_=0)),
+            func.max(Entry.deed_date),
+        )
+        .where(
+            Entry.status.in_(EntryStatus.in_diary()),
+            # Only the months of the branch's current members (not officers) are kept.
+            exists().where(
+                Membership.user_id == Entry.user_id,
+                Membership.unit_id == Entry.unit_id,
+                Membership.role != Role.OFFICER,
+            ),
+            *conditions,
+        )
+        .group_by(Entry.unit_id, Entry.user_id, year, month)
+    )
+
+
+def _row(values, now: datetime) -> dict:
+    unit_id, user_id, year, month, entries, in_time, late, exemplary, last = values
+    if isinstance(last, str):  # SQLite hands back max() of a date column as text
+        last = date.fromisoformat(last)
+    return {
+        "unit_id": unit_id,
+        "user_id": user_id,
+        "year": int(year),
+        "month": int(month),
+        "entries": int(entries),
+        "answered_in_time": int(in_time or 0),
+        "answered_late": int(late or 0),
+        "exemplary": int(exemplary or 0),
+        "last_deed": last,
+        "computed_at": now,
+    }
+
+
+def _signed(*conditions) -> set[tuple[int, int, int, int]]:
+    """(unit, member, year, month) of the signed-off months matching `conditions`."""
+    return {
+        (u, p, y, m)
+        for u, p, y, m in db.session.execute(
+            select(MonthReview.unit_id, MonthReview.user_id, MonthReview.year, MonthReview.month).where(
+                MonthReview.signed_at.is_not(None), *conditions
+            )
+        )
+    }
+
+
+def _mark_signed(rows: list[dict], signed: set[tuple[int, int, int, int]]) -> list[dict]:
+    for row in rows:
+        row["signed"] = (row["unit_id"], row["user_id"], row["year"], row["month"]) in signed
+    return rows
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _lock() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+
+
+def _built(branches: Select, years: list[int]) -> set[tuple[int, int]]:
+    return set(
+        db.session.execute(
+            select(BuiltBranchYear.unit_id, BuiltBranchYear.year).where(
+                BuiltBranchYear.unit_id.in_(branches), BuiltBranchYear.year.in_(years)
+            )
+        ).all()
+    )
+
+
+def refresh(
+    subtree: Select, branches: Select, branch_ids: Iterable[int], years: Iterable[int], *, commit: bool = True
+) -> None:
+    """Bring the figures of a subtree up to date for `years` (`subtree`: a SELECT of the ids of all
+    its units; `branches`: of its branches; `branch_ids`: the same branch ids). Two small queries
+    when nothing changed; otherwise the stale member-months and the branch-years never built are
+    recomputed and committed — or, with commit=False (inside someone else's transaction, such as
+    a document being made), written in a savepoint that the caller's commit keeps."""
+    years = sorted(set(years))
+    branch_ids = list(branch_ids)
+    built = _built(branches, years) if branch_ids else set()
+    missing = [(b, y) for y in years for b in branch_ids if (b, y) not in built]
+    stale = db.session.scalar(
+        select(StaleMemberMonth.id).where(StaleMemberMonth.unit_id.in_(subtree)).limit(1)
+    )
+    if not missing and stale is None:
+        return
+    try:
+        if commit:
+            _refresh(subtree, branches, branch_ids, years)
+            db.session.commit()
+        else:
+            with db.session.begin_nested():
+                _refresh(subtree, branches, branch_ids, years)
+    except IntegrityError as exc:  # another refresh (SQLite) wrote the same rows first: theirs stand
+        if commit:
+            db.session.rollback()
+        current_app.logger.warning("Report figures refreshed elsewhere at the same time: %s", exc.orig)
+
+
+def _refresh(subtree: Select, branches: Select, branch_ids: list[int], years: list[int]) -> None:
+    _lock()
+    now = utcnow()
+    claimed = db.session.execute(
+        delete(StaleMemberMonth)
+        .where(StaleMemberMonth.unit_id.in_(subtree))
+        .returning(
+            StaleMemberMonth.unit_id, StaleMemberMonth.user_id, StaleMemberMonth.year, StaleMemberMonth.month
+        )
+    ).all()
+    built = _built(branches, years)  # again, under the lock
+    missing: dict[int, list[int]] = defaultdict(list)
+    for y in years:
+        for b in branch_ids:
+            if (b, y) not in built:
+                missing[y].append(b)
+    rows: list[dict] = []
+    for year, ids in missing.items():
+        for chunk in _chunks(ids):
+            db.session.execute(
+                delete(MemberMonthStats).where(
+                    MemberMonthStats.unit_id.in_(chunk), MemberMonthStats.year == year
+                )
+            )
+            computed = [
+                _row(r, now)
+                for r in db.session.execute(
+                    _stats_select(
+                        Entry.unit_id.in_(chunk),
+                        Entry.deed_date >= date(year, 1, 1),
+                        Entry.deed_date <= date(year, 12, 31),
+                    )
+                )
+            ]
+            rows += _mark_signed(computed, _signed(MonthReview.unit_id.in_(chunk), MonthReview.year == year))
+            db.session.execute(
+                insert(BuiltBranchYear.__table__),
+                [{"unit_id": b, "year": year, "built_at": now} for b in chunk],
+            )
+    rebuilt = {(b, y) for y, ids in missing.items() for b in ids}
+    keys = sorted({tuple(k) for k in claimed if (k[0], k[2]) not in rebuilt})
+    if keys:
+        rows += _recompute(keys, now)
+    # A member-month may come both from a branch-year built and from a member recomputed whole:
+    # the same count from the same entries, kept once.
+    rows = list({(r["unit_id"], r["user_id"], r["year"], r["month"]): r for r in rows}.values())
+    for batch in _chunks(rows, 2000):
+        db.session.execute(insert(MemberMonthStats.__table__), batch)
+    if len(rows) > 10_000 and db.session.get_bind().dialect.name == "postgresql":
+        # A big first build: fresh planner statistics now, as autovacuum would do later.
+        db.session.execute(text("ANALYZE report_member_months"))
+
+
+def _recompute(keys: list[tuple[int, int, int, int]], now: datetime) -> list[dict]:
+    """The rows of the member-months `keys` (unit, member, year, month; year 0: every month of that
+    member in that unit), their old rows deleted: one grouped query per month concerned (and per
+    500 members) over those members' entries."""
+    whole = sorted({(k[0], k[1]) for k in keys if k[2] == 0})
+    months = sorted({k for k in keys if k[2] != 0 and (k[0], k[1]) not in set(whole)})
+    wanted = set(months)
+    rows: list[dict] = []
+    signed: set[tuple[int, int, int, int]] = set()
+    M = MemberMonthStats
+    for chunk in _chunks(whole):
+        db.session.execute(delete(M).where(tuple_(M.unit_id, M.user_id).in_(chunk)))
+        signed |= _signed(tuple_(MonthReview.unit_id, MonthReview.user_id).in_(chunk))
+        rows += [
+            _row(r, now)
+            for r in db.session.execute(_stats_select(tuple_(Entry.unit_id, Entry.user_id).in_(chunk)))
+        ]
+    for chunk in _chunks(months):
+        db.session.execute(delete(M).where(tuple_(M.unit_id, M.user_id, M.year, M.month).in_(chunk)))
+        signed |= _signed(
+            tuple_(MonthReview.unit_id, MonthReview.user_id, MonthReview.year, MonthReview.month).in_(chunk)
+        )
+    by_month: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for _unit, user, year, month in months:
+        by_month[(year, month)].add(user)
+    for (year, month), users in sorted(by_month.items()):
+        first = date(year, month, 1)
+        end = date(year + month // 12, month % 12 + 1, 1)
+        for chunk in _chunks(sorted(users)):
+            for r in db.session.execute(
+                _stats_select(Entry.user_id.in_(chunk), Entry.deed_date >= first, Entry.deed_date < end)
+            ):
+                row = _row(r, now)
+                if (row["unit_id"], row["user_id"], row["year"], row["month"]) in wanted:
+                    rows.append(row)
+    return _mark_signed(rows, signed)
+
+
+def rebuild_all() -> int:
+    """Forget every figure and build them again from the entries (`flask reports-rebuild`); the
+    next report of each unit rebuilds its branches. Returns how many member-months were dropped."""
+    dropped = db.session.execute(delete(MemberMonthStats)).rowcount
+    db.session.execute(delete(BuiltBranchYear))
+    db.session.execute(delete(StaleMemberMonth))
+    db.session.commit()
+    return dropped or 0

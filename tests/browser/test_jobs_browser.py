@@ -1,0 +1,137 @@
+"""The secretary exports the demo branch: a real `flask worker` process makes the books while the
+page's bar moves by itself; then the ZIP downloads with a PDF per member and the sổ vàng."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from app.core.db import db
+from config import BASE_DIR
+from tests.browser.conftest import DESKTOP, PHONE, login_as, screenshot
+
+pytestmark = pytest.mark.browser
+
+BAR_MOVING = "() => { const b = document.querySelector('progress.job-bar'); return b && b.value > 0 && b.value < b.max; }"
+
+
+@pytest.fixture
+def worker(live_server):
+    """The live server queues into a SQLite file that a separate `flask worker` process consumes."""
+    from app.jobs import tasks
+
+    app = live_server.app
+    queue = Path(app.instance_path) / "huey-browser.db"
+    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
+    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{queue}")
+    log = (Path(app.instance_path) / "worker-browser.log").open("w+")
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "APP_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "INSTANCE_PATH": app.instance_path,
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "HUEY_URL": f"sqlite:///{queue}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker"], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        app.config.update(saved)
+        tasks.configure(app)
+        log.seek(0)
+        print(log.read())
+        log.close()
+
+
+def test_the_secretary_exports_the_branch_and_watches_the_bar(new_page, worker, live_server):
+    # 16 in the demo; other browser tests sharing the server may have added someone.
+    from sqlalchemy import select
+
+    from app.jobs import services as jobs
+    from app.units.models import Unit
+
+    with live_server.app.app_context():
+        branch = db.session.scalar(select(Unit).where(Unit.code == "CD-VP-SGDDT"))
+        branch_size = len(jobs.branch_members(branch))
+    page = new_page(DESKTOP)
+    login_as(page, "bithu")
+    page.get_by_role("link", name="Xuất sổ", exact=True).click()
+    page.get_by_role("link", name="Xuất sổ hàng loạt").first.click()
+    assert page.get_by_role("heading", name="Xuất sổ hàng loạt").is_visible()
+    screenshot(page, "jobs-start-1280")
+    page.get_by_label("Năm").select_option("2026")
+    page.get_by_role("button", name="Bắt đầu xuất sổ").click()
+    page.wait_for_url(re.compile(r"/exports/\d+$"))
+    job_url = page.url
+
+    # The bar moves while the page stays as it is: a marker set now survives, so no reload did it.
+    page.evaluate("window.notReloaded = true")
+    page.wait_for_function(BAR_MOVING, timeout=90_000)
+    first = page.locator("progress.job-bar").evaluate("b => b.value")
+    assert page.locator("[data-job-status]").inner_text() == "Đang xuất"  # the badge follows too
+    screenshot(page, "jobs-progress-1280")
+
+    phone = new_page(PHONE)
+    login_as(phone, "bithu")
+    phone.goto("/units/3/exports")
+    screenshot(phone, "jobs-start-360")
+    phone.goto(job_url)  # leave and come back, on another device
+    phone.wait_for_function(BAR_MOVING, timeout=60_000)
+    screenshot(phone, "jobs-progress-360")
+
+    page.wait_for_function(
+        f"() => document.querySelector('progress.job-bar').value > {first}", timeout=60_000
+    )
+    assert page.evaluate("window.notReloaded === true")
+    count = page.locator("[data-progress-count]").inner_text()
+    assert re.fullmatch(rf"\d+/{branch_size}", count), count
+
+    # At the end the page reloads itself with the download.
+    download_link = page.get_by_role("link", name=re.compile("Tải tệp ZIP"))
+    download_link.wait_for(timeout=120_000)
+    screenshot(page, "jobs-done-1280")
+    phone.get_by_role("link", name=re.compile("Tải tệp ZIP")).wait_for(timeout=30_000)
+    screenshot(phone, "jobs-done-360")
+    with page.expect_download() as info:
+        download_link.click()
+    download = info.value
+    assert download.suggested_filename == "Sổ_nhật_ký_Chi_đoàn_Văn_phòng_Sở_Giáo_dục_và_Đào_tạo_2026.zip"
+    archive = zipfile.ZipFile(download.path())
+    names = archive.namelist()
+    assert len([n for n in names if re.match(r"\d\d_.+_2026\.pdf$", n)]) == branch_size
+    assert "Sổ_vàng_Chi_đoàn_Văn_phòng_Sở_Giáo_dục_và_Đào_tạo_2026.pdf" in names
+    assert all(archive.read(n).startswith(b"%PDF") for n in names)
+
+    page.goto("/exports")
+    assert page.get_by_text("Đã xong").first.is_visible()
+    screenshot(page, "jobs-list-1280")
+    assert not page.js_errors and not phone.js_errors
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems = []
+    for view in (page, phone):
+        for path in ("/exports", "/units/3/exports", job_url):
+            view.goto(path)
+            for violation in axe.run(view).response["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    problems.append(
+                        f"{path}: {violation['id']} {[n['target'] for n in violation['nodes']][:3]}"
+                    )
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,149 @@
+"""The grading's paper: the book's year-end section, the branch's grading list and the meeting's
+minutes as PDFs in the official format, read back with pdftotext; verification notices a rating
+changed after the document was made."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.db import db
+from app.core.enums import RoundStatus, Tier
+from app.core.filters import today_local, vn_long_date
+from app.export import services as export
+from app.grading import services
+from tests.test_export import flat, needs_poppler, pdf_text
+from tests.test_grading import YEAR, diary, level, rating_of
+
+
+@pytest.fixture
+def ratified(org):
+    entries = diary(org.member, org.branch, org.secretary)
+    grading_round = services.open_round(
+        org.secretary, org.branch, YEAR, services.default_framework(org.branch)
+    )
+    rating = rating_of(grading_round, org.member)
+    framework = grading_round.framework
+    sections = {k: f"Ưu điểm về {k}" for k in ("politics", "ethics", "work_style", "discipline", "duties")}
+    sections["ethics"] = "Sống giản dị, tiết kiệm điện, giấy in"
+    services.save_self_assessment(
+        org.member,
+        rating,
+        sections,
+        level(framework, Tier.GOOD).id,
+        {},
+        {"ethics": [entries[0].id]},
+        None,
+        submit=True,
+    )
+    criterion = framework.criteria[4]
+    services.save_proposal(
+        org.secretary,
+        rating,
+        level(framework, Tier.EXCELLENT).id,
+        "Ghi nhật ký đều, giúp đồng nghiệp dùng chữ ký số.",
+        {},
+        {criterion.id: "Hướng dẫn 3 đồng chí"},
+        {criterion.id: [entries[2].id]},
+        None,
+    )
+    db.session.commit()
+    lines = [
+        services.MeetingLine(
+            r.id,
+            r.user_id != org.member2.id,
+            "" if r.user_id != org.member2.id else "Đi công tác",
+            3,
+            3,
+            level(framework, Tier.EXCELLENT if r.id == rating.id else Tier.GOOD).id,
+            None,
+        )
+        for r in grading_round.ratings
+    ]
+    services.record_meeting(
+        org.secretary,
+        grading_round,
+        today_local(),
+        "Phòng họp tầng 2",
+        "Trần Quốc Bảo",
+        "Võ Thị Lan",
+        "Hội nghị thống nhất cao.",
+        lines,
+        "",
+        None,
+    )
+    services.submit_round(org.secretary, grading_round)
+    services.ratify_round(org.officer_root, grading_round)
+    db.session.commit()
+    return grading_round
+
+
+@needs_poppler
+def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_path):
+    minutes = export.export_document(org.secretary, "minutes", org.branch, YEAR)
+    db.session.commit()
+    text = flat(pdf_text(minutes.pdf, tmp_path))
+    assert "BIÊN BẢN" in text and "ĐOÀN TNCS HỒ CHÍ MINH" in text and "BCH CHI ĐOÀN VĂN PHÒNG" in text
+    assert f"Sóc Trăng, {vn_long_date(today_local())}" in text
+    assert "Chủ trì: Trần Quốc Bảo" in text and "Thư ký: Võ Thị Lan" in text
+    assert "Đặng Văn Đạt (Đi công tác)" in text
+    assert "Nguyễn Thị Mỹ Duyên" in text and "Hoàn thành xuất sắc nhiệm vụ" in text
+    total = len(ratified.ratings)
+    assert f"Hoàn thành xuất sắc nhiệm vụ: 1 ({services.percent(1, total)})" in text
+    assert "TM. BAN CHẤP HÀNH" in text and minutes.document.number in text
+
+    listing = export.export_document(org.officer_root, "grading-list", org.branch, YEAR)
+    db.session.commit()
+    text = flat(pdf_text(listing.pdf, tmp_path))
+    assert "DANH SÁCH" in text and f"xếp loại đoàn viên năm {YEAR}" in text
+    assert "Đoàn cơ sở Sở Giáo dục công nhận ngày" in text
+    assert export.verify_document(listing.document.number).status == export.CURRENT
+
+
+@needs_poppler
+def test_the_book_prints_the_self_assessment_with_citations_and_the_result(org, ratified, tmp_path):
+    book = export.export_member_book(org.member, org.member, org.branch, YEAR)
+    db.session.commit()
+    text = flat(pdf_text(book.pdf, tmp_path))
+    assert "TỰ ĐÁNH GIÁ VÀ XẾP LOẠI NĂM" in text
+    assert "Sống giản dị, tiết kiệm điện, giấy in" in text
+    assert "Dẫn chứng: bài ngày 05/01/" in text and "Hướng dẫn đồng chí số 1 dùng chữ ký số" in text
+    assert "Hướng dẫn 3 đồng chí" in text  # the secretary's comment on the criterion
+    assert "Hoàn thành xuất sắc nhiệm vụ (3/3 tán thành)" in text
+    assert "Đoàn cơ sở Sở Giáo dục công nhận ngày" in text
+
+    # The unit above reopens and the meeting changes the level: the printed book is no longer current.
+    services.reopen_round(org.officer_root, ratified, "Xem xét lại theo đề nghị")
+    db.session.commit()
+    grading_round = services.get_round(org.branch, YEAR)
+    lines = [
+        services.MeetingLine(r.id, True, "", 3, 3, level(grading_round.framework, Tier.GOOD).id, None)
+        for r in grading_round.ratings
+    ]
+    services.record_meeting(
+        org.secretary, grading_round, today_local(), "", "A", "B", "", lines, "Xét lại", None
+    )
+    db.session.commit()
+    assert export.verify_document(book.document.number).status == export.CHANGED
+
+
+def test_no_minutes_before_the_meeting(org, client, login):
+    services.open_round(org.secretary, org.branch, YEAR, services.default_framework(org.branch))
+    db.session.commit()
+    login("bithu")
+    assert client.get(f"/units/{org.branch.id}/documents").status_code == 200
+    response = client.post(
+        f"/units/{org.branch.id}/documents/minutes", data={"minutes-year": YEAR}
+    )
+    assert response.status_code == 400
+    assert "Chưa ghi kết quả họp xét phân loại" in response.get_data(as_text=True)
+    assert services.get_round(org.branch, YEAR).status is RoundStatus.OPEN
+
+
+def test_bulk_export_holds_the_grading_documents(org, ratified):
+    from app.jobs.documents import SUMMARY_DOCUMENTS, call_summary, summary_title
+
+    made = {
+        summary_title(m): call_summary(m, org.branch, YEAR, org.secretary, "job") for m in SUMMARY_DOCUMENTS
+    }
+    assert made["Danh sách xếp loại"] is not None and made["Biên bản họp xét phân loại"] is not None
+    assert made["Danh sách xếp loại"].content.startswith(b"%PDF")
