@@ -72,6 +72,12 @@ def pytest_terminal_summary(terminalreporter, config):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an asyncio loop running in the main thread
+    for the rest of the session, and libraries that call asyncio.run() (pyHanko) refuse to run there."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid or item.nodeid.startswith("browser/"))
+
+
 def pytest_generate_tests(metafunc):
     if "db_backend" in metafunc.fixturenames:
         metafunc.parametrize(

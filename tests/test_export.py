@@ -728,6 +728,7 @@ def test_signing_works_where_an_event_loop_is_already_running(app, signing):
     """pyHanko runs asyncio itself; a caller inside a running loop (a browser driver, an async
     server) must still get a signed PDF, not a 500."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from weasyprint import HTML
 
@@ -739,5 +740,7 @@ def test_signing_works_where_an_event_loop_is_already_running(app, signing):
     async def inside_a_loop() -> bytes:
         return pdf.sign_pdf(unsigned, config, "Kiểm tra")
 
-    signed = asyncio.run(inside_a_loop())
+    # A thread of its own, so the test also runs after the browser tests' Playwright loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(asyncio.run, inside_a_loop()).result()
     assert signed.startswith(b"%PDF") and b"/ByteRange" in signed
