@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# One test process per core; a test file stays in one process (its fixtures and services are shared).
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test lint format browser-deps clean bench bench-quick
 
