@@ -734,3 +734,20 @@ def test_the_upper_dashboard_shows_the_ratified_distribution(org, client, login)
     login("canbo")
     html = client.get(f"/units/{org.root.id}/reports?year={YEAR}").get_data(as_text=True)
     assert "Chưa có kết quả xếp loại" not in html and "Hoàn thành xuất sắc nhiệm vụ" in html
+
+
+def test_the_unit_above_is_told_of_a_submission_and_members_of_the_ratification(org):
+    from app.notifications.models import Notification
+
+    def titles(user):
+        return [n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))]
+
+    grading_round = open_round(org.branch, org.secretary)
+    finish_meeting(grading_round, org.secretary)
+    services.submit_round(org.secretary, grading_round)
+    db.session.commit()
+    assert any("gửi kết quả xếp loại" in t for t in titles(org.officer_root))
+    assert titles(org.officer_sibling) == []  # an officer of another Đoàn cơ sở is not told
+    services.ratify_round(org.officer_root, grading_round)
+    db.session.commit()
+    assert any("đã được công nhận: Hoàn thành tốt nhiệm vụ" in t for t in titles(org.member))

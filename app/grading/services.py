@@ -1193,11 +1193,15 @@ def _notify_ratifiers(grading_round: GradingRound, actor: User, text: str | None
     unit = grading_round.unit
     if unit.parent is None:
         return
+    # Officers of the units above the branch only (its ancestors), not every officer of the system.
     officers = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
-        .join(Unit, Unit.id == Membership.unit_id)
-        .where(Membership.role == Role.OFFICER, User.is_active.is_(True))
+        .where(
+            Membership.role == Role.OFFICER,
+            Membership.unit_id.in_(unit.ancestor_ids[:-1]),
+            User.is_active.is_(True),
+        )
     )
     text = text or f"{unit.name} gửi kết quả xếp loại năm {grading_round.year} để công nhận."
     for officer in {o.id: o for o in officers}.values():
