@@ -845,6 +845,79 @@ def test_changes_made_through_the_app_show_at_once(org, diary):
     assert db.session.query(StaleMemberMonth).count() == 0
 
 
+def test_a_new_member_and_an_approved_plan_show_at_once(org, make_user):
+    """Members and approved plans are kept per branch and year (report_branch_years): a person who
+    joins, and a plan approved through the app, are in the next report."""
+    from app.plans import services as plans
+
+    before = assert_matches_the_rows(org.root)
+    newcomer = make_user("moivao", org.branch)
+    db.session.commit()
+    joined = assert_matches_the_rows(org.root)
+    assert joined.total.members == before.total.members + 1
+    plan = World(org).plan(newcomer, org.branch, today_local().year, status=PlanStatus.SUBMITTED)
+    db.session.commit()
+    assert assert_matches_the_rows(org.root).total.approved_plans == before.total.approved_plans
+    plans.approve_plan(plan, org.secretary)
+    db.session.commit()
+    assert assert_matches_the_rows(org.root).total.approved_plans == before.total.approved_plans + 1
+
+
+def test_figures_that_move_with_the_clock_are_counted_again_when_it_moves(org, world, monkeypatch):
+    """The branch rows keep what the clock alone changes only until it changes it: an entry waiting
+    for review turns due 7 days after it was sent, and a report seen after that moment counts it,
+    as a count made row by row for that moment does."""
+    from app.core.filters import LOCAL_TZ
+    from app.reports import stats
+    from app.reports.models import BranchYearStats
+
+    today = today_local()
+    noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
+    sent = utcnow() - 7 * DAY + timedelta(minutes=30)
+    World(org).entry(org.member, org.branch, today, EntryStatus.SUBMITTED, sent_after=sent - noon)
+    db.session.commit()
+    period = services.parse_period(None, None)
+    branch_ids = branches_under(org.root)
+
+    def report_at(moment):
+        monkeypatch.setattr(stats, "utcnow", lambda: moment)
+        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        monkeypatch.setattr(services, "today_local", lambda: moment.astimezone(LOCAL_TZ).date())
+        report = services.build_report(org.root, period)
+        day = moment.astimezone(LOCAL_TZ).date()
+        expected = count_expected(branch_ids, period.year, period.months, report.as_of, day, moment)
+        assert figures_of(report.total) == expected
+        return report
+
+    now = utcnow()
+    before = report_at(now)
+    row = db.session.scalar(select(BranchYearStats).where(BranchYearStats.unit_id == org.branch.id))
+    assert row.valid_until <= sent + 7 * DAY  # the branch's figures end when that entry turns due
+    after = report_at(now + timedelta(hours=1))
+    assert after.total.review_due == before.total.review_due + 1
+    # The next day the 30-day window has moved: the branch rows are computed again for that day.
+    report_at(now + DAY)
+    db.session.expire_all()
+    row = db.session.scalar(select(BranchYearStats).where(BranchYearStats.unit_id == org.branch.id))
+    assert row.computed_on == (now + DAY).astimezone(LOCAL_TZ).date()
+
+
+def test_a_report_for_another_moment_counts_the_clock_live(org, world):
+    """A document dated earlier (or any moment other than now) does not read the branch rows'
+    clock-bound figures: it counts them for its own moment, the same as the row-by-row count."""
+    period = services.parse_period(str(world.year), "year")
+    today, now = today_local(), utcnow()
+    current = services.build_report(org.root, period)
+    earlier = now - 3 * DAY
+    day = today - 3 * DAY
+    report = services.build_report(org.root, period, today=day, now=earlier)
+    expected = count_expected(branches_under(org.root), period.year, period.months, report.as_of, day, earlier)
+    assert figures_of(report.total) == expected
+    assert figures_of(current.total) == count_expected(
+        branches_under(org.root), period.year, period.months, current.as_of, today, now
+    )
+
+
 def test_rows_written_around_the_app_are_counted_on_first_use(org, world):
     """A database filled by bulk inserts (benchmarks, `flask seed-bench`) bypasses the app: the
     figures of a branch-year are built from its entries the first time a report needs them, and

@@ -139,3 +139,33 @@ SERIES_LEGEND = [
     ("s2", "Bài được nhận xét trong 7 ngày"),
     ("s3", "Tháng đã ký xác nhận"),
 ]
+
+
+# ---- numbers and bars in the report pages (called once per cell: plain functions, not macros) ----
+
+_NONE = Markup('<span class="text-secondary">—</span>')
+
+
+def pct(value: float | None) -> Markup:
+    """A share (0–1) as the reports write it: "85%", "85,5%"; "—" when there is nothing to share."""
+    if value is None:
+        return _NONE
+    p = value * 100
+    return Markup(vn_number(p, 0 if round(p * 10) % 10 == 0 else 1) + "%")
+
+
+def num(value: float | None, decimals: int = 0) -> Markup:
+    """A figure with Vietnamese separators ("1.234", "3,5"); "—" when there is none."""
+    if value is None:
+        return _NONE
+    return Markup(escape(vn_number(value, decimals)))
+
+
+def bar(value: float | None, cls: str = "") -> Markup:
+    """A bar that stretches to its box, 0–1 filled, drawn as SVG and sized by the stylesheet."""
+    fill = f'<rect class="rp-bar-fill" width="{min(value, 1) * 100:.2f}" height="10"/>' if value else ""
+    return Markup(
+        f'<svg class="rp-bar {escape(cls)}" viewBox="0 0 100 10" preserveAspectRatio="none" '
+        f'aria-hidden="true" focusable="false"><rect class="rp-bar-track" width="100" height="10"/>'
+        f"{fill}</svg>"
+    )

@@ -106,6 +106,64 @@ class BuiltBranchYear(db.Model):
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BranchMonthStats(db.Model):
+    """A branch's month, added up from its MemberMonthStats rows and its entries still waiting
+    for review: the reports read one row per branch and month instead of one per member.
+
+    Kept with the branch's year (BranchYearStats): both are dropped whenever a member-month of the
+    branch is recomputed, a membership or a plan of the branch changes, or the year row's
+    `valid_until` has passed, and are computed again by the next report (app.reports.stats).
+    """
+
+    __tablename__ = "report_branch_months"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entries: Mapped[int] = mapped_column(default=0)
+    answered_in_time: Mapped[int] = mapped_column(default=0)
+    answered_late: Mapped[int] = mapped_column(default=0)
+    exemplary: Mapped[int] = mapped_column(default=0)
+    # Members who wrote in the month; of them, those whose month is signed off; those commended.
+    writers: Mapped[int] = mapped_column(default=0)
+    signed: Mapped[int] = mapped_column(default=0)
+    commended: Mapped[int] = mapped_column(default=0)
+    # Entries of the month still waiting for review and sent 7 days or more before `computed_at`
+    # of the year row (they are due: counted as not reviewed in time).
+    waiting_due: Mapped[int] = mapped_column(default=0)
+
+
+class BranchYearStats(db.Model):
+    """A branch's year: what cannot be added up from its months (distinct members), and until when
+    the branch's figures hold.
+
+    `valid_until` is the first moment one of them changes by the clock alone: a waiting entry
+    turns 7 days old, or the day ends (the 30-day writing window moves). Past it, the branch's
+    rows are computed again.
+    """
+
+    __tablename__ = "report_branch_years"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Current members (every role but officer), and of them those with an approved plan this year.
+    members: Mapped[int] = mapped_column(default=0)
+    approved_plans: Mapped[int] = mapped_column(default=0)
+    # Members commended (an exemplary entry) in the year and in each quarter.
+    commended_year: Mapped[int] = mapped_column(default=0)
+    commended_q1: Mapped[int] = mapped_column(default=0)
+    commended_q2: Mapped[int] = mapped_column(default=0)
+    commended_q3: Mapped[int] = mapped_column(default=0)
+    commended_q4: Mapped[int] = mapped_column(default=0)
+    # Members with an entry dated in the 30 days up to `computed_on` (the day, in Vietnam).
+    wrote_recently: Mapped[int] = mapped_column(default=0)
+    computed_on: Mapped[date]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_until: Mapped[datetime]
+
+
 def _waiting_index() -> Index:
     """Entries waiting for review, by branch and deed date, with when they were sent: whether a
     waiting entry is already 7 days old changes by the hour, so it is counted live, and this small

@@ -73,6 +73,9 @@ def dashboard(unit_id: int):
         ancestors=_ancestors(unit),
         charts=charts.report_charts(report),
         legend=charts.SERIES_LEGEND,
+        pct=charts.pct,
+        num=charts.num,
+        bar=charts.bar,
     )
 
 

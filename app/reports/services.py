@@ -32,9 +32,9 @@ Definitions (the page's "Cách tính" says the same in Vietnamese):
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask import after_this_request
 from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
@@ -42,13 +42,13 @@ from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
 from app.auth.models import User
 from app.core import permissions
 from app.core.db import db, utcnow
-from app.core.enums import ContentGroup, EntryStatus, PlanStatus, Role, UnitKind
+from app.core.enums import ContentGroup, EntryStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
 from app.core.text import fold
 from app.journal.models import Entry, entry_commitments
-from app.plans.models import Commitment, Plan
+from app.plans.models import Commitment
 from app.reports import stats
-from app.reports.models import DiaryRead, MemberMonthStats
+from app.reports.models import BranchMonthStats, BranchYearStats, DiaryRead, MemberMonthStats
 from app.standards.models import Standard
 from app.units.models import Membership, Unit
 
@@ -182,8 +182,9 @@ class Figures:
     )
 
     def add(self, other: Figures) -> None:
+        mine, theirs = self.__dict__, other.__dict__
         for name in self.SUMMED:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine[name] += theirs[name]
         for level, count in other.ratings.items():
             self.ratings[level] = self.ratings.get(level, 0) + count
 
@@ -352,8 +353,12 @@ def build_report(
     queries over memberships, plans, member-month figures, entries waiting for review, month
     sign-offs and ratings. `commit=False`: the refreshed figures are left to the caller's commit.
     """
-    today = today or today_local()
-    now = now or utcnow()
+    real_today, real_now = today_local(), utcnow()
+    today = today or real_today
+    now = now or real_now
+    # The branch rows (app.reports.stats) hold what moves with the clock as of now; a report asked
+    # for another moment (a document dated earlier, a test) counts those figures live.
+    clock_is_now = today == real_today and abs(now - real_now) <= timedelta(minutes=1)
     as_of = min(period.end, today)
     year_end = min(date(period.year, 12, 31), today)
     window_start = as_of - timedelta(days=WRITE_WINDOW_DAYS - 1)
@@ -372,97 +377,162 @@ def build_report(
         if child_of.get(branch_id) in rows:
             rows[child_of[branch_id]].branches += 1
     subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
-    stats.refresh(subtree, branches, branch_ids, {period.year, window_start.year}, commit=commit)  # 2–3
-    per_branch: dict[int, Figures] = defaultdict(Figures)
+    stats.refresh(subtree, branches, branch_ids, {period.year, window_start.year}, commit=commit)  # 3
+    # Each branch's figures are added straight into the row of the child unit it lies in.
+    outside = Figures()  # branches in no row (none: every unit of the subtree is under a child)
+
+    def of_branch(branch_id: int) -> Figures:
+        row = rows.get(child_of.get(branch_id, -1))
+        return row.figures if row is not None else outside
+
     months = {m: MonthRow(m) for m in range(1, year_end.month + 1)}
-
-    for unit_id, count in db.session.execute(  # members
-        select(Membership.unit_id, func.count())
-        .where(Membership.unit_id.in_(branches), Membership.role != Role.OFFICER)
-        .group_by(Membership.unit_id)
-    ):
-        per_branch[unit_id].members = count
-
-    for unit_id, count in db.session.execute(  # approved plans
-        select(Plan.unit_id, func.count(func.distinct(Plan.user_id)))
-        .where(
-            Plan.unit_id.in_(branches),
-            Plan.year == period.year,
-            Plan.status == PlanStatus.APPROVED,
-            _member_of_branch(Plan.user_id, Plan.unit_id),
-        )
-        .group_by(Plan.unit_id)
-    ):
-        per_branch[unit_id].approved_plans = count
-
-    # The member-month figures of the year, by branch and month: summed over the period's months
-    # for each branch, and over the branches for each month (one query; current members only).
-    S = MemberMonthStats  # current members' months only (app.reports.stats)
     first_month, last_month = period.months[0], min(period.months[-1], as_of.month)
+    # With the clock at now, the months up to as_of hold every entry of the period.
+    commended_column = (
+        getattr(BranchYearStats, f"commended_q{period.number}")
+        if period.kind == "quarter"
+        else BranchYearStats.commended_year
+    )
+    recent_is_today = clock_is_now and as_of == today
+
+    # The months of the year (one row per branch and month), added up in the database twice: over
+    # the period's months for each branch, and over the branches for each month.
+    B = BranchMonthStats
     # Months that are over (before this month) are the ones expected to be signed off.
     signed_until = min(year_end, this_month - timedelta(days=1))
     last_signable = signed_until.month if signed_until.year == period.year else 0
-    for unit_id, month, entries, in_time, late, exemplary, written, signed in db.session.execute(
+    signable = B.month <= last_signable
+    due = B.answered_in_time + B.answered_late + (B.waiting_due if clock_is_now else 0)
+    sums = (
+        func.sum(B.entries),
+        func.sum(B.answered_in_time),
+        func.sum(due),
+        func.sum(B.exemplary),
+        func.sum(case((signable, B.writers), else_=0)),
+        func.sum(case((signable, B.signed), else_=0)),
+    )
+    of_year = (B.unit_id.in_(branches), B.year == period.year, B.month <= year_end.month)
+    in_period = (
+        select(B.unit_id, *sums, func.sum(B.commended))
+        .where(*of_year, B.month.between(first_month, last_month))
+        .group_by(B.unit_id)
+        .subquery()
+    )
+    # One row per branch: its year (members, approved plans, distinct members) and its period.
+    Y = BranchYearStats
+    for unit_id, members, approved, commended, wrote, *summed in db.session.execute(
         select(
-            S.unit_id,
-            S.month,
-            func.sum(S.entries),
-            func.sum(S.answered_in_time),
-            func.sum(S.answered_late),
-            func.sum(S.exemplary),
-            func.count(),
-            func.sum(case((S.signed.is_(True), 1), else_=0)),
+            Y.unit_id, Y.members, Y.approved_plans, commended_column, Y.wrote_recently, *list(in_period.c)[1:]
         )
-        .where(S.unit_id.in_(branches), S.year == period.year, S.month <= year_end.month)
-        .group_by(S.unit_id, S.month)
+        .outerjoin(in_period, in_period.c.unit_id == Y.unit_id)
+        .where(Y.unit_id.in_(branches), Y.year == period.year)
     ):
-        month, entries, in_time, late = int(month), int(entries or 0), int(in_time or 0), int(late or 0)
-        exemplary, signed = int(exemplary or 0), int(signed or 0)
-        signable = month <= last_signable
-        if first_month <= month <= last_month:
-            f = per_branch[unit_id]
+        f = of_branch(unit_id)
+        f.members += members
+        f.approved_plans += approved
+        if clock_is_now and period.kind != "month":
+            f.commended_members += commended
+        if recent_is_today:
+            f.wrote_recently += wrote
+        if summed[0] is not None:  # the branch has entries in the period
+            entries, in_time, review_due, exemplary, slots, signed, month_commended = map(int, summed)
             f.entries += entries
             f.reviewed_in_time += in_time
-            f.review_due += in_time + late
+            f.review_due += review_due
             f.exemplary += exemplary
-            if signable:
-                f.month_slots += written
-                f.months_signed += signed
+            f.month_slots += slots
+            f.months_signed += signed
+            if clock_is_now and period.kind == "month":
+                f.commended_members += month_commended
+    for month, entries, in_time, review_due, exemplary, slots, signed, writers in db.session.execute(
+        select(B.month, *sums, func.sum(B.writers)).where(*of_year).group_by(B.month)
+    ):
         if (row := months.get(month)) is not None:
-            row.entries += entries
-            row.writers += written
-            row.reviewed_in_time += in_time
-            row.review_due += in_time + late
-            row.exemplary += exemplary
-            if signable:
-                row.month_slots += written
-                row.months_signed += signed
+            row.entries, row.reviewed_in_time, row.review_due = int(entries), int(in_time), int(review_due)
+            row.exemplary, row.month_slots, row.months_signed = int(exemplary), int(slots), int(signed)
+            row.writers = int(writers)
 
-    # Members commended in the period, and members who wrote in the 30 days up to as_of (their
-    # last deed of a month in that window): distinct people, so counted apart, in one query.
+    w = _Window(period, first_month, last_month, as_of, window_start, year_end, now)
+    if not clock_is_now:
+        _live_distinct(branches, w, of_branch, commended=True)
+        _live_waiting(branches, w, of_branch, months)
+    elif not recent_is_today:  # a period that is over: its last 30 days, from the member-months
+        _live_distinct(branches, w, of_branch, commended=False)
+
+    levels: dict[str, RatingLevel] = {}
+    for rc in rating_distribution(branches, period.year):
+        ratings = of_branch(rc.unit_id).ratings
+        ratings[rc.level] = ratings.get(rc.level, 0) + rc.count
+        levels.setdefault(rc.level, RatingLevel(rc.level, rc.rank, rc.label)).count += rc.count
+
+    total = Figures()
+    total.add(outside)
+    for row in rows.values():
+        total.add(row.figures)
+    for row in months.values():
+        row.members = total.members
+    rated = sum(level.count for level in levels.values())
+    for level in levels.values():
+        level.total = rated
+    return Report(
+        unit=unit,
+        period=period,
+        as_of=as_of,
+        total=total,
+        rows=sorted(rows.values(), key=lambda r: (r.id != unit.id, _folded_name(r.name), r.id)),
+        months=list(months.values()),
+        ratings=sorted(levels.values(), key=lambda level: level.rank),
+        branches=len(branch_ids),
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The moments a report counts for: the period's months up to as_of, the 30 days up to it,
+    the end of its year so far, and now (for entries waiting for review)."""
+
+    period: Period
+    first_month: int
+    last_month: int
+    as_of: date
+    window_start: date
+    year_end: date
+    now: datetime
+
+
+def _live_distinct(branches: Select, w: _Window, of_branch, *, commended: bool) -> None:
+    """Members who wrote in the 30 days up to as_of and, with `commended`, members commended in the
+    period, per branch, from the member-month rows: distinct people, one query."""
+    S = MemberMonthStats
     ym = S.year * 12 + S.month - 1
-    commended = and_(S.year == period.year, S.month.between(first_month, last_month), S.exemplary > 0)
-    wrote = and_(
+    praised = and_(S.year == w.period.year, S.month.between(w.first_month, w.last_month), S.exemplary > 0)
+    recent = and_(
         ym.between(
-            _month_number(window_start.year, window_start.month), _month_number(as_of.year, as_of.month)
+            _month_number(w.window_start.year, w.window_start.month),
+            _month_number(w.as_of.year, w.as_of.month),
         ),
-        S.last_deed >= window_start,
-        S.last_deed <= as_of,
+        S.last_deed >= w.window_start,
+        S.last_deed <= w.as_of,
     )
     for unit_id, n_commended, n_wrote in db.session.execute(
         select(
             S.unit_id,
-            func.count(func.distinct(case((commended, S.user_id)))),
-            func.count(func.distinct(case((wrote, S.user_id)))),
+            func.count(func.distinct(case((praised, S.user_id)))),
+            func.count(func.distinct(case((recent, S.user_id)))),
         )
-        .where(S.unit_id.in_(branches), or_(commended, wrote))
+        .where(S.unit_id.in_(branches), or_(praised, recent) if commended else recent)
         .group_by(S.unit_id)
     ):
-        per_branch[unit_id].commended_members = int(n_commended or 0)
-        per_branch[unit_id].wrote_recently = int(n_wrote or 0)
+        f = of_branch(unit_id)
+        f.wrote_recently += int(n_wrote or 0)
+        if commended:
+            f.commended_members += int(n_commended or 0)
 
-    # Entries still waiting for review are due once sent 7 days ago: counted live (the clock),
-    # grouped by member first so the membership check is made once per member, not per entry.
+
+def _live_waiting(branches: Select, w: _Window, of_branch, months: dict) -> None:
+    """Entries still waiting for review that are due at `w.now` (sent 7 days before it or more),
+    added to the period's and the months' entries due; grouped by member first so the membership
+    check is made once per member, not per entry."""
     deed_month = extract("month", Entry.deed_date).label("month")
     waiting = (
         select(
@@ -474,9 +544,9 @@ def build_report(
         .where(
             stats.waiting_condition(),
             Entry.unit_id.in_(branches),
-            Entry.deed_date >= date(period.year, 1, 1),
-            Entry.deed_date <= year_end,
-            Entry.submitted_at <= now - timedelta(days=REVIEW_DAYS),
+            Entry.deed_date >= date(w.period.year, 1, 1),
+            Entry.deed_date <= w.year_end,
+            Entry.submitted_at <= w.now - timedelta(days=REVIEW_DAYS),
         )
         .group_by(Entry.unit_id, Entry.user_id, deed_month)
         .subquery()
@@ -487,37 +557,16 @@ def build_report(
         .group_by(waiting.c.unit_id, waiting.c.month)
     ):
         month, count = int(month), int(count or 0)
-        if first_month <= month <= last_month:
-            per_branch[unit_id].review_due += count
+        if w.first_month <= month <= w.last_month:
+            of_branch(unit_id).review_due += count
         if month in months:
             months[month].review_due += count
 
-    levels: dict[str, RatingLevel] = {}
-    for rc in rating_distribution(branches, period.year):
-        per_branch[rc.unit_id].ratings[rc.level] = per_branch[rc.unit_id].ratings.get(rc.level, 0) + rc.count
-        levels.setdefault(rc.level, RatingLevel(rc.level, rc.rank, rc.label)).count += rc.count
 
-    total = Figures()
-    for branch_id, figures in per_branch.items():
-        child = child_of.get(branch_id)
-        if child is not None and child in rows:
-            rows[child].figures.add(figures)
-        total.add(figures)
-    for row in months.values():
-        row.members = total.members
-    rated = sum(level.count for level in levels.values())
-    for level in levels.values():
-        level.total = rated
-    return Report(
-        unit=unit,
-        period=period,
-        as_of=as_of,
-        total=total,
-        rows=sorted(rows.values(), key=lambda r: (r.id != unit.id, fold(r.name), r.id)),
-        months=list(months.values()),
-        ratings=sorted(levels.values(), key=lambda level: level.rank),
-        branches=len(branch_ids),
-    )
+@lru_cache(maxsize=4096)
+def _folded_name(name: str) -> str:
+    """A unit's name as it sorts (unit names rarely change; a dashboard sorts the same ones)."""
+    return fold(name)
 
 
 def _subtree_units(unit: Unit) -> list[dict]:

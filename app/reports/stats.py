@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from flask import current_app
@@ -52,14 +52,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.db import db, utcnow
-from app.core.enums import EntryStatus, Role
+from app.core.enums import EntryStatus, PlanStatus, Role
+from app.core.filters import LOCAL_TZ
 from app.journal.models import Entry
-from app.reports.models import BuiltBranchYear, MemberMonthStats, StaleMemberMonth
+from app.plans.models import Plan
+from app.reports.models import (
+    BranchMonthStats,
+    BranchYearStats,
+    BuiltBranchYear,
+    MemberMonthStats,
+    StaleMemberMonth,
+)
 from app.review.models import MonthReview
 from app.units.models import Membership
 
 REVIEW_DAYS = 7
+WRITE_WINDOW_DAYS = 30
 CHUNK = 500
+PLAN_MONTH = -1  # a StaleMemberMonth of a plan: the branch's year figures only, no member-month
 LOCK_KEY = 7_000_007  # pg_advisory_xact_lock: one refresh of the report figures at a time
 
 
@@ -111,6 +121,9 @@ def _mark_stale(session: Session, _context) -> None:
             keys |= _keys(obj)
         elif isinstance(obj, MonthReview) and obj.unit_id is not None and obj.user_id is not None:
             keys.add((obj.unit_id, obj.user_id, obj.year, obj.month))
+        elif isinstance(obj, Plan) and obj.unit_id is not None and obj.user_id is not None:
+            # Approved plans are counted per branch and year (BranchYearStats).
+            keys.add((obj.unit_id, obj.user_id, obj.year, PLAN_MONTH))
         elif isinstance(obj, Membership) and obj.unit_id is not None and obj.user_id is not None:
             # Joining, leaving or becoming an officer changes whose months count: every month of
             # that person in that unit (year and month 0: all of them).
@@ -220,39 +233,63 @@ def _built(branches: Select, years: list[int]) -> set[tuple[int, int]]:
     )
 
 
+def _fresh_rollups(branches: Select, years: list[int], now: datetime) -> set[tuple[int, int]]:
+    """(branch, year) of the subtree whose BranchYearStats (and months) still hold at `now`."""
+    return set(
+        db.session.execute(
+            select(BranchYearStats.unit_id, BranchYearStats.year).where(
+                BranchYearStats.unit_id.in_(branches),
+                BranchYearStats.year.in_(years),
+                BranchYearStats.valid_until > now,
+            )
+        ).all()
+    )
+
+
 def refresh(
     subtree: Select, branches: Select, branch_ids: Iterable[int], years: Iterable[int], *, commit: bool = True
 ) -> None:
     """Bring the figures of a subtree up to date for `years` (`subtree`: a SELECT of the ids of all
     its units; `branches`: of its branches; `branch_ids`: the same branch ids). Two small queries
     when nothing changed; otherwise the stale member-months and the branch-years never built are
-    recomputed and committed — or, with commit=False (inside someone else's transaction, such as
-    a document being made), written in a savepoint that the caller's commit keeps."""
+    recomputed, then the branch rows (BranchMonthStats, BranchYearStats) of every branch-year that
+    changed or whose `valid_until` has passed, and all of it committed — or, with commit=False
+    (inside someone else's transaction, such as a document being made), written in a savepoint
+    that the caller's commit keeps."""
     years = sorted(set(years))
     branch_ids = list(branch_ids)
-    built = _built(branches, years) if branch_ids else set()
-    missing = [(b, y) for y in years for b in branch_ids if (b, y) not in built]
+    now = utcnow()
     stale = db.session.scalar(
         select(StaleMemberMonth.id).where(StaleMemberMonth.unit_id.in_(subtree)).limit(1)
     )
-    if not missing and stale is None:
+    # A branch-year's rows exist only once its member-months were built (rebuild_all drops both),
+    # so fresh branch rows for every branch-year say the member-months are there too.
+    fresh = db.session.scalar(
+        select(func.count()).where(
+            BranchYearStats.unit_id.in_(branches),
+            BranchYearStats.year.in_(years),
+            BranchYearStats.valid_until > now,
+        )
+    )
+    if stale is None and fresh == len(branch_ids) * len(years):
         return
     try:
         if commit:
-            _refresh(subtree, branches, branch_ids, years)
+            _refresh(subtree, branches, branch_ids, years, now)
             db.session.commit()
         else:
             with db.session.begin_nested():
-                _refresh(subtree, branches, branch_ids, years)
+                _refresh(subtree, branches, branch_ids, years, now)
     except IntegrityError as exc:  # another refresh (SQLite) wrote the same rows first: theirs stand
         if commit:
             db.session.rollback()
         current_app.logger.warning("Report figures refreshed elsewhere at the same time: %s", exc.orig)
 
 
-def _refresh(subtree: Select, branches: Select, branch_ids: list[int], years: list[int]) -> None:
+def _refresh(
+    subtree: Select, branches: Select, branch_ids: list[int], years: list[int], now: datetime
+) -> None:
     _lock()
-    now = utcnow()
     claimed = db.session.execute(
         delete(StaleMemberMonth)
         .where(StaleMemberMonth.unit_id.in_(subtree))
@@ -290,7 +327,7 @@ def _refresh(subtree: Select, branches: Select, branch_ids: list[int], years: li
                 [{"unit_id": b, "year": year, "built_at": now} for b in chunk],
             )
     rebuilt = {(b, y) for y, ids in missing.items() for b in ids}
-    keys = sorted({tuple(k) for k in claimed if (k[0], k[2]) not in rebuilt})
+    keys = sorted({tuple(k) for k in claimed if (k[0], k[2]) not in rebuilt and k[3] != PLAN_MONTH})
     if keys:
         rows += _recompute(keys, now)
     # A member-month may come both from a branch-year built and from a member recomputed whole:
@@ -301,6 +338,190 @@ def _refresh(subtree: Select, branches: Select, branch_ids: list[int], years: li
     if len(rows) > 10_000 and db.session.get_bind().dialect.name == "postgresql":
         # A big first build: fresh planner statistics now, as autovacuum would do later.
         db.session.execute(text("ANALYZE report_member_months"))
+
+    # The branch rows: those of every branch-year touched above are dropped (a membership's
+    # change, year 0, touches all the branch's years), then those of the subtree that are missing
+    # or past their time are computed again.
+    touched = rebuilt | {(k[0], k[2]) for k in claimed}
+    _drop_rollups(touched)
+    fresh = _fresh_rollups(branches, years, now)
+    due: dict[int, list[int]] = defaultdict(list)
+    for y in years:
+        for b in branch_ids:
+            if (b, y) not in fresh:
+                due[y].append(b)
+    for year, ids in due.items():
+        for chunk in _chunks(ids):
+            _rollup(chunk, year, now)
+
+
+def _drop_rollups(pairs: set[tuple[int, int]]) -> None:
+    """Forget the branch rows of (branch, year) pairs; year 0: every year of that branch."""
+    whole = sorted({b for b, y in pairs if y == 0})
+    some = sorted({(b, y) for b, y in pairs if y != 0 and b not in set(whole)})
+    for model in (BranchYearStats, BranchMonthStats):
+        for chunk in _chunks(whole):
+            db.session.execute(delete(model).where(model.unit_id.in_(chunk)))
+        for chunk in _chunks(some):
+            db.session.execute(delete(model).where(tuple_(model.unit_id, model.year).in_(chunk)))
+
+
+def _next_midnight(now: datetime) -> datetime:
+    """The end of `now`'s day in Vietnam, in UTC: the 30-day writing window moves then."""
+    day = now.astimezone(LOCAL_TZ).date() + timedelta(days=1)
+    return datetime.combine(day, time(0), LOCAL_TZ).astimezone(now.tzinfo)
+
+
+def _rollup(branch_ids: list[int], year: int, now: datetime) -> None:
+    """Compute the BranchMonthStats and BranchYearStats of `branch_ids` for `year` as of `now`
+    (their old rows deleted): six grouped queries over these branches' member-month rows, their
+    waiting entries (a partial index), memberships and plans, whatever the number of branches."""
+    M = MemberMonthStats
+    for model in (BranchYearStats, BranchMonthStats):
+        db.session.execute(delete(model).where(model.unit_id.in_(branch_ids), model.year == year))
+    today = now.astimezone(LOCAL_TZ).date()
+    members: dict[int, set[int]] = defaultdict(set)
+    for unit_id, user_id in db.session.execute(
+        select(Membership.unit_id, Membership.user_id).where(
+            Membership.unit_id.in_(branch_ids), Membership.role != Role.OFFICER
+        )
+    ):
+        members[unit_id].add(user_id)
+
+    months: dict[tuple[int, int], dict] = {}
+
+    def month_row(unit_id: int, month: int) -> dict:
+        key = (unit_id, month)
+        if key not in months:
+            months[key] = {
+                "unit_id": unit_id,
+                "year": year,
+                "month": month,
+                "entries": 0,
+                "answered_in_time": 0,
+                "answered_late": 0,
+                "exemplary": 0,
+                "writers": 0,
+                "signed": 0,
+                "commended": 0,
+                "waiting_due": 0,
+            }
+        return months[key]
+
+    for unit_id, month, entries, in_time, late, exemplary, writers, signed, commended in db.session.execute(
+        select(
+            M.unit_id,
+            M.month,
+            func.sum(M.entries),
+            func.sum(M.answered_in_time),
+            func.sum(M.answered_late),
+            func.sum(M.exemplary),
+            func.count(),
+            func.sum(case((M.signed.is_(True), 1), else_=0)),
+            func.sum(case((M.exemplary > 0, 1), else_=0)),
+        )
+        .where(M.unit_id.in_(branch_ids), M.year == year)
+        .group_by(M.unit_id, M.month)
+    ):
+        row = month_row(unit_id, int(month))
+        row.update(
+            entries=int(entries or 0),
+            answered_in_time=int(in_time or 0),
+            answered_late=int(late or 0),
+            exemplary=int(exemplary or 0),
+            writers=int(writers or 0),
+            signed=int(signed or 0),
+            commended=int(commended or 0),
+        )
+
+    # Entries still waiting for review: those sent 7 days ago or more are due; the first of the
+    # others to turn 7 days old ends the validity of the branch's figures.
+    cutoff = now - timedelta(days=REVIEW_DAYS)
+    valid_until = {b: _next_midnight(now) for b in branch_ids}
+    deed_month = extract("month", Entry.deed_date)
+    for unit_id, user_id, month, due, next_sent in db.session.execute(
+        select(
+            Entry.unit_id,
+            Entry.user_id,
+            deed_month,
+            func.sum(case((Entry.submitted_at <= cutoff, 1), else_=0)),
+            func.min(case((Entry.submitted_at > cutoff, Entry.submitted_at))),
+        )
+        .where(
+            waiting_condition(),
+            Entry.unit_id.in_(branch_ids),
+            Entry.deed_date >= date(year, 1, 1),
+            Entry.deed_date <= date(year, 12, 31),
+        )
+        .group_by(Entry.unit_id, Entry.user_id, deed_month)
+    ):
+        if user_id not in members[unit_id]:
+            continue
+        if due:
+            month_row(unit_id, int(month))["waiting_due"] += int(due)
+        if next_sent is not None:
+            if isinstance(next_sent, str):  # SQLite: min() over a CASE comes back as text
+                next_sent = datetime.fromisoformat(next_sent)
+            if next_sent.tzinfo is None:
+                next_sent = next_sent.replace(tzinfo=now.tzinfo)
+            valid_until[unit_id] = min(valid_until[unit_id], next_sent + timedelta(days=REVIEW_DAYS))
+
+    approved: dict[int, set[int]] = defaultdict(set)
+    for unit_id, user_id in db.session.execute(
+        select(Plan.unit_id, Plan.user_id)
+        .where(Plan.unit_id.in_(branch_ids), Plan.year == year, Plan.status == PlanStatus.APPROVED)
+        .distinct()
+    ):
+        if user_id in members[unit_id]:
+            approved[unit_id].add(user_id)
+
+    commended: dict[tuple[int, int], set[int]] = defaultdict(set)  # (branch, quarter 0 = year)
+    for unit_id, user_id, month in db.session.execute(
+        select(M.unit_id, M.user_id, M.month).where(
+            M.unit_id.in_(branch_ids), M.year == year, M.exemplary > 0
+        )
+    ):
+        commended[(unit_id, 0)].add(user_id)
+        commended[(unit_id, (int(month) + 2) // 3)].add(user_id)
+
+    # Members with an entry dated in the 30 days up to today: their last deed of a month of the
+    # window lies in it (deeds are never in the future).
+    start = today - timedelta(days=WRITE_WINDOW_DAYS - 1)
+    ym = M.year * 12 + M.month - 1
+    wrote: dict[int, set[int]] = defaultdict(set)
+    for unit_id, user_id in db.session.execute(
+        select(M.unit_id, M.user_id).where(
+            M.unit_id.in_(branch_ids),
+            ym.between(start.year * 12 + start.month - 1, today.year * 12 + today.month - 1),
+            M.last_deed >= start,
+            M.last_deed <= today,
+        )
+    ):
+        wrote[unit_id].add(user_id)
+
+    db.session.execute(
+        insert(BranchYearStats.__table__),
+        [
+            {
+                "unit_id": b,
+                "year": year,
+                "members": len(members[b]),
+                "approved_plans": len(approved[b]),
+                "commended_year": len(commended[(b, 0)]),
+                "commended_q1": len(commended[(b, 1)]),
+                "commended_q2": len(commended[(b, 2)]),
+                "commended_q3": len(commended[(b, 3)]),
+                "commended_q4": len(commended[(b, 4)]),
+                "wrote_recently": len(wrote[b]),
+                "computed_on": today,
+                "computed_at": now,
+                "valid_until": valid_until[b],
+            }
+            for b in branch_ids
+        ],
+    )
+    if months:
+        db.session.execute(insert(BranchMonthStats.__table__), list(months.values()))
 
 
 def _recompute(keys: list[tuple[int, int, int, int]], now: datetime) -> list[dict]:
@@ -345,6 +566,8 @@ def rebuild_all() -> int:
     """Forget every figure and build them again from the entries (`flask reports-rebuild`); the
     next report of each unit rebuilds its branches. Returns how many member-months were dropped."""
     dropped = db.session.execute(delete(MemberMonthStats)).rowcount
+    db.session.execute(delete(BranchMonthStats))
+    db.session.execute(delete(BranchYearStats))
     db.session.execute(delete(BuiltBranchYear))
     db.session.execute(delete(StaleMemberMonth))
     db.session.commit()
