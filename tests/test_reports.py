@@ -869,7 +869,7 @@ def test_figures_that_move_with_the_clock_are_counted_again_when_it_moves(org, w
     as a count made row by row for that moment does."""
     from app.core.filters import LOCAL_TZ
     from app.reports import stats
-    from app.reports.models import BranchYearStats
+    from app.reports.models import UnitYearStats
 
     today = today_local()
     noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
@@ -891,15 +891,41 @@ def test_figures_that_move_with_the_clock_are_counted_again_when_it_moves(org, w
 
     now = utcnow()
     before = report_at(now)
-    row = db.session.scalar(select(BranchYearStats).where(BranchYearStats.unit_id == org.branch.id))
+    row = db.session.scalar(select(UnitYearStats).where(UnitYearStats.unit_id == org.branch.id))
     assert row.valid_until <= sent + 7 * DAY  # the branch's figures end when that entry turns due
     after = report_at(now + timedelta(hours=1))
     assert after.total.review_due == before.total.review_due + 1
     # The next day the 30-day window has moved: the branch rows are computed again for that day.
     report_at(now + DAY)
     db.session.expire_all()
-    row = db.session.scalar(select(BranchYearStats).where(BranchYearStats.unit_id == org.branch.id))
+    row = db.session.scalar(select(UnitYearStats).where(UnitYearStats.unit_id == org.branch.id))
     assert row.computed_on == (now + DAY).astimezone(LOCAL_TZ).date()
+
+
+def test_a_branch_moved_to_another_unit_is_counted_there_at_once(org, world):
+    """The rows of the units above the branches add up their children: a branch moved under
+    another Đoàn cơ sở leaves the first one's figures and joins the other's in the next report."""
+    period = services.parse_period(str(world.year), "year")
+
+    def by_child():
+        report = services.build_report(org.root, period)
+        today, now = today_local(), utcnow()
+        for row in report.rows:
+            child = db.session.get(Unit, row.id)
+            expected = count_expected(
+                branches_under(child), period.year, period.months, report.as_of, today, now
+            )
+            assert figures_of(row.figures) == expected, child.name
+        return {r.id: r for r in report.rows}
+
+    before = by_child()
+    from app.units.services import move_unit
+
+    move_unit(org.admin, org.branch_sibling, org.grassroots_other)
+    db.session.commit()
+    after = by_child()
+    assert after[org.grassroots.id].branches == before[org.grassroots.id].branches - 1
+    assert after[org.grassroots_other.id].branches == before[org.grassroots_other.id].branches + 1
 
 
 def test_a_report_for_another_moment_counts_the_clock_live(org, world):
@@ -911,7 +937,9 @@ def test_a_report_for_another_moment_counts_the_clock_live(org, world):
     earlier = now - 3 * DAY
     day = today - 3 * DAY
     report = services.build_report(org.root, period, today=day, now=earlier)
-    expected = count_expected(branches_under(org.root), period.year, period.months, report.as_of, day, earlier)
+    expected = count_expected(
+        branches_under(org.root), period.year, period.months, report.as_of, day, earlier
+    )
     assert figures_of(report.total) == expected
     assert figures_of(current.total) == count_expected(
         branches_under(org.root), period.year, period.months, current.as_of, today, now

@@ -21,7 +21,6 @@ def reports_rebuild_command(years: tuple[int, ...]) -> None:
     from app.core.db import db
     from app.core.filters import today_local, vn_number
     from app.reports import stats
-    from app.reports.services import subtree_branch_ids
     from app.units.models import Unit
 
     started = time.perf_counter()
@@ -29,9 +28,7 @@ def reports_rebuild_command(years: tuple[int, ...]) -> None:
     this_year = today_local().year
     years = years or (this_year - 1, this_year)
     for root in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).all():
-        branches = subtree_branch_ids(root)
-        subtree = select(Unit.id).where(Unit.path.startswith(root.path, autoescape=True))
-        stats.refresh(subtree, branches, db.session.scalars(branches).all(), years)
+        stats.refresh(root, years)
     count = db.session.scalar(select(db.func.count()).select_from(stats.MemberMonthStats))
     click.echo(
         f"Đã tính lại số liệu báo cáo trong {vn_number(time.perf_counter() - started, 1)} giây: "

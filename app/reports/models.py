@@ -106,16 +106,18 @@ class BuiltBranchYear(db.Model):
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class BranchMonthStats(db.Model):
-    """A branch's month, added up from its MemberMonthStats rows and its entries still waiting
-    for review: the reports read one row per branch and month instead of one per member.
+class UnitMonthStats(db.Model):
+    """A unit's month over its whole subtree: for a branch, its MemberMonthStats rows added up with
+    its entries still waiting for review; for a unit above, its children's rows added up. A
+    dashboard reads one row per child unit and month instead of one per member.
 
-    Kept with the branch's year (BranchYearStats): both are dropped whenever a member-month of the
-    branch is recomputed, a membership or a plan of the branch changes, or the year row's
-    `valid_until` has passed, and are computed again by the next report (app.reports.stats).
+    Kept with the unit's year (UnitYearStats) by app.reports.stats: a branch's rows, and those of
+    every unit above it, are dropped whenever a member-month of the branch is recomputed, a
+    membership or a plan of the branch changes, or the year row's `valid_until` has passed, and
+    are computed again, branches first, by the next report.
     """
 
-    __tablename__ = "report_branch_months"
+    __tablename__ = "report_unit_months"
     __table_args__ = {"sqlite_with_rowid": False}
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
@@ -134,20 +136,22 @@ class BranchMonthStats(db.Model):
     waiting_due: Mapped[int] = mapped_column(default=0)
 
 
-class BranchYearStats(db.Model):
-    """A branch's year: what cannot be added up from its months (distinct members), and until when
-    the branch's figures hold.
+class UnitYearStats(db.Model):
+    """A unit's year over its subtree: what cannot be added up from its months (members, distinct
+    people), and until when the figures hold.
 
     `valid_until` is the first moment one of them changes by the clock alone: a waiting entry
-    turns 7 days old, or the day ends (the 30-day writing window moves). Past it, the branch's
-    rows are computed again.
+    turns 7 days old, or the day ends (the 30-day writing window moves). For a unit above the
+    branches it is the earliest of its children's. Past it, the rows are computed again.
     """
 
-    __tablename__ = "report_branch_years"
+    __tablename__ = "report_unit_years"
     __table_args__ = {"sqlite_with_rowid": False}
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Branches in the subtree (1 for a branch).
+    branches: Mapped[int] = mapped_column(default=0)
     # Current members (every role but officer), and of them those with an approved plan this year.
     members: Mapped[int] = mapped_column(default=0)
     approved_plans: Mapped[int] = mapped_column(default=0)

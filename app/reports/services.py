@@ -48,7 +48,7 @@ from app.core.text import fold
 from app.journal.models import Entry, entry_commitments
 from app.plans.models import Commitment
 from app.reports import stats
-from app.reports.models import BranchMonthStats, BranchYearStats, DiaryRead, MemberMonthStats
+from app.reports.models import DiaryRead, MemberMonthStats, UnitMonthStats, UnitYearStats
 from app.standards.models import Standard
 from app.units.models import Membership, Unit
 
@@ -366,22 +366,23 @@ def build_report(
     this_month = date(today.year, today.month, 1)
     branches = subtree_branch_ids(unit)
 
-    units = _subtree_units(unit)  # 1
-    child_of = _child_of(unit, units)
-    rows: dict[int, UnitRow] = {}
-    for u in units:
-        if u["parent_id"] == unit.id or (u["id"] == unit.id and u["kind"].is_branch):
-            rows[u["id"]] = UnitRow(u["id"], u["name"], u["kind"])
-    branch_ids = [u["id"] for u in units if u["kind"].is_branch]
-    for branch_id in branch_ids:
-        if child_of.get(branch_id) in rows:
-            rows[child_of[branch_id]].branches += 1
-    subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
-    stats.refresh(subtree, branches, branch_ids, {period.year, window_start.year}, commit=commit)  # 3
-    # Each branch's figures are added straight into the row of the child unit it lies in.
+    # The rows: the unit's children, or the unit itself when it is a branch.
+    if unit.kind.is_branch:
+        children = [(unit.id, unit.name, unit.kind)]
+    else:
+        children = db.session.execute(
+            select(Unit.id, Unit.name, Unit.kind).where(Unit.parent_id == unit.id)
+        ).all()
+    rows = {i: UnitRow(i, name, kind) for i, name, kind in children}
+    stats.refresh(unit, {period.year, window_start.year}, commit=commit)  # 2 queries when current
     outside = Figures()  # branches in no row (none: every unit of the subtree is under a child)
+    child_of: dict[int, int] = {}
 
     def of_branch(branch_id: int) -> Figures:
+        """The row a branch's figures go to, for what is counted per branch (ratings, and the
+        figures of another moment): the subtree's units are read the first time it is asked."""
+        if not child_of:
+            child_of.update(_child_of(unit, _subtree_units(unit)))
         row = rows.get(child_of.get(branch_id, -1))
         return row.figures if row is not None else outside
 
@@ -389,68 +390,70 @@ def build_report(
     first_month, last_month = period.months[0], min(period.months[-1], as_of.month)
     # With the clock at now, the months up to as_of hold every entry of the period.
     commended_column = (
-        getattr(BranchYearStats, f"commended_q{period.number}")
+        getattr(UnitYearStats, f"commended_q{period.number}")
         if period.kind == "quarter"
-        else BranchYearStats.commended_year
+        else UnitYearStats.commended_year
     )
     recent_is_today = clock_is_now and as_of == today
 
-    # The months of the year (one row per branch and month), added up in the database twice: over
-    # the period's months for each branch, and over the branches for each month.
-    B = BranchMonthStats
+    # Each child's months (one row per month over its subtree), added up over the period's months;
+    # the months of the year are the unit's own rows.
+    B = UnitMonthStats
     # Months that are over (before this month) are the ones expected to be signed off.
     signed_until = min(year_end, this_month - timedelta(days=1))
     last_signable = signed_until.month if signed_until.year == period.year else 0
     signable = B.month <= last_signable
     due = B.answered_in_time + B.answered_late + (B.waiting_due if clock_is_now else 0)
-    sums = (
-        func.sum(B.entries),
-        func.sum(B.answered_in_time),
-        func.sum(due),
-        func.sum(B.exemplary),
-        func.sum(case((signable, B.writers), else_=0)),
-        func.sum(case((signable, B.signed), else_=0)),
+    columns = (
+        B.entries,
+        B.answered_in_time,
+        due,
+        B.exemplary,
+        case((signable, B.writers), else_=0),
+        case((signable, B.signed), else_=0),
     )
-    of_year = (B.unit_id.in_(branches), B.year == period.year, B.month <= year_end.month)
+    of_year = (B.year == period.year, B.month <= year_end.month)
     in_period = (
-        select(B.unit_id, *sums, func.sum(B.commended))
-        .where(*of_year, B.month.between(first_month, last_month))
+        select(B.unit_id, *map(func.sum, columns), func.sum(B.commended))
+        .where(B.unit_id.in_(list(rows)), *of_year, B.month.between(first_month, last_month))
         .group_by(B.unit_id)
         .subquery()
     )
-    # One row per branch: its year (members, approved plans, distinct members) and its period.
-    Y = BranchYearStats
-    for unit_id, members, approved, commended, wrote, *summed in db.session.execute(
+    # One row per child: its year (branches, members, approved plans, distinct people) and period.
+    Y = UnitYearStats
+    for unit_id, n_branches, members, approved, commended, wrote, *summed in db.session.execute(
         select(
-            Y.unit_id, Y.members, Y.approved_plans, commended_column, Y.wrote_recently, *list(in_period.c)[1:]
+            Y.unit_id,
+            Y.branches,
+            Y.members,
+            Y.approved_plans,
+            commended_column,
+            Y.wrote_recently,
+            *list(in_period.c)[1:],
         )
         .outerjoin(in_period, in_period.c.unit_id == Y.unit_id)
-        .where(Y.unit_id.in_(branches), Y.year == period.year)
+        .where(Y.unit_id.in_(list(rows)), Y.year == period.year)
     ):
-        f = of_branch(unit_id)
-        f.members += members
-        f.approved_plans += approved
+        rows[unit_id].branches = n_branches
+        f = rows[unit_id].figures
+        f.members, f.approved_plans = members, approved
         if clock_is_now and period.kind != "month":
-            f.commended_members += commended
+            f.commended_members = commended
         if recent_is_today:
-            f.wrote_recently += wrote
-        if summed[0] is not None:  # the branch has entries in the period
+            f.wrote_recently = wrote
+        if summed[0] is not None:  # entries in the period
             entries, in_time, review_due, exemplary, slots, signed, month_commended = map(int, summed)
-            f.entries += entries
-            f.reviewed_in_time += in_time
-            f.review_due += review_due
-            f.exemplary += exemplary
-            f.month_slots += slots
-            f.months_signed += signed
+            f.entries, f.reviewed_in_time, f.review_due = entries, in_time, review_due
+            f.exemplary, f.month_slots, f.months_signed = exemplary, slots, signed
             if clock_is_now and period.kind == "month":
-                f.commended_members += month_commended
+                f.commended_members = month_commended
     for month, entries, in_time, review_due, exemplary, slots, signed, writers in db.session.execute(
-        select(B.month, *sums, func.sum(B.writers)).where(*of_year).group_by(B.month)
+        select(B.month, *columns, B.writers).where(B.unit_id == unit.id, *of_year)
     ):
         if (row := months.get(month)) is not None:
-            row.entries, row.reviewed_in_time, row.review_due = int(entries), int(in_time), int(review_due)
-            row.exemplary, row.month_slots, row.months_signed = int(exemplary), int(slots), int(signed)
-            row.writers = int(writers)
+            row.entries, row.reviewed_in_time, row.review_due = entries, in_time, int(review_due)
+            row.exemplary, row.month_slots, row.months_signed = exemplary, int(slots), int(signed)
+            row.writers = writers
 
     w = _Window(period, first_month, last_month, as_of, window_start, year_end, now)
     if not clock_is_now:
@@ -482,7 +485,7 @@ def build_report(
         rows=sorted(rows.values(), key=lambda r: (r.id != unit.id, _folded_name(r.name), r.id)),
         months=list(months.values()),
         ratings=sorted(levels.values(), key=lambda level: level.rank),
-        branches=len(branch_ids),
+        branches=sum(r.branches for r in rows.values()),
     )
 
 

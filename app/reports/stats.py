@@ -52,19 +52,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.db import db, utcnow
-from app.core.enums import EntryStatus, PlanStatus, Role
+from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import LOCAL_TZ
 from app.journal.models import Entry
 from app.plans.models import Plan
 from app.reports.models import (
-    BranchMonthStats,
-    BranchYearStats,
     BuiltBranchYear,
     MemberMonthStats,
     StaleMemberMonth,
+    UnitMonthStats,
+    UnitYearStats,
 )
 from app.review.models import MonthReview
-from app.units.models import Membership
+from app.units.models import Membership, Unit
 
 REVIEW_DAYS = 7
 WRITE_WINDOW_DAYS = 30
@@ -122,12 +122,18 @@ def _mark_stale(session: Session, _context) -> None:
         elif isinstance(obj, MonthReview) and obj.unit_id is not None and obj.user_id is not None:
             keys.add((obj.unit_id, obj.user_id, obj.year, obj.month))
         elif isinstance(obj, Plan) and obj.unit_id is not None and obj.user_id is not None:
-            # Approved plans are counted per branch and year (BranchYearStats).
+            # Approved plans are counted per branch and year (UnitYearStats).
             keys.add((obj.unit_id, obj.user_id, obj.year, PLAN_MONTH))
         elif isinstance(obj, Membership) and obj.unit_id is not None and obj.user_id is not None:
             # Joining, leaving or becoming an officer changes whose months count: every month of
             # that person in that unit (year and month 0: all of them).
             keys.add((obj.unit_id, obj.user_id, 0, 0))
+    if any(isinstance(obj, Unit) for obj in chain(session.new, session.dirty, session.deleted)):
+        # A unit added, moved or removed: the rows of the units above the branches add up other
+        # children now. They are computed again (from the branches' rows) by the next report.
+        above = select(Unit.id).where(Unit.kind.not_in([k for k in UnitKind if k.is_branch]))
+        for model in (UnitYearStats, UnitMonthStats):
+            session.connection().execute(delete(model).where(model.unit_id.in_(above)))
     if keys:
         session.connection().execute(
             insert(StaleMemberMonth.__table__),
@@ -233,62 +239,60 @@ def _built(branches: Select, years: list[int]) -> set[tuple[int, int]]:
     )
 
 
-def _fresh_rollups(branches: Select, years: list[int], now: datetime) -> set[tuple[int, int]]:
-    """(branch, year) of the subtree whose BranchYearStats (and months) still hold at `now`."""
+def _fresh_rows(unit_ids: Select | list[int], years: list[int], now: datetime) -> set[tuple[int, int]]:
+    """(unit, year) among `unit_ids` whose UnitYearStats (and months) still hold at `now`."""
     return set(
         db.session.execute(
-            select(BranchYearStats.unit_id, BranchYearStats.year).where(
-                BranchYearStats.unit_id.in_(branches),
-                BranchYearStats.year.in_(years),
-                BranchYearStats.valid_until > now,
+            select(UnitYearStats.unit_id, UnitYearStats.year).where(
+                UnitYearStats.unit_id.in_(unit_ids),
+                UnitYearStats.year.in_(years),
+                UnitYearStats.valid_until > now,
             )
         ).all()
     )
 
 
-def refresh(
-    subtree: Select, branches: Select, branch_ids: Iterable[int], years: Iterable[int], *, commit: bool = True
-) -> None:
-    """Bring the figures of a subtree up to date for `years` (`subtree`: a SELECT of the ids of all
-    its units; `branches`: of its branches; `branch_ids`: the same branch ids). Two small queries
-    when nothing changed; otherwise the stale member-months and the branch-years never built are
-    recomputed, then the branch rows (BranchMonthStats, BranchYearStats) of every branch-year that
-    changed or whose `valid_until` has passed, and all of it committed — or, with commit=False
-    (inside someone else's transaction, such as a document being made), written in a savepoint
-    that the caller's commit keeps."""
+def refresh(unit: Unit, years: Iterable[int], *, commit: bool = True) -> None:
+    """Bring the figures of `unit`'s subtree up to date for `years`. Two small queries when nothing
+    changed (no stale member-month in the subtree, and the unit's own rows still hold: a unit's
+    rows are dropped with any row below it, and hold no longer than any of them). Otherwise the
+    stale member-months and the branch-years never built are recomputed, then the rows
+    (UnitMonthStats, UnitYearStats) of every branch that changed or whose time has passed, then
+    those of the units above them, the deepest first; and all of it committed — or, with
+    commit=False (inside someone else's transaction, such as a document being made), written in a
+    savepoint that the caller's commit keeps."""
     years = sorted(set(years))
-    branch_ids = list(branch_ids)
     now = utcnow()
+    subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
     stale = db.session.scalar(
         select(StaleMemberMonth.id).where(StaleMemberMonth.unit_id.in_(subtree)).limit(1)
     )
-    # A branch-year's rows exist only once its member-months were built (rebuild_all drops both),
-    # so fresh branch rows for every branch-year say the member-months are there too.
-    fresh = db.session.scalar(
-        select(func.count()).where(
-            BranchYearStats.unit_id.in_(branches),
-            BranchYearStats.year.in_(years),
-            BranchYearStats.valid_until > now,
-        )
-    )
-    if stale is None and fresh == len(branch_ids) * len(years):
+    if stale is None and len(_fresh_rows([unit.id], years, now)) == len(years):
         return
     try:
         if commit:
-            _refresh(subtree, branches, branch_ids, years, now)
+            _refresh(unit, subtree, years, now)
             db.session.commit()
         else:
             with db.session.begin_nested():
-                _refresh(subtree, branches, branch_ids, years, now)
+                _refresh(unit, subtree, years, now)
     except IntegrityError as exc:  # another refresh (SQLite) wrote the same rows first: theirs stand
         if commit:
             db.session.rollback()
         current_app.logger.warning("Report figures refreshed elsewhere at the same time: %s", exc.orig)
 
 
-def _refresh(
-    subtree: Select, branches: Select, branch_ids: list[int], years: list[int], now: datetime
-) -> None:
+def _refresh(unit: Unit, subtree: Select, years: list[int], now: datetime) -> None:
+    units = {
+        i: (parent_id, path, kind)
+        for i, parent_id, path, kind in db.session.execute(
+            select(Unit.id, Unit.parent_id, Unit.path, Unit.kind).where(Unit.id.in_(subtree))
+        )
+    }
+    branch_ids = [i for i, (_p, _path, kind) in units.items() if kind.is_branch]
+    branches = select(Unit.id).where(
+        Unit.id.in_(subtree), Unit.kind.in_([k for k in UnitKind if k.is_branch])
+    )
     _lock()
     claimed = db.session.execute(
         delete(StaleMemberMonth)
@@ -339,31 +343,116 @@ def _refresh(
         # A big first build: fresh planner statistics now, as autovacuum would do later.
         db.session.execute(text("ANALYZE report_member_months"))
 
-    # The branch rows: those of every branch-year touched above are dropped (a membership's
-    # change, year 0, touches all the branch's years), then those of the subtree that are missing
-    # or past their time are computed again.
+    # The unit rows: those of every branch-year touched above are dropped with the rows of every
+    # unit above that branch (a membership's change, year 0, touches all the years); then the rows
+    # of the subtree that are missing or past their time are computed again: the branches, then
+    # the units above them, the deepest first, from their children's rows.
     touched = rebuilt | {(k[0], k[2]) for k in claimed}
-    _drop_rollups(touched)
-    fresh = _fresh_rollups(branches, years, now)
-    due: dict[int, list[int]] = defaultdict(list)
-    for y in years:
-        for b in branch_ids:
-            if (b, y) not in fresh:
-                due[y].append(b)
-    for year, ids in due.items():
-        for chunk in _chunks(ids):
+    paths = {i: path for i, (_p, path, _k) in units.items()}
+    missing_paths = sorted({b for b, _y in touched if b not in paths})
+    for chunk in _chunks(missing_paths):  # branches of the claimed rows outside this subtree
+        paths.update(db.session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(chunk))).all())
+    _drop_rows({(ancestor, year) for b, year in touched if b in paths for ancestor in _ids_in_path(paths[b])})
+    fresh = _fresh_rows(subtree, years, now)
+    for year in years:
+        due = [b for b in branch_ids if (b, year) not in fresh]
+        for chunk in _chunks(due):
             _rollup(chunk, year, now)
+        above = [i for i, (_p, _path, kind) in units.items() if not kind.is_branch and (i, year) not in fresh]
+        for depth in sorted({units[i][1].count("/") for i in above}, reverse=True):
+            level = [i for i in above if units[i][1].count("/") == depth]
+            for chunk in _chunks(level):
+                _add_up(chunk, year, now)
 
 
-def _drop_rollups(pairs: set[tuple[int, int]]) -> None:
-    """Forget the branch rows of (branch, year) pairs; year 0: every year of that branch."""
-    whole = sorted({b for b, y in pairs if y == 0})
-    some = sorted({(b, y) for b, y in pairs if y != 0 and b not in set(whole)})
-    for model in (BranchYearStats, BranchMonthStats):
+def _ids_in_path(path: str) -> list[int]:
+    """The unit and every unit above it, from its materialised path ("/1/4/9/")."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _drop_rows(pairs: set[tuple[int, int]]) -> None:
+    """Forget the rows of (unit, year) pairs; year 0: every year of that unit."""
+    whole = sorted({u for u, y in pairs if y == 0})
+    some = sorted({(u, y) for u, y in pairs if y != 0 and u not in set(whole)})
+    for model in (UnitYearStats, UnitMonthStats):
         for chunk in _chunks(whole):
             db.session.execute(delete(model).where(model.unit_id.in_(chunk)))
         for chunk in _chunks(some):
             db.session.execute(delete(model).where(tuple_(model.unit_id, model.year).in_(chunk)))
+
+
+def _add_up(unit_ids: list[int], year: int, now: datetime) -> None:
+    """The rows of units above the branches (`unit_ids`, all at one depth) for `year`: the sums of
+    their children's rows, computed already (two grouped queries). A unit without children gets
+    zeros, valid until the day ends."""
+    Y, M = UnitYearStats, UnitMonthStats
+    for model in (Y, M):
+        db.session.execute(delete(model).where(model.unit_id.in_(unit_ids), model.year == year))
+    summed = (
+        "branches",
+        "members",
+        "approved_plans",
+        "commended_year",
+        "commended_q1",
+        "commended_q2",
+        "commended_q3",
+        "commended_q4",
+        "wrote_recently",
+    )
+    years = {
+        u: {
+            "unit_id": u,
+            "year": year,
+            **dict.fromkeys(summed, 0),
+            "computed_on": now.astimezone(LOCAL_TZ).date(),
+            "computed_at": now,
+            "valid_until": _next_midnight(now),
+        }
+        for u in unit_ids
+    }
+    for parent_id, *values, computed_on, valid_until in db.session.execute(
+        select(
+            Unit.parent_id,
+            *[func.sum(getattr(Y, name)) for name in summed],
+            func.min(Y.computed_on),
+            func.min(Y.valid_until),
+        )
+        .join(Unit, Unit.id == Y.unit_id)
+        .where(Unit.parent_id.in_(unit_ids), Y.year == year)
+        .group_by(Unit.parent_id)
+    ):
+        row = years[parent_id]
+        row.update(zip(summed, (int(v or 0) for v in values), strict=True))
+        if isinstance(computed_on, str):  # SQLite: min() of a date column comes back as text
+            computed_on = date.fromisoformat(computed_on)
+        row["computed_on"], row["valid_until"] = computed_on, min(valid_until, row["valid_until"])
+    month_columns = (
+        "entries",
+        "answered_in_time",
+        "answered_late",
+        "exemplary",
+        "writers",
+        "signed",
+        "commended",
+        "waiting_due",
+    )
+    months = [
+        {
+            "unit_id": parent_id,
+            "year": year,
+            "month": month,
+            **dict(zip(month_columns, map(int, values), strict=True)),
+        }
+        for parent_id, month, *values in db.session.execute(
+            select(Unit.parent_id, M.month, *[func.sum(getattr(M, name)) for name in month_columns])
+            .join(Unit, Unit.id == M.unit_id)
+            .where(Unit.parent_id.in_(unit_ids), M.year == year)
+            .group_by(Unit.parent_id, M.month)
+        )
+    ]
+    db.session.execute(insert(Y.__table__), list(years.values()))
+    if months:
+        db.session.execute(insert(M.__table__), months)
 
 
 def _next_midnight(now: datetime) -> datetime:
@@ -373,11 +462,11 @@ def _next_midnight(now: datetime) -> datetime:
 
 
 def _rollup(branch_ids: list[int], year: int, now: datetime) -> None:
-    """Compute the BranchMonthStats and BranchYearStats of `branch_ids` for `year` as of `now`
+    """Compute the UnitMonthStats and UnitYearStats of `branch_ids` for `year` as of `now`
     (their old rows deleted): six grouped queries over these branches' member-month rows, their
     waiting entries (a partial index), memberships and plans, whatever the number of branches."""
     M = MemberMonthStats
-    for model in (BranchYearStats, BranchMonthStats):
+    for model in (UnitYearStats, UnitMonthStats):
         db.session.execute(delete(model).where(model.unit_id.in_(branch_ids), model.year == year))
     today = now.astimezone(LOCAL_TZ).date()
     members: dict[int, set[int]] = defaultdict(set)
@@ -500,11 +589,12 @@ def _rollup(branch_ids: list[int], year: int, now: datetime) -> None:
         wrote[unit_id].add(user_id)
 
     db.session.execute(
-        insert(BranchYearStats.__table__),
+        insert(UnitYearStats.__table__),
         [
             {
                 "unit_id": b,
                 "year": year,
+                "branches": 1,
                 "members": len(members[b]),
                 "approved_plans": len(approved[b]),
                 "commended_year": len(commended[(b, 0)]),
@@ -521,7 +611,7 @@ def _rollup(branch_ids: list[int], year: int, now: datetime) -> None:
         ],
     )
     if months:
-        db.session.execute(insert(BranchMonthStats.__table__), list(months.values()))
+        db.session.execute(insert(UnitMonthStats.__table__), list(months.values()))
 
 
 def _recompute(keys: list[tuple[int, int, int, int]], now: datetime) -> list[dict]:
@@ -566,8 +656,8 @@ def rebuild_all() -> int:
     """Forget every figure and build them again from the entries (`flask reports-rebuild`); the
     next report of each unit rebuilds its branches. Returns how many member-months were dropped."""
     dropped = db.session.execute(delete(MemberMonthStats)).rowcount
-    db.session.execute(delete(BranchMonthStats))
-    db.session.execute(delete(BranchYearStats))
+    db.session.execute(delete(UnitMonthStats))
+    db.session.execute(delete(UnitYearStats))
     db.session.execute(delete(BuiltBranchYear))
     db.session.execute(delete(StaleMemberMonth))
     db.session.commit()
