@@ -11,13 +11,14 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from app.benchdata.seed import PASSWORD, Preset, build
-from app.core.db import db
-from app.core.enums import EntryStatus, Frequency
+from app.core.db import db, utcnow
+from app.core.enums import EntryStatus, Frequency, OrgType, Role, RoundStatus, Tier
 from app.core.filters import to_local, today_local
 from app.core.text import fold
 
@@ -144,7 +145,9 @@ def test_pages_open_on_it(app):
 
 
 def test_the_first_branch_is_the_same_at_every_size(app):
-    """The benchmark compares one branch, one member, one month at two sizes: they are the same data."""
+    """The benchmark compares one branch, one member, one month at two sizes: they are the same data,
+    and so are the branch's ratings of last year."""
+    from app.grading.models import GradingRound
     from app.journal.models import Entry
 
     def first_branch() -> list[tuple]:
@@ -156,15 +159,51 @@ def test_the_first_branch_is_the_same_at_every_size(app):
             )
         ]
 
+    def first_ratings(org) -> list[tuple]:
+        grading_round = db.session.scalar(
+            sa.select(GradingRound).where(GradingRound.unit_id == org.first_branch_id)
+        )
+        ratings = sorted(grading_round.ratings, key=lambda r: r.user.username)
+        return [
+            (
+                grading_round.opened_at,
+                grading_round.meeting_date,
+                grading_round.ratified_at,
+                grading_round.chair_name,
+            ),
+            *(
+                (
+                    r.user.username,
+                    r.self_assessment.level.tier,
+                    r.self_assessment.politics,
+                    r.self_assessment.submitted_at,
+                    r.proposed_level.tier,
+                    r.proposal_comment,
+                    r.present,
+                    r.votes_agree,
+                    r.votes_total,
+                    r.final_level.tier,
+                    r.acknowledged_at,
+                    r.reconsideration_reason,
+                )
+                for r in ratings
+            ),
+        ]
+
     day = today_local()
-    build(Preset("a", branches=1, grassroots=1, first_branch=6, party_cells=1, days=40), seed=7, today=day)
-    alone = first_branch()
+    org = build(
+        Preset("a", branches=1, grassroots=1, first_branch=6, party_cells=1, days=40), seed=7, today=day
+    )
+    alone, rated_alone = first_branch(), first_ratings(org)
     db.session.remove()
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
-    build(Preset("b", branches=4, grassroots=2, first_branch=6, party_cells=2, days=40), seed=7, today=day)
+    org = build(
+        Preset("b", branches=4, grassroots=2, first_branch=6, party_cells=2, days=40), seed=7, today=day
+    )
     assert first_branch() == alone and alone
+    assert first_ratings(org) == rated_alone and len(rated_alone) > 5
 
 
 def test_coverage_score_agrees_with_coverage_row():
@@ -198,5 +237,216 @@ def test_flask_seed_bench_builds_once_and_refuses_a_database_with_data(app):
     assert result.exit_code == 0, result.output
     assert "Đã tạo tổ chức “small”" in result.output and "bithu" in result.output
     assert re.search(r"\d[\d.]* bài nhật ký", result.output)
+    assert re.search(rf"\d[\d.]* kết quả xếp loại năm {today_local().year - 1}", result.output)
     again = runner.invoke(args=["seed-bench", "--size", "small"])
     assert again.exit_code != 0 and "cơ sở dữ liệu trống" in again.output
+
+
+# ---- last year's ratings (app.benchdata.ratings) ---------------------------------------------------
+
+
+def _hand_count(unit_ids: list[int], year: int) -> Counter:
+    """(unit, tier) -> ratings, counted row by row from the ratified rounds."""
+    from app.grading.models import GradingRound, Rating
+
+    counts: Counter = Counter()
+    for rating in db.session.scalars(
+        sa.select(Rating)
+        .join(GradingRound)
+        .where(GradingRound.year == year, GradingRound.unit_id.in_(unit_ids))
+    ):
+        assert rating.round.status is RoundStatus.RATIFIED
+        counts[(rating.round.unit_id, rating.final_level.tier)] += 1
+    return counts
+
+
+def test_last_years_ratings_are_ratified_and_agree_with_themselves(app):
+    from app.auth.models import User
+    from app.core import permissions
+    from app.grading import catalogue, services
+    from app.grading.models import GradingRound, QuarterRating, Rating
+    from app.journal.models import Entry
+    from app.reports.services import rating_distribution
+    from app.units.models import Membership, Unit
+
+    org = build("small", seed=4)
+    today, year = org.today, org.today.year - 1
+    units = org.branch_ids + org.cell_ids
+    rounds = db.session.scalars(sa.select(GradingRound)).all()
+    assert sorted(r.unit_id for r in rounds) == sorted(units)  # exactly one round per branch and cell
+    assert org.counts["ratings"] == db.session.scalar(sa.select(sa.func.count(Rating.id))) > 30
+    newcomers = 0
+    for grading_round in rounds:
+        unit = grading_round.unit
+        assert grading_round.year == year and grading_round.status is RoundStatus.RATIFIED
+        assert grading_round.framework.code == (
+            catalogue.YOUTH_CODE if unit.org_type is OrgType.YOUTH_UNION else catalogue.PARTY_CODE
+        )
+        assert (
+            grading_round.opened_at
+            < grading_round.meeting_recorded_at
+            < grading_round.submitted_at
+            < grading_round.ratified_at
+            < utcnow()
+        )
+        assert grading_round.meeting_date.year == year and grading_round.meeting_place
+        assert grading_round.chair_name and grading_round.recorder_name and grading_round.meeting_notes
+        assert permissions.can_ratify(grading_round.ratified_by, unit)
+        assert grading_round.returned_at is None and grading_round.return_reason is None
+        # No quota warning, for the proposals or the results.
+        assert services.quota_warnings(grading_round, "proposed") == []
+        assert services.quota_warnings(grading_round, "final") == []
+
+        # Rated: every member who was in the branch when the round opened; nobody who joined this year.
+        joined = {
+            m.user_id: m.created_at
+            for m in db.session.scalars(
+                sa.select(Membership).where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
+            )
+        }
+        rated = {r.user_id for r in grading_round.ratings}
+        assert rated == {user for user, at in joined.items() if at < grading_round.opened_at}
+        assert all(to_local(joined[user]).year < today.year for user in rated)
+        newcomers += sum(1 for at in joined.values() if to_local(at).year == today.year)
+
+        present = sum(1 for r in grading_round.ratings if r.present)
+        framework = grading_round.framework
+        for rating in grading_round.ratings:
+            member = db.session.get(User, rating.user_id)
+            a = rating.self_assessment
+            assert a.submitted_at is not None and all(a.section_text(key) for key in ("politics", "duties"))
+            assert (
+                grading_round.opened_at
+                < a.submitted_at
+                < rating.proposed_at
+                < grading_round.meeting_recorded_at
+            )
+            assert rating.proposal_comment and permissions.can_review(rating.proposed_by, member, unit)
+            assert rating.final_level is not None and rating.final_level.framework_id == framework.id
+            assert rating.votes_total == present and rating.votes_total / 2 < rating.votes_agree <= present
+            assert rating.present or rating.absence_reason
+            if rating.reconsideration_at is not None:
+                assert rating.reconsideration_reason and rating.acknowledged_at is None
+            if framework.is_points:
+                # Each level agrees with its score, each score with its criterion points.
+                for level, score in (
+                    (a.level, a.score),
+                    (rating.proposed_level, rating.proposed_score),
+                    (rating.final_level, rating.final_score),
+                ):
+                    assert score is not None and framework.level_for_score(score).id == level.id
+                for stage, total in (("self", a.score), ("proposal", rating.proposed_score)):
+                    lines = [s for s in rating.scores if s.stage == stage]
+                    assert len(lines) == len(framework.criteria) and sum(s.points for s in lines) == total
+                    maxima = {c.id: c.max_points for c in framework.criteria}
+                    assert all(0 <= s.points <= maxima[s.criterion_id] for s in lines)
+            else:
+                assert a.score is None and rating.proposed_score is None and rating.final_score is None
+                assert a.level is not None and rating.proposed_level is not None
+            for citation in rating.citations:  # evidence from the member's own diary of that year
+                entry = db.session.get(Entry, citation.entry_id)
+                assert (entry.user_id, entry.unit_id, entry.deed_date.year) == (rating.user_id, unit.id, year)
+                assert entry.status in EntryStatus.in_diary()
+        if framework.has_quarterly:
+            quarters = db.session.scalars(
+                sa.select(QuarterRating).where(QuarterRating.unit_id == unit.id, QuarterRating.year == year)
+            ).all()
+            assert {(q.user_id, q.quarter) for q in quarters} == {(u, k) for u in rated for k in range(1, 5)}
+    assert newcomers, "the seed should have someone who joined this year, to show they are not rated"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating).where(Rating.citations.any()))
+
+    # The figures the app shows add up to the rows, counted by hand.
+    counts = _hand_count(units, year)
+    listed = rating_distribution(sa.select(Unit.id).where(Unit.id.in_(units)), year)
+    assert {(rc.unit_id, rc.rank + 1): rc.count for rc in listed} == dict(counts)
+    for root_id in (org.root_id, org.party_id):
+        root = db.session.get(Unit, root_id)
+        stats = services.statistics(root, year)
+        expected = Counter()
+        for (unit_id, tier), n in counts.items():
+            if db.session.get(Unit, unit_id).path.startswith(root.path):
+                expected[tier] += n
+        assert {t.tier: t.count for t in stats.tiers} == {t: expected[t] for t in Tier}
+        assert stats.rounds_ratified == stats.rounds_total > 0
+
+
+def test_rating_pages_open_on_last_year(app):
+    from app.grading import services
+    from app.grading.models import GradingRound
+    from app.units.models import Unit
+
+    org = build("small", seed=4)
+    year = org.today.year - 1
+    branch, cell = org.first_branch_id, org.cell_ids[0]
+    counts = _hand_count([branch], year)
+    member = db.session.execute(sa.text("SELECT id FROM users WHERE username = 'doanvien'")).scalar_one()
+    grassroots_officer = next(u for u, what in org.accounts.items() if what.startswith("Cán bộ Đoàn cơ sở"))
+    youth = services.statistics(db.session.get(Unit, org.root_id), year)
+    assert db.session.scalar(sa.select(GradingRound).where(GradingRound.unit_id == branch)).status is (
+        RoundStatus.RATIFIED
+    )
+    db.session.remove()
+
+    bithu = _login(app, "bithu")
+    for url in (
+        f"/grading/{branch}/{year}",
+        f"/grading/{branch}/{year}/minutes",
+        f"/grading/{branch}/{year}/meeting",
+        f"/grading/{branch}/{year}/members/{member}/propose",
+        f"/grading/{branch}/{year}/me",
+        "/audit/me",
+        "/notifications",
+    ):
+        assert bithu.get(url).status_code == 200, url
+    page = bithu.get(f"/grading/stats/{branch}?year={year}").get_data(as_text=True)
+    rated = int(re.search(r"Đã xếp loại <strong>(\d+)</strong>", page).group(1))
+    assert rated == sum(counts.values()) and "Đã được công nhận" in page
+
+    doanvien = _login(app, "doanvien")
+    page = doanvien.get(f"/grading/{branch}/{year}/me")
+    assert page.status_code == 200 and "Kết quả xếp loại đã được công nhận" in page.get_data(as_text=True)
+
+    for officer in ("canbo", grassroots_officer):
+        client = _login(app, officer)
+        assert client.get(f"/grading/{branch}/{year}").status_code == 200
+        assert client.get(f"/units/{org.first_grassroots_id}/audit").status_code == 200
+    canbo = _login(app, "canbo")
+    page = canbo.get(f"/grading/stats/{org.root_id}?year={year}").get_data(as_text=True)
+    assert int(re.search(r"Đã xếp loại <strong>(\d+)</strong>", page).group(1)) == youth.rated
+    dashboard = canbo.get(f"/units/{org.root_id}/reports?year={year}")
+    html = dashboard.get_data(as_text=True)
+    assert dashboard.status_code == 200 and f"Kết quả xếp loại năm {year}" in html
+    assert "Chưa có kết quả xếp loại" not in html
+    assert all(t.tier.label in html for t in youth.tiers if t.count)
+
+    party = _login(app, "dangvien00000")
+    for url in (
+        f"/grading/{cell}/{year}",
+        f"/grading/{cell}/{year}/minutes",
+        *(f"/grading/{cell}/{year}/quarters/{q}" for q in range(1, 5)),
+    ):
+        page = party.get(url)
+        assert page.status_code == 200 and (
+            " selected>" in page.get_data(as_text=True) or "quarters" not in url
+        ), url
+    assert _login(app, "canbo-dangbo").get(f"/grading/stats/{org.party_id}?year={year}").status_code == 200
+
+
+def test_rating_levels_are_shared_like_a_province():
+    """Over a province's worth of rounds: about 15/70/12/3%, and no round over the Party's quota."""
+    from app.benchdata.ratings import draw_tiers, within_quota
+    from app.grading.models import FrameworkLevel
+
+    quota = FrameworkLevel(tier=int(Tier.EXCELLENT), quota_percent=20, quota_of_tier=int(Tier.GOOD))
+    rng = random.Random(1)
+    total: Counter = Counter()
+    for _ in range(100):
+        rates = [rng.choice((0.6, 0.9, 1.1, 1.4)) for _ in range(rng.randint(14, 46))]
+        mean = sum(rates) / len(rates)
+        tiers = Counter(draw_tiers(rng, [r / mean for r in rates], quota))
+        assert within_quota(tiers, quota) and tiers[Tier.EXCELLENT] * 5 <= tiers[Tier.GOOD]
+        total += tiers
+    rated = sum(total.values())
+    shares = {tier: total[tier] / rated for tier in Tier}
+    assert 0.11 <= shares[Tier.EXCELLENT] <= 0.16 and 0.66 <= shares[Tier.GOOD] <= 0.76
+    assert 0.09 <= shares[Tier.COMPLETED] <= 0.15 and 0.015 <= shares[Tier.NOT_COMPLETED] <= 0.05

@@ -48,7 +48,8 @@ def seed_bench_command(size: str, seed: int) -> None:
         f"Đã tạo tổ chức “{size}” trong {vn_number(elapsed, 1)} giây: {vn_number(len(org.branch_ids))} chi đoàn, "
         f"{vn_number(len(org.cell_ids))} chi bộ, {vn_number(counts.get('users', 0))} tài khoản, "
         f"{vn_number(counts.get('entries', 0))} bài nhật ký, {vn_number(counts.get('month_reviews', 0))} "
-        f"tháng có nhận xét, {vn_number(counts.get('notifications', 0))} thông báo."
+        f"tháng có nhận xét, {vn_number(counts.get('notifications', 0))} thông báo, "
+        f"{vn_number(counts.get('ratings', 0))} kết quả xếp loại năm {org.today.year - 1}."
     )
     click.echo(f"Tài khoản (mật khẩu {PASSWORD}):")
     for username, role in org.accounts.items():

@@ -24,8 +24,9 @@ that point at them). Never the ORM per row, never the app's per-entry services. 
 what the app itself would store: NFC text, `name_folded`/`search_text` through
 app.core.text.fold, snapshots and signed months through app.review.hashing's canonical form.
 
-Ratings: app/grading does not exist yet. `seed_ratings` is the hook: register a function with
-`register_rating_seeder` and it is called with the BenchOrg once everything else is in.
+Ratings: once the diaries are in, app.benchdata.ratings gives every chi đoàn and chi bộ last
+year's grading round, ratified by the unit above, with each member's self-assessment, proposal,
+vote and agreed level (and the audit rows and notifications of that workflow), in bulk too.
 """
 
 from __future__ import annotations
@@ -186,7 +187,9 @@ class Sink:
         return count
 
     # The big tables take their secondary indexes (and, on PostgreSQL, foreign keys) after the
-    # load: building an index once is much cheaper than keeping it up to date row by row.
+    # load: building an index once is much cheaper than keeping it up to date row by row. The
+    # ratings' tables too: tens of thousands of rows with four or five foreign keys each, whose
+    # row-by-row checks cost more than checking each key once at the end.
     BIG_TABLES = (
         "entries",
         "entry_commitments",
@@ -195,6 +198,10 @@ class Sink:
         "notifications",
         "audit_log",
         "month_reviews",
+        "ratings",
+        "self_assessments",
+        "criterion_scores",
+        "rating_citations",
     )
 
     def defer_indexes(self) -> None:
@@ -286,11 +293,14 @@ class Diary:
     plans: dict[int, list[CommitmentInfo]] = field(default_factory=dict)  # year -> commitments in force
     cumulative: dict[int, list[float]] = field(default_factory=dict)  # year -> cumulative weights
     signed_months: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    # Last year's entries a self-assessment cites (app.benchdata.ratings): the latest few ids
+    # per content group ("politics", …) of the commitment each entry is tied to first.
+    evidence: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
 class BenchOrg:
-    """What was built: ids for the benchmark, counts, and what a further seeder (ratings) needs."""
+    """What was built: ids for the benchmark, counts, and what the ratings (app.benchdata.ratings) need."""
 
     preset: Preset
     seed: int
@@ -303,31 +313,13 @@ class BenchOrg:
     branch_ids: list[int] = field(default_factory=list)
     cell_ids: list[int] = field(default_factory=list)
     diaries: list[Diary] = field(default_factory=list)
+    unit_names: dict[int, str] = field(default_factory=dict)
+    # chi đoàn / chi bộ -> the officers of the units above it, nearest first: the first reviews
+    # its secretaries and ratifies its results, all of them are told when results are sent up.
+    officers_above: dict[int, list[int]] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)  # username -> what they are
     counts: dict[str, int] = field(default_factory=dict)
     sink: Sink | None = None
-
-
-# ---- the hook for ratings ------------------------------------------------------------------------
-
-RATING_SEEDERS: list[Callable[[BenchOrg], int]] = []
-
-
-def register_rating_seeder(seeder: Callable[[BenchOrg], int]) -> Callable[[BenchOrg], int]:
-    """app/grading registers here how to rate the synthetic members (a function of the BenchOrg
-    that bulk-inserts through `org.sink.insert` and returns how many rows it wrote)."""
-    RATING_SEEDERS.append(seeder)
-    return seeder
-
-
-def seed_ratings(org: BenchOrg) -> int:
-    """HOOK — ratings (xếp loại) of the synthetic members, once app/grading exists.
-
-    Not seeded yet: no grading model exists. Each registered seeder gets the organisation
-    (`org.diaries`: user, branch, role, reviewer, plans; `org.today`; `org.sink` to insert in
-    bulk) and returns how many rows it wrote.
-    """
-    return sum(seeder(org) for seeder in RATING_SEEDERS)
 
 
 # ---- building ------------------------------------------------------------------------------------
@@ -422,6 +414,7 @@ class _Builder:
         def unit(code, name, kind: UnitKind, parent: tuple[int, str] | None) -> tuple[int, str]:
             unit_id = s.next_id("units")
             path = f"{parent[1] if parent else '/'}{unit_id}/"
+            self.org.unit_names[unit_id] = name
             rows.append(
                 (
                     unit_id,
@@ -508,7 +501,9 @@ class _Builder:
         s, p = self.sink, self.p
         users, memberships = [], []
         self.diaries: list[Diary] = []
-        joined_long_ago = self.today - timedelta(days=400)
+        # Before last year began (and before the diary's first day): everyone but the newcomers was
+        # a member all of last year, so last year's grading and its quarters rate them.
+        joined_long_ago = min(date(self.today.year - 2, 12, 1), self.today - timedelta(days=400))
 
         def user(
             username: str, name: str, rng: random.Random, *, admin=False, older=False, joined=None
@@ -572,6 +567,7 @@ class _Builder:
             rng = random.Random(f"{self.seed}:branch:{b}")
             size = p.first_branch if b == 0 else self.rng.randint(*p.branch_size)
             officer = self.officer_of_union[branch["union"]]
+            self.org.officers_above[branch["id"]] = [officer, canbo]
             ids = []
             for i in range(size):
                 username = ("bithu", "phobithu", "doanvien")[i] if b == 0 and i < 3 else f"dv{b:03d}{i:02d}"
@@ -613,6 +609,7 @@ class _Builder:
 
         for c, cell_id in enumerate(self.cells):
             rng = random.Random(f"{self.seed}:cell:{c}")
+            self.org.officers_above[cell_id] = [party_officer]
             own = []
             for i in range(rng.randint(*p.party_only)):
                 name = texts.person_name(rng)
@@ -916,8 +913,21 @@ class _Builder:
         first_id = self.sink.next_id("entries", len(records))
         for offset, e in enumerate(records):
             e.id = first_id + offset
+        if year == self.today.year - 1:
+            self._keep_evidence(year, records)
         self._write_entries(records)
         self._write_dependents(year, month, records)
+
+    def _keep_evidence(self, year: int, records: list[_E]) -> None:
+        """Last year's entries, the latest three per diary and content group, for the ratings to cite."""
+        group_of = {i.id: i.theme.group.value for d in self.diaries for i in d.plans.get(year, ())}
+        for e in records:
+            if e.status is EntryStatus.DRAFT:
+                continue
+            kept = self.diaries[e.diary].evidence.setdefault(group_of[e.commitments[0]], [])
+            kept.append(e.id)
+            if len(kept) > 3:
+                del kept[0]
 
     def _day(self, index: int, diary: Diary, day: date, signed_at: datetime | None, out: list) -> None:
         rng = diary.rng
@@ -1479,7 +1489,10 @@ def build(
     for step in ("units", "people", "standards", "plans", "diary_year"):
         getattr(builder, step)()
         say(f"{step}: {_time.perf_counter() - started:.1f} s")
+    from app.benchdata.ratings import seed_ratings  # (it imports this module)
+
     builder.org.counts["ratings"] = seed_ratings(builder.org)
+    say(f"ratings: {_time.perf_counter() - started:.1f} s")
     sink.finish()
     db.session.commit()
     if sink.sqlite:
