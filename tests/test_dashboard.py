@@ -7,12 +7,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Date, event, literal, select
 
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import today_local
-from app.dashboard import services
+from app.dashboard import coverage, services
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.plans.models import Commitment, Plan
@@ -245,6 +245,160 @@ def test_coverage_is_the_diarys_rule_for_every_member(org, diary):
         assert (r.coverage_full, r.coverage_cells) == coverage_share(user, a, today.year, today), (
             user.username
         )
+
+
+def test_an_entry_linked_to_two_versions_of_a_commitment_counts_once(org, diary):
+    """Entries may keep version 1's commitment and take version 2's (one lineage): the cell
+    counts the entry once, as coverage() does."""
+    year = today_local().year - 1
+    a = org.branch
+    p1 = diary.plan(org.member, a, year, frequencies=[Frequency.WEEKLY])
+    p2 = diary.plan(org.member, a, year, PlanStatus.SUBMITTED, version=2, frequencies=[Frequency.WEEKLY])
+    (old,), (new,) = p1.commitments, p2.commitments
+    new.lineage_id = old.id
+    for day in (3, 10, 17):  # three entries, each linked to both versions: 3 of 4 a week, "thin"
+        diary.entry(org.member, a, date(year, 3, day), EntryStatus.REVIEWED, [old, new])
+    diary.entry(org.member, a, date(year, 4, 7), EntryStatus.REVIEWED, [new])
+    db.session.commit()
+
+    row = rows_by_user(services.branch_dashboard(a, year, 12))[org.member.id]
+    assert (row.coverage_full, row.coverage_cells) == coverage_share(org.member, a, year, date(year, 12, 31))
+    assert row.coverage_cells == 12 and row.coverage_full == 0  # March has 3 entries, not 6
+    for day in (24, 31):
+        diary.entry(org.member, a, date(year, 3, day), EntryStatus.REVIEWED, [old])
+    db.session.commit()
+    row = rows_by_user(services.branch_dashboard(a, year, 12))[org.member.id]
+    assert (row.coverage_full, row.coverage_cells) == (1, 12)  # now 5 in March: full
+
+
+def test_a_plan_without_commitments_is_a_plan_without_coverage(org, diary):
+    """The plans and their commitments come in one query: a plan with none still counts as made."""
+    today = today_local()
+    a = org.branch
+    diary.plan(
+        org.member, a, today.year, PlanStatus.DRAFT, frequencies=[Frequency.WEEKLY]
+    ).commitments.clear()
+    diary.plan(org.member2, a, today.year, PlanStatus.APPROVED, frequencies=[Frequency.MONTHLY])
+    diary.plan(org.member2, a, today.year, PlanStatus.DRAFT, version=2).commitments.clear()
+    diary.entry(org.member, a, today, EntryStatus.SUBMITTED)
+    db.session.commit()
+
+    rows = rows_by_user(services.branch_dashboard(a, today.year, today.month))
+    member, member2 = rows[org.member.id], rows[org.member2.id]
+    assert member.has_plan and member.plan_status is PlanStatus.DRAFT and member.coverage is None
+    assert member.month_entries == 1
+    # The approved version 1 stays in force (and gives the coverage) while version 2 is drafted.
+    assert (member2.plan_version, member2.in_force_version, member2.plan_status) == (2, 1, PlanStatus.DRAFT)
+    assert (member2.coverage_full, member2.coverage_cells) == coverage_share(
+        org.member2, a, today.year, today
+    )
+    assert member2.coverage_cells > 0
+
+
+def test_coverage_counts_follow_every_change_made_through_the_app(org, diary):
+    """The counts are kept per member-year and counted again from what changed (app.dashboard
+    .coverage): after the first view, an entry written, moved to another month, linked to other
+    commitments, drafted and deleted, a commitment added to a plan, all show in the next view,
+    equal to the diary's own coverage() and months."""
+    today = today_local()
+    a = org.branch
+    plan = diary.plan(org.member, a, today.year, frequencies=[Frequency.DAILY, Frequency.WEEKLY])
+    first, second = plan.commitments
+    diary.entry(org.member, a, today, EntryStatus.SUBMITTED, [first])
+    db.session.commit()
+
+    def check():
+        dashboard = services.branch_dashboard(a, today.year, today.month)
+        row = rows_by_user(dashboard)[org.member.id]
+        assert (row.coverage_full, row.coverage_cells) == coverage_share(org.member, a, today.year, today)
+        return row
+
+    before = check()
+    data = journal.EntryData(deed_date=today, action="Đọc sách cùng con", commitment_ids=[second.id])
+    written = journal.save_entry(org.member, org.member, a, data, submit=True)
+    db.session.commit()
+    after = check()
+    assert after.month_entries == before.month_entries + 1
+    # Moved back a month (when the branch allows it), then linked to the other commitment.
+    data.deed_date = today - timedelta(days=min(a.backdate_days, 20))
+    data.commitment_ids = [first.id, second.id]
+    journal.save_entry(org.member, org.member, a, data, entry=written)
+    db.session.commit()
+    check()
+    # A draft does not count; deleted, it is gone.
+    draft = journal.save_entry(org.member, org.member, a, journal.EntryData(deed_date=today, action="Nháp"))
+    db.session.commit()
+    assert check().month_entries == after.month_entries - (data.deed_date.month != today.month)
+    journal.delete_entry(org.member, draft)
+    db.session.commit()
+    check()
+    # A commitment added to the plan: it has no entries yet, so coverage has more empty cells.
+    plan.commitments.append(
+        Commitment(
+            standard=first.standard,
+            action="Việc mới",
+            measure="Kiểm tra",
+            frequency=Frequency.MONTHLY,
+            sort_order=9,
+        )
+    )
+    db.session.commit()
+    assert check().coverage_cells > after.coverage_cells
+    from app.dashboard.models import StaleCoverage
+
+    assert db.session.query(StaleCoverage).count() == 0
+
+
+def test_entries_written_around_the_app_are_counted_on_first_use_and_after_a_rebuild(org, diary, app):
+    """A database filled by bulk inserts (benchmarks) is counted the first time the dashboard of a
+    branch-year is seen; a change made around the app afterwards shows after `flask reports-rebuild`."""
+    import sqlalchemy as sa
+
+    from app.journal.models import entry_commitments
+
+    year = today_local().year - 1
+    a = org.branch
+    plan = diary.plan(org.member, a, year, frequencies=[Frequency.MONTHLY])
+    db.session.commit()
+    first_id = (db.session.scalar(sa.select(sa.func.max(Entry.id))) or 0) + 1
+    rows = [
+        {
+            "id": first_id + i,
+            "user_id": org.member.id,
+            "unit_id": a.id,
+            "deed_date": date(year, 1 + i, 5),
+            "action": "Nhập thẳng",
+            "status": EntryStatus.REVIEWED,
+            "search_text": "",
+            "lock_version": 1,
+            "is_exemplary": False,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        for i in range(6)
+    ]
+    db.session.execute(sa.insert(Entry.__table__), rows)  # Core: no ORM events
+    db.session.execute(
+        sa.insert(entry_commitments),
+        [{"entry_id": r["id"], "commitment_id": plan.commitments[0].id} for r in rows],
+    )
+    db.session.commit()
+    row = rows_by_user(services.branch_dashboard(a, year, 12))[org.member.id]
+    assert (row.coverage_full, row.coverage_cells) == (6, 12)
+    db.session.execute(sa.delete(entry_commitments).where(entry_commitments.c.entry_id == first_id))
+    db.session.commit()
+    assert rows_by_user(services.branch_dashboard(a, year, 12))[org.member.id].coverage_full == 6  # not seen
+    result = app.test_cli_runner().invoke(args=["reports-rebuild"])
+    assert result.exit_code == 0, result.output
+    row = rows_by_user(services.branch_dashboard(a, year, 12))[org.member.id]
+    assert (row.coverage_full, row.coverage_cells) == coverage_share(org.member, a, year, date(year, 12, 31))
+    assert row.coverage_full == 5
+
+
+@pytest.mark.parametrize("day", [date(2025, 1, 31), date(2025, 9, 1), date(2025, 10, 15), date(2024, 12, 31)])
+def test_month_of_reads_the_month_on_every_database(app, day):
+    """The grouping key of the coverage query: two digits of the stored text on SQLite."""
+    assert db.session.scalar(select(coverage.month_of(literal(day, Date)))) == day.month
 
 
 def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):

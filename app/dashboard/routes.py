@@ -44,6 +44,12 @@ def branch(unit_id: int):
             return review_url(unit_id, user_id, year, month)
         return f"{review_prefix}/{user_id}/{year}/{month}"
 
+    # The member's month in the diary, the same way: the path once, then the member's arguments.
+    diary_month = url_for("journal.month", year=year, month=month)
+
+    def diary_url(user_id: int) -> str:
+        return f"{diary_month}?user_id={user_id}&unit_id={unit.id}"
+
     def page_url(**changes) -> str:
         """This page with some arguments changed (defaults left out of the URL)."""
         args = {"year": year, "month": month, "sort": sort, "show": show} | changes
@@ -64,5 +70,6 @@ def branch(unit_id: int):
         is_current=(year, month) == (today.year, today.month),
         years=list(range(today.year, min(year, max(2000, today.year - 5)) - 1, -1)),
         review_url=branch_review_url,
+        diary_url=diary_url,
         page_url=page_url,
     )

@@ -22,16 +22,20 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Integer, cast, extract, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local
-from app.journal.models import Entry, entry_commitments
+from app.dashboard import coverage
+from app.dashboard.models import ALL_ENTRIES
+from app.journal.models import Entry
 from app.journal.services import coverage_score
 from app.plans.models import Commitment, Plan
 from app.review.models import MonthReview
@@ -179,6 +183,113 @@ class _CommitmentFacts:
     deadline: date | None
 
 
+# ---- the statements --------------------------------------------------------------------------------
+# Built once (on first use, when every model is mapped), with bind parameters (:unit_id, :year, the
+# days): building statements of this size and their cache keys costs a millisecond or two per
+# request, a tenth of the page's budget.
+
+
+@cache
+def _members_statement() -> Select:
+    """The branch's members (deputies and secretaries too, not officers), each with: diary
+    entries in the month, the last diary entry up to :as_of, entries waiting for review and the
+    oldest of them. Each figure is read from an index over a narrow range: the month's entries by
+    date, the waiting ones by status, and for each member the latest entry up to :as_of (LIMIT 1,
+    newest first; SQLite, without planner statistics, takes the branch's index by date for it,
+    which walks back through the branch's entries for a member who has not written for long).
+
+    Of each person, what the page shows, and all their memberships (joined: no second query), so
+    that templates may ask permissions about each row (can_review reads the roles) without a query
+    each. The rows' unit is the branch, already loaded: branch_dashboard sets it on each row."""
+    unit_id = bindparam("unit_id")
+    in_month = (
+        select(Entry.user_id.label("user_id"), func.count().label("entries"))
+        .where(
+            Entry.unit_id == unit_id,
+            Entry.deed_date.between(bindparam("first"), bindparam("last")),
+            Entry.status.in_(EntryStatus.in_diary()),
+        )
+        .group_by(Entry.user_id)
+        .subquery()
+    )
+    waiting = (
+        select(
+            Entry.user_id.label("user_id"),
+            func.count().label("entries"),
+            func.min(Entry.deed_date).label("oldest"),
+        )
+        .where(Entry.unit_id == unit_id, Entry.status == EntryStatus.SUBMITTED)
+        .group_by(Entry.user_id)
+        .subquery()
+    )
+    last_entry = (
+        select(Entry.deed_date)
+        .where(
+            Entry.user_id == Membership.user_id,
+            Entry.unit_id == unit_id,
+            Entry.deed_date <= bindparam("as_of"),
+            Entry.status.in_(EntryStatus.in_diary()),
+        )
+        .order_by(Entry.deed_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Membership,
+            func.coalesce(in_month.c.entries, 0),
+            last_entry,
+            func.coalesce(waiting.c.entries, 0),
+            waiting.c.oldest,
+        )
+        .join(Membership.user)
+        .outerjoin(in_month, in_month.c.user_id == Membership.user_id)
+        .outerjoin(waiting, waiting.c.user_id == Membership.user_id)
+        .where(Membership.unit_id == unit_id, Membership.role != Role.OFFICER)
+        .options(
+            lazyload(Membership.unit),
+            # Only what the rows read: a person already in the session (the viewer) keeps the rest.
+            contains_eager(Membership.user).load_only(User.full_name, User.name_folded, User.position),
+            contains_eager(Membership.user).joinedload(User.memberships).lazyload(Membership.unit),
+        )
+    )
+
+
+@cache
+def _plans_statement() -> Select:
+    """Every version of every plan of :year in the branch with its commitments, in order (a plan
+    without commitments gives one row, its commitment columns NULL)."""
+    return (
+        select(
+            Plan.user_id,
+            Plan.id,
+            Plan.version,
+            Plan.status,
+            Plan.created_at,
+            Commitment.id,
+            Commitment.lineage_id,
+            Commitment.frequency,
+            Commitment.deadline,
+        )
+        .outerjoin(Commitment, Commitment.plan_id == Plan.id)
+        .where(Plan.unit_id == bindparam("unit_id"), Plan.year == bindparam("year"))
+        .order_by(Plan.id, Commitment.sort_order)
+    )
+
+
+@cache
+def _signed_statement() -> Select:
+    """(member, month) of :year signed off in the branch."""
+    return select(MonthReview.user_id, MonthReview.month).where(
+        MonthReview.unit_id == bindparam("unit_id"),
+        MonthReview.year == bindparam("year"),
+        MonthReview.signed_at.is_not(None),
+    )
+
+
+# ---- the dashboard ---------------------------------------------------------------------------------
+
+
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
@@ -188,7 +299,7 @@ def _next_month(day: date) -> date:
 
 
 def branch_dashboard(unit: Unit, year: int, month: int, today: date | None = None) -> BranchDashboard:
-    """The dashboard of a branch for a month; seven queries whatever the branch's size.
+    """The dashboard of a branch for a month; four queries whatever the branch's size.
 
     For the branch's secretaries, officers above and administrators (the caller checks).
     """
@@ -198,14 +309,21 @@ def branch_dashboard(unit: Unit, year: int, month: int, today: date | None = Non
     # Months that are over: before this month, and not after the chosen one.
     unsigned_before = min(_next_month(first), date(today.year, today.month, 1))
 
-    rows = {m.user_id: MemberRow(m) for m in _memberships(unit)}  # 2 queries
-    for user_id, count, last_entry, waiting, oldest in _activity(unit, first, last, as_of):
-        if user_id in rows:
-            row = rows[user_id]
-            row.month_entries, row.last_entry = count, last_entry
-            row.waiting, row.oldest_waiting = waiting, oldest
-    written = _add_plans_and_coverage(unit, year, as_of, rows)  # 3 queries
-    signed = _signed_months(unit, year)
+    coverage.refresh(unit.id, year)  # first: it may commit, which would expire what is loaded
+    rows: dict[int, MemberRow] = {}
+    for membership, count, last_entry, waiting, oldest in db.session.execute(
+        _members_statement(), {"unit_id": unit.id, "first": first, "last": last, "as_of": as_of}
+    ).unique():
+        set_committed_value(membership, "unit", unit)  # the branch: no lookup per row (role_label)
+        rows[membership.user_id] = MemberRow(
+            membership, month_entries=count, last_entry=last_entry, waiting=waiting, oldest_waiting=oldest
+        )
+    written = _add_plans_and_coverage(unit, year, as_of, rows)  # 2 queries
+    run = db.session.connection().execute  # Core rows: no ORM work for plain columns
+    signed = {
+        (user_id, signed_month)
+        for user_id, signed_month in run(_signed_statement(), {"unit_id": unit.id, "year": year}).all()
+    }
     for user_id, written_month in written:
         if (
             user_id in rows
@@ -222,174 +340,71 @@ def branch_dashboard(unit: Unit, year: int, month: int, today: date | None = Non
     return BranchDashboard(unit, year, month, as_of, list(rows.values()))
 
 
-def _memberships(unit: Unit) -> list[Membership]:
-    """The branch's members (deputies and secretaries too), with their roles loaded in one batch
-    so templates may ask permissions about each row without a query each."""
-    stmt = (
-        select(Membership)
-        .join(Membership.user)
-        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
-        .options(contains_eager(Membership.user).selectinload(User.memberships))
-    )
-    return list(db.session.scalars(stmt).unique())
-
-
-def _activity(unit: Unit, first: date, last: date, as_of: date):
-    """Per member: diary entries in the month, last diary entry up to `as_of`, entries waiting
-    for review and the oldest of them. One statement, each part read from an index over a
-    narrow range (never the branch's whole history): the month's entries by date, the waiting
-    ones by status, and for each member the latest entry up to `as_of` (LIMIT 1, newest first)."""
-    in_diary = Entry.status.in_(EntryStatus.in_diary())
-    in_month = (
-        select(Entry.user_id.label("user_id"), func.count().label("entries"))
-        .where(Entry.unit_id == unit.id, Entry.deed_date.between(first, last), in_diary)
-        .group_by(Entry.user_id)
-        .subquery()
-    )
-    waiting = (
-        select(
-            Entry.user_id.label("user_id"),
-            func.count().label("entries"),
-            func.min(Entry.deed_date).label("oldest"),
-        )
-        .where(Entry.unit_id == unit.id, Entry.status == EntryStatus.SUBMITTED)
-        .group_by(Entry.user_id)
-        .subquery()
-    )
-    last_entry = (
-        select(Entry.deed_date)
-        .where(
-            Entry.user_id == Membership.user_id,
-            Entry.unit_id == unit.id,
-            Entry.deed_date <= as_of,
-            in_diary,
-        )
-        .order_by(Entry.deed_date.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(
-            Membership.user_id,
-            func.coalesce(in_month.c.entries, 0),
-            last_entry,
-            func.coalesce(waiting.c.entries, 0),
-            waiting.c.oldest,
-        )
-        .outerjoin(in_month, in_month.c.user_id == Membership.user_id)
-        .outerjoin(waiting, waiting.c.user_id == Membership.user_id)
-        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
-    )
-    return db.session.connection().execute(stmt).all()
-
-
-def _signed_months(unit: Unit, year: int) -> set[tuple[int, int]]:
-    """(member, month) pairs of the year signed off in the branch (one query on the month reviews).
-
-    The months with diary entries come from the coverage query, which reads them anyway: a month
-    is "not signed" when it is over, has entries and is not in this set."""
-    return {
-        (user_id, month)
-        for user_id, month in db.session.connection().execute(
-            select(MonthReview.user_id, MonthReview.month).where(
-                MonthReview.unit_id == unit.id, MonthReview.year == year, MonthReview.signed_at.is_not(None)
-            )
-        )
-    }
-
-
 def _add_plans_and_coverage(
     unit: Unit, year: int, as_of: date, rows: dict[int, MemberRow]
 ) -> set[tuple[int, int]]:
-    """Plan status and coverage for every member: the plans, their commitments, and the diary
-    entries per member × commitment lineage × month, three queries in all. Returns the (member,
-    month) pairs of the year up to `as_of` with diary entries (with or without a commitment).
+    """Plan status and coverage for every member: the plans with their commitments, and the diary
+    entries per member × commitment lineage × month, two queries in all. Returns the (member,
+    month) pairs of the year up to `as_of` with diary entries (with or without a commitment):
+    a month is "not signed" when it is over, has entries and is not signed off.
 
     Coverage follows app.journal.services.coverage() exactly: the working plan is the approved
     version in force, else the newest; expectations start when the member first made a plan this
     year; each cell is judged by the same rule (coverage_score, which agrees with coverage_row).
     """
     run = db.session.connection().execute  # Core rows: no ORM work for plain columns
-    plans = run(
-        select(Plan.user_id, Plan.id, Plan.version, Plan.status, Plan.created_at).where(
-            Plan.unit_id == unit.id, Plan.year == year
-        )
-    ).all()
     newest: dict[int, tuple[int, int, PlanStatus]] = {}
     approved: dict[int, tuple[int, int]] = {}
-    first_plan_at = {}
-    for user_id, plan_id, version, status, created_at in plans:
+    first_plan_at: dict[int, datetime] = {}
+    commitments_by_plan: dict[int, list[_CommitmentFacts]] = defaultdict(list)
+    plans = run(_plans_statement(), {"unit_id": unit.id, "year": year}).all()
+    for (
+        user_id,
+        plan_id,
+        version,
+        status,
+        created_at,
+        commitment_id,
+        lineage_id,
+        frequency,
+        deadline,
+    ) in plans:
+        if commitment_id is not None:
+            commitments_by_plan[plan_id].append(
+                _CommitmentFacts(commitment_id, lineage_id, frequency, deadline)
+            )
         if user_id not in newest or version > newest[user_id][0]:
             newest[user_id] = (version, plan_id, status)
         if status is PlanStatus.APPROVED and (user_id not in approved or version > approved[user_id][0]):
             approved[user_id] = (version, plan_id)
         if user_id not in first_plan_at or created_at < first_plan_at[user_id]:
             first_plan_at[user_id] = created_at
-    working = {
-        user_id: (approved[user_id][1] if user_id in approved else newest[user_id][1]) for user_id in newest
-    }
 
-    commitments_by_plan: dict[int, list[_CommitmentFacts]] = defaultdict(list)
-    for plan_id, commitment_id, lineage_id, frequency, deadline in run(
-        select(
-            Commitment.plan_id,
-            Commitment.id,
-            Commitment.lineage_id,
-            Commitment.frequency,
-            Commitment.deadline,
-        )
-        .join(Plan, Plan.id == Commitment.plan_id)
-        .where(Plan.unit_id == unit.id, Plan.year == year)
-        .order_by(Commitment.plan_id, Commitment.sort_order)
-    ):
-        commitments_by_plan[plan_id].append(_CommitmentFacts(commitment_id, lineage_id, frequency, deadline))
-
-    # An entry serves commitments of its member's plans of that year in the branch, so only the
-    # links to the branch's commitments of the year are read: found by commitment (a range of the
-    # index each), then matched to the branch's entries of the year — a hash join on PostgreSQL,
-    # an automatic index on SQLite, instead of one probe of the province-wide link table per entry.
-    # A LEFT JOIN, so that entries without a commitment still say their month has entries.
-    links = (
-        select(
-            entry_commitments.c.entry_id,
-            func.coalesce(Commitment.lineage_id, Commitment.id).label("lineage"),
-        )
-        .join(Commitment, Commitment.id == entry_commitments.c.commitment_id)
-        .join(Plan, Plan.id == Commitment.plan_id)
-        .where(Plan.unit_id == unit.id, Plan.year == year)
-        .subquery()
-    )
-    # An integer month (PostgreSQL's EXTRACT gives a numeric: a Decimal object per row otherwise).
-    month = cast(extract("month", Entry.deed_date), Integer)
-    counts: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    counts: dict[int, dict[int, dict[int, int]]] = {}
     written: set[tuple[int, int]] = set()
-    for user_id, lineage_id, entry_month, count in run(
-        select(Entry.user_id, links.c.lineage, month, func.count(func.distinct(Entry.id)))
-        .select_from(Entry)
-        .outerjoin(links, links.c.entry_id == Entry.id)
-        .where(
-            Entry.unit_id == unit.id,
-            Entry.status.in_(EntryStatus.in_diary()),
-            Entry.deed_date >= date(year, 1, 1),
-            Entry.deed_date <= as_of,
-        )
-        .group_by(Entry.user_id, links.c.lineage, month)
-    ):
-        written.add((user_id, entry_month))
-        if lineage_id is not None:
-            counts[user_id][lineage_id][entry_month] = count
+    for user_id, lineage_id, entry_month, count in coverage.counts(unit.id, year, as_of.month):
+        if lineage_id == ALL_ENTRIES:
+            written.add((user_id, entry_month))
+        else:
+            counts.setdefault(user_id, {}).setdefault(lineage_id, {})[entry_month] = count
 
+    no_counts: dict[int, dict[int, int]] = {}
     for user_id, row in rows.items():
         if user_id not in newest:
             continue
-        row.plan_version, _, row.plan_status = newest[user_id]
-        row.in_force_version = approved[user_id][0] if user_id in approved else None
+        row.plan_version, working, row.plan_status = newest[user_id]
+        if user_id in approved:
+            row.in_force_version, working = approved[user_id]
         start = max(date(year, 1, 1), first_plan_at[user_id].date())
-        for c in commitments_by_plan.get(working[user_id], []):
-            per_month = counts[user_id].get(c.lineage_id or c.id, {})
-            full, cells = coverage_score(c.frequency, c.deadline, per_month, year, start, as_of)
-            row.coverage_full += full
-            row.coverage_cells += cells
+        mine = counts.get(user_id, no_counts)
+        full = cells = 0
+        for c in commitments_by_plan.get(working, ()):
+            f, n = coverage_score(
+                c.frequency, c.deadline, mine.get(c.lineage_id or c.id, {}), year, start, as_of
+            )
+            full += f
+            cells += n
+        row.coverage_full, row.coverage_cells = full, cells
     return written
 
 

@@ -20,11 +20,13 @@ def reports_rebuild_command(years: tuple[int, ...]) -> None:
 
     from app.core.db import db
     from app.core.filters import today_local, vn_number
+    from app.dashboard import coverage
     from app.reports import stats
     from app.units.models import Unit
 
     started = time.perf_counter()
     dropped = stats.rebuild_all()
+    coverage.forget_all()  # the branch dashboards count their years again on first use
     this_year = today_local().year
     years = years or (this_year - 1, this_year)
     for root in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).all():

@@ -1,6 +1,6 @@
 """the reports' figures per unit (issue 9)
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-29 10:05:50.552622
 
@@ -20,7 +20,7 @@ import app.core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
