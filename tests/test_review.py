@@ -668,6 +668,151 @@ def test_month_comment_conflict_shows_both_versions(client, login, org, plans):
     assert "Bản đầu tiên" in html and "Bản của tôi" in html and "vừa được lưu ở nơi khác" in html
 
 
+def test_month_screen_loads_what_the_journal_and_the_queue_load(org, plans):
+    """The month screen's own loaders, one query each, return what journal.month_entries and
+    journal.year_plans, the latest snapshots and reviewable_members return."""
+    from app.auth.models import User
+    from app.units.models import Unit
+
+    today = today_local()
+    plan = plans["member"]
+    both = journal.save_entry(
+        org.member,
+        org.member,
+        org.branch,
+        journal.EntryData(
+            deed_date=today,
+            action="Hai nội dung một lúc",
+            commitment_ids=[c.id for c in plan.commitments],
+        ),
+        submit=True,
+    )
+    db.session.commit()
+    sent_back = write(org.member, org.branch, plan)
+    reviewed = write(org.member, org.branch, plan, commitment=1)
+    write(org.member, org.branch, plan, submit=False)  # a draft: loaded too, as the journal does
+    services.request_revision(org.secretary, sent_back, "Ghi rõ số liệu")
+    services.mark_reviewed(org.secretary, reviewed)
+    services.mark_reviewed(org.secretary, both)
+    db.session.commit()
+    journal.save_entry(
+        org.member,
+        org.member,
+        org.branch,
+        journal.EntryData(
+            deed_date=today, action="Đã bổ sung số liệu", commitment_ids=[plan.commitments[0].id]
+        ),
+        entry=sent_back,
+        submit=True,
+    )
+    db.session.commit()
+    member_id, branch_id = org.member.id, org.branch.id
+
+    def fresh():
+        """The member and the branch in an empty session: each loader loads everything itself."""
+        db.session.expunge_all()
+        return db.session.get(User, member_id), db.session.get(Unit, branch_id)
+
+    entries, latest = services.month_entries_with_snapshots(*fresh(), today.year, today.month)
+    got = [(e.id, [c.id for c in e.commitments], [v.id for v in e.evidence]) for e in entries]
+    latest = {entry_id: snap.id for entry_id, snap in latest.items()}
+    expected = journal.month_entries(*fresh(), today.year, today.month)
+    assert got == [(e.id, sorted(c.id for c in e.commitments), [v.id for v in e.evidence]) for e in expected]
+    assert len(got) == 4 and len(got[-1][1]) == 2
+    newest = db.session.execute(
+        select(EntrySnapshot.entry_id, sa.func.max(EntrySnapshot.id)).group_by(EntrySnapshot.entry_id)
+    ).all()
+    assert latest == dict(newest) and len(latest) == 3
+
+    versions = [(p.id, [c.id for c in p.commitments]) for p in services.year_plans(*fresh(), today.year)]
+    assert versions == [
+        (p.id, [c.id for c in p.commitments]) for p in journal.year_plans(*fresh(), today.year)
+    ]
+
+    db.session.expunge_all()
+    branch = db.session.get(Unit, branch_id)
+    # The secretary and the deputy review the members, the officer above everyone, others nobody.
+    for username, count in (("bithu", 2), ("phobithu", 2), ("canbo", 4), ("doanvien", 0), ("quantri", 0)):
+        viewer = db.session.scalar(select(User).where(User.username == username))
+        names = [(r.id, r.full_name) for r in services.reviewable_names(viewer, branch)]
+        assert names == [(u.id, u.full_name) for u in services.reviewable_members(viewer, branch)]
+        assert len(names) == count
+
+
+def test_month_screen_runs_a_fixed_number_of_queries(app, client, login, org, plans):
+    """No query per entry, comment, snapshot or member: the month screen costs the same with one
+    entry as with a month of them, commented on, sent back and reviewed."""
+    from app.auth.models import User
+    from app.review.routes import BLANK_ID
+    from app.units.models import Unit
+
+    def count_queries() -> tuple[int, str]:
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        db.session.remove()  # a fresh session, as each request of a running site has
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            response = client.get(url)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        assert response.status_code == 200
+        return len(statements), response.get_data(as_text=True)
+
+    today = today_local()
+    ids = (org.secretary.id, org.member.id, org.branch.id, plans["member"].id)
+    url = review_url(org)
+    write(org.member, org.branch, plans["member"])
+    services.write_month_comment(
+        org.secretary, org.member, org.branch, today.year, today.month, "Ghi đều.", 0
+    )
+    db.session.commit()
+    login("bithu")
+    few = count_queries()[0]
+
+    for i in range(12):
+        secretary, member = db.session.get(User, ids[0]), db.session.get(User, ids[1])
+        branch, plan = db.session.get(Unit, ids[2]), db.session.get(Plan, ids[3])
+        entry = write(member, branch, plan, action=f"Việc thứ {i}", commitment=i % 2)
+        services.comment_entry(secretary, entry, f"Nhận xét {i}")
+        services.comment_entry(member, entry, f"Trả lời {i}")
+        if i % 3 == 0:
+            services.request_revision(secretary, entry, "Bổ sung số liệu")
+        elif i % 3 == 1:
+            services.mark_reviewed(secretary, entry)
+        db.session.commit()
+    many, html = count_queries()
+    assert html.count('<article class="card mb-3 review-entry"') == 13 and "Trả lời 11" in html
+    assert str(BLANK_ID) not in html  # every copied form and link got its entry's id
+    assert many == few
+    # Three for the login and the layout; seven for the screen (the member, the entries with their
+    # commitments, evidence and latest snapshots, the month's comment and reopenings, the names
+    # around the member, the plan, the coverage, the comments).
+    assert few <= 10
+
+
+def test_a_refused_form_keeps_its_text_among_the_copied_forms(client, login, org, plans):
+    """Every entry gets a copy of the blank forms with its own id; the refused one is shown with
+    the text that was sent, unchanged, even where it looks like the id that stands in the copies."""
+    from app.review.routes import BLANK_ID
+
+    first = write(org.member, org.branch, plans["member"])
+    second = write(org.member, org.branch, plans["member"], action="Việc thứ hai")
+    login("bithu")
+    text = f"Ghi rõ mã {BLANK_ID} của văn bản. " * 80  # over the 2.000 characters allowed
+    response = client.post(f"/review/entries/{first.id}/revision", data={"reason": text})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Tối đa 2.000 ký tự" in html
+    assert text.strip() in html and html.count(str(BLANK_ID)) == text.count(str(BLANK_ID))
+    for entry in (first, second):
+        assert f'action="/review/entries/{entry.id}/revision"' in html
+        assert f'id="reason-{entry.id}"' in html and f'id="body-{entry.id}"' in html
+        assert f'action="/review/entries/{entry.id}/reviewed"' in html
+    assert html.count("<details open>") == 1
+
+
 def test_odd_review_urls_never_500(client, login, org):
     login("bithu")
     for url in (

@@ -13,6 +13,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core import permissions
@@ -33,7 +34,7 @@ from app.review.forms import (
     RevisionForm,
     SignForm,
 )
-from app.units.models import Unit
+from app.units.models import Membership, Unit
 
 bp = Blueprint("review", __name__)
 
@@ -52,12 +53,22 @@ def _valid_period(year: int, month: int) -> None:
         abort(404)
 
 
+def _visible_unit(unit_id: int) -> Unit:
+    """permissions.get_visible_unit, asked of the unit itself: the viewer's own units came with
+    their memberships (no query for a secretary's branch); another unit is one query, as there."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not permissions.can_view_unit(current_user, unit):
+        abort(404)
+    return unit
+
+
 def _member_month(unit_id: int, user_id: int, year: int, month: int) -> tuple[Unit, User]:
     """The branch and the member whose month the user reviews: 404 when they may not read that
     diary, 403 when they may read it but not review it (the member themselves, an administrator)."""
     _valid_period(year, month)
-    unit = permissions.get_visible_unit(unit_id, current_user)
-    member = db.session.get(User, user_id)
+    unit = _visible_unit(unit_id)
+    # The member with their memberships in one query (their roles are all the checks need).
+    member = db.session.get(User, user_id, options=[joinedload(User.memberships).lazyload(Membership.unit)])
     if (
         not unit.kind.is_branch
         or member is None
@@ -130,7 +141,9 @@ def queue(unit_id: int):
 # ---- one member's month --------------------------------------------------------------------------
 
 
-def _neighbours(members: list[User], member: User) -> tuple[User | None, User | None]:
+def _neighbours(members: list, member: User) -> tuple:
+    """The members before and after `member` in the list (anything with an id: rows of
+    services.reviewable_names here), None at either end or when `member` is not in it."""
     ids = [m.id for m in members]
     if member.id not in ids:
         return None, None
@@ -142,12 +155,12 @@ def _render_month(
     unit: Unit, member: User, year: int, month: int, *, bound=None, status: int = 200, conflict=None
 ):
     """The month screen; `bound` = (kind, entry_id, form) re-shows a form that was refused, with its text."""
-    every = journal.month_entries(member, unit, year, month)
+    every, snapshots = services.month_entries_with_snapshots(member, unit, year, month)
     entries = sorted(
         (e for e in every if e.status is not EntryStatus.DRAFT), key=lambda e: (e.deed_date, e.id)
     )
     drafts = len(every) - len(entries)
-    review = services.get_month_review(member, unit, year, month)
+    review = services.get_month_review(member, unit, year, month, with_reopenings=True)
     verification = services.verify_month(review, every)
     action_form = ActionForm(formdata=None)
     # Each entry has a comment, a revision and a commendation form. They are blank for every entry
@@ -179,11 +192,11 @@ def _render_month(
     }
     if bound is not None and bound[1] == "month":
         month_forms[bound[0]] = bound[2]
-    members = services.reviewable_members(current_user, unit)
+    members = services.reviewable_names(current_user, unit)
     previous_member, next_member = _neighbours(members, member)
     prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
     next_month = (year, month + 1) if month < 12 else (year + 1, 1)
-    versions = journal.year_plans(member, unit, year)  # one query for the plan and the coverage
+    versions = services.year_plans(member, unit, year)  # one query for the plan and the coverage
     coverage = journal.coverage(member, unit, year, plans=versions)
     people = services.users_by_id(
         [review.signed_by_id, review.comment_by_id] + [r.reopened_by_id for r in review.reopenings]
@@ -196,7 +209,7 @@ def _render_month(
         member=member,
         year=year,
         month=month,
-        reviews=services.entry_reviews(entries),
+        reviews=services.entry_reviews(entries, snapshots),
         drafts=drafts,
         month_review=review,
         verification=verification,
@@ -418,7 +431,9 @@ def _entry_form_action(entry_id: int, form, key: str, run, done):
 def request_revision(entry_id: int):
     """Yêu cầu bổ sung, with the reason the member will read."""
     return _entry_form_action(
-        entry_id, RevisionForm(), "revision",
+        entry_id,
+        RevisionForm(),
+        "revision",
         lambda entry, form: services.request_revision(current_user, entry, form.reason.data),
         lambda entry: f"Đã gửi yêu cầu bổ sung cho {entry.user.full_name}.",
     )
@@ -429,7 +444,9 @@ def request_revision(entry_id: int):
 def exemplary(entry_id: int):
     """Biểu dương: into the sổ vàng."""
     return _entry_form_action(
-        entry_id, ExemplaryForm(), "exemplary",
+        entry_id,
+        ExemplaryForm(),
+        "exemplary",
         lambda entry, form: services.flag_exemplary(current_user, entry, form.note.data),
         lambda entry: "Đã biểu dương và ghi bài vào sổ vàng.",
     )

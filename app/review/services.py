@@ -17,6 +17,7 @@ from what was signed.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import json
 import re
@@ -25,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import Row, and_, bindparam, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
@@ -41,7 +42,7 @@ from app.core.filters import to_local, today_local, vn_date
 from app.core.text import nfc
 from app.grading.closing import closed_message, year_is_closed
 from app.journal import services as journal
-from app.journal.models import Entry
+from app.journal.models import Entry, Evidence, entry_commitments
 from app.notifications.services import app_path, notify
 from app.plans.models import Commitment, Plan
 from app.review import hashing
@@ -183,6 +184,18 @@ def _require_open_month(entry: Entry) -> None:
 # ---- the review queue ---------------------------------------------------------------------------
 
 
+def _reviews_in_branch(viewer: User, unit: Unit) -> bool | None:
+    """Whom the viewer reviews in `unit`: True everyone (an officer over the branch), False the
+    members but not the secretary and deputies (the branch's own secretary or deputy), None
+    nobody. The rule of permissions.can_review, for a whole branch at once."""
+    if not unit.kind.is_branch:
+        return None
+    if permissions.is_officer_over(viewer, unit):
+        return True
+    role = permissions.role_in(viewer, unit)
+    return False if role is not None and role.manages_branch else None
+
+
 def reviewable_members(viewer: User, unit: Unit) -> list[User]:
     """Members of the branch whose diaries the viewer reviews, by name (one query).
 
@@ -190,11 +203,8 @@ def reviewable_members(viewer: User, unit: Unit) -> list[User]:
     branch review everyone in it (its secretary and deputies included), the branch's secretary
     and deputies review the members.
     """
-    if not unit.kind.is_branch:
-        return []
-    officer = permissions.is_officer_over(viewer, unit)
-    role = permissions.role_in(viewer, unit)
-    if not officer and (role is None or not role.manages_branch):
+    everyone = _reviews_in_branch(viewer, unit)
+    if everyone is None:
         return []
     rows = db.session.execute(
         select(User, Membership.role)
@@ -203,7 +213,38 @@ def reviewable_members(viewer: User, unit: Unit) -> list[User]:
         .options(lazyload(User.memberships))
         .order_by(User.name_folded, User.id)
     ).all()
-    return [user for user, member_role in rows if officer or not member_role.manages_branch]
+    return [user for user, member_role in rows if everyone or not member_role.manages_branch]
+
+
+def _user_column(column):
+    return select(column).where(User.id == Membership.user_id).scalar_subquery()
+
+
+# The names are looked up by primary key for each membership of the branch: joined instead,
+# PostgreSQL reads the whole users table (a hash join is what its cost model prefers for the 30
+# rows of a branch), a millisecond at province size and growing with the province.
+# Like the month screen's other statements (_MONTH_ENTRIES, _MONTH_REVIEW, _YEAR_PLANS), built
+# once with bind parameters: building a statement anew costs 0.1 to 0.7 ms a request, as much as
+# running some of them.
+_BRANCH_NAMES = (
+    select(Membership.user_id.label("id"), _user_column(User.full_name).label("full_name"), Membership.role)
+    .where(
+        Membership.unit_id == bindparam("unit_id"),
+        Membership.role != Role.OFFICER,
+        Membership.user_id != bindparam("viewer_id"),
+    )
+    .order_by(_user_column(User.name_folded), Membership.user_id)
+)
+
+
+def reviewable_names(viewer: User, unit: Unit) -> list[Row]:
+    """reviewable_members as (id, full_name) rows, in the same order: what the month screen's
+    links to the previous and next member need, without an ORM object per member (one query)."""
+    everyone = _reviews_in_branch(viewer, unit)
+    if everyone is None:
+        return []
+    rows = db.session.execute(_BRANCH_NAMES, {"unit_id": unit.id, "viewer_id": viewer.id})
+    return [row for row in rows if everyone or not row.role.manages_branch]
 
 
 @dataclass
@@ -562,12 +603,67 @@ def _vn_iso(value) -> str:
 _AUTHOR_ONLY = joinedload(EntryComment.author).lazyload(User.memberships)
 
 
-def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
-    """Comments and the diff since the latest snapshot for each entry (two queries, three when a
+def _month_entries_statement():
+    newer = aliased(EntrySnapshot)
+    latest_id = select(func.max(newer.id)).where(newer.entry_id == Entry.id).scalar_subquery()
+    return (
+        select(Entry, EntrySnapshot)
+        .outerjoin(EntrySnapshot, EntrySnapshot.id == latest_id)
+        .outerjoin(entry_commitments, entry_commitments.c.entry_id == Entry.id)
+        .outerjoin(Commitment, Commitment.id == entry_commitments.c.commitment_id)
+        .outerjoin(Evidence, Evidence.entry_id == Entry.id)
+        .where(
+            Entry.user_id == bindparam("member_id"),
+            Entry.unit_id == bindparam("unit_id"),
+            Entry.deed_date >= bindparam("first"),
+            Entry.deed_date <= bindparam("last"),
+        )
+        # The author is the member, loaded already (as in journal.diary_entries); a commitment
+        # is shown by its own label, without its standard.
+        .options(
+            lazyload(Entry.user),
+            contains_eager(Entry.commitments).lazyload(Commitment.standard),
+            contains_eager(Entry.evidence),
+        )
+        .order_by(Entry.deed_date.desc(), Entry.id.desc(), Commitment.id, Evidence.id)
+    )
+
+
+# Built once (see _BRANCH_NAMES): building it, the snapshot alias above all, cost more than half
+# a millisecond a request.
+_MONTH_ENTRIES = _month_entries_statement()
+
+
+def month_entries_with_snapshots(
+    member: User, unit: Unit, year: int, month: int
+) -> tuple[list[Entry], dict[int, EntrySnapshot]]:
+    """journal.month_entries (the member's entries of the month in the branch, drafts included,
+    newest first) with their commitments, evidence and latest snapshot, in one query instead of
+    four: (entries, {entry id: latest snapshot}) for entry_reviews. Commitments come in id order
+    and evidence in upload order."""
+    rows = db.session.execute(
+        _MONTH_ENTRIES,
+        {
+            "member_id": member.id,
+            "unit_id": unit.id,
+            "first": date(year, month, 1),
+            "last": date(year, month, calendar.monthrange(year, month)[1]),
+        },
+    ).unique()
+    entries, latest = [], {}
+    for entry, snapshot in rows:
+        entries.append(entry)
+        if snapshot is not None:
+            latest[entry.id] = snapshot
+    return entries, latest
+
+
+def entry_reviews(entries: list[Entry], latest: dict[int, EntrySnapshot] | None = None) -> list[EntryReview]:
+    """Comments and the diff since the latest snapshot for each entry (two queries; one when the
+    latest snapshots are given, as month_entries_with_snapshots loads them; one more when a
     snapshot names a commitment the entry no longer serves)."""
     ids = [e.id for e in entries]
     comments: dict[int, list[EntryComment]] = defaultdict(list)
-    latest: dict[int, EntrySnapshot] = {}
     labels: dict[int, str] = {}
     if ids:
         for c in db.session.scalars(
@@ -577,10 +673,12 @@ def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
             .order_by(EntryComment.created_at, EntryComment.id)
         ):
             comments[c.entry_id].append(c)
-        for s in db.session.scalars(
-            select(EntrySnapshot).where(EntrySnapshot.entry_id.in_(ids)).order_by(EntrySnapshot.id.desc())
-        ):
-            latest.setdefault(s.entry_id, s)
+        if latest is None:
+            latest = {}
+            for s in db.session.scalars(
+                select(EntrySnapshot).where(EntrySnapshot.entry_id.in_(ids)).order_by(EntrySnapshot.id.desc())
+            ):
+                latest.setdefault(s.entry_id, s)
         # Labels of the commitments a diff may name: the entries' own are loaded already; only
         # those a snapshot names and the entry no longer serves need a query.
         actions = {c.id: c.action for e in entries for c in e.commitments}
@@ -592,6 +690,7 @@ def entry_reviews(entries: list[Entry]) -> list[EntryReview]:
                 ).all()
             )
         labels = {k: (v.strip().splitlines() or [""])[0][:80] for k, v in actions.items()}
+    latest = latest or {}
     return [
         EntryReview(
             e, comments.get(e.id, []), diff_entry(e, latest[e.id], labels) if e.id in latest else None
@@ -616,15 +715,50 @@ def latest_diff(entry: Entry) -> EntryDiff | None:
     return entry_reviews([entry])[0].diff
 
 
-def get_month_review(member: User, unit: Unit, year: int, month: int) -> MonthReview | None:
-    return db.session.scalar(
-        select(MonthReview).where(
-            MonthReview.user_id == member.id,
-            MonthReview.unit_id == unit.id,
-            MonthReview.year == year,
-            MonthReview.month == month,
-        )
+# Built once (see _BRANCH_NAMES).
+_MONTH_REVIEW = select(MonthReview).where(
+    MonthReview.user_id == bindparam("member_id"),
+    MonthReview.unit_id == bindparam("unit_id"),
+    MonthReview.year == bindparam("year"),
+    MonthReview.month == bindparam("month"),
+)
+_MONTH_REVIEW_WITH_REOPENINGS = _MONTH_REVIEW.options(joinedload(MonthReview.reopenings))
+
+
+def get_month_review(
+    member: User, unit: Unit, year: int, month: int, with_reopenings: bool = False
+) -> MonthReview | None:
+    """The member's month row, if any; `with_reopenings` joins its reopenings on (one query
+    instead of two, for the month screen that shows them)."""
+    params = {"member_id": member.id, "unit_id": unit.id, "year": year, "month": month}
+    if not with_reopenings:
+        return db.session.scalar(_MONTH_REVIEW, params)
+    return db.session.execute(_MONTH_REVIEW_WITH_REOPENINGS, params).unique().scalar_one_or_none()
+
+
+# Built once (see _BRANCH_NAMES). The owner and the branch are loaded already (the identity map
+# answers plan.user and plan.unit); a commitment is shown by its own label, without its standard.
+_YEAR_PLANS = (
+    select(Plan)
+    .where(
+        Plan.user_id == bindparam("member_id"),
+        Plan.unit_id == bindparam("unit_id"),
+        Plan.year == bindparam("year"),
     )
+    .options(
+        lazyload(Plan.user),
+        lazyload(Plan.unit),
+        joinedload(Plan.commitments).lazyload(Commitment.standard),
+    )
+    .order_by(Plan.version.desc())
+)
+
+
+def year_plans(member: User, unit: Unit, year: int) -> list[Plan]:
+    """journal.year_plans (every version of the member's plan for the year in the branch, newest
+    first) with the versions' commitments, in one query instead of two."""
+    params = {"member_id": member.id, "unit_id": unit.id, "year": year}
+    return list(db.session.scalars(_YEAR_PLANS, params).unique())
 
 
 def _month_review_for_update(member: User, unit: Unit, year: int, month: int) -> MonthReview:
