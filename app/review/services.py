@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import Row, and_, bindparam, func, or_, select
+from sqlalchemy import Row, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -1251,7 +1251,9 @@ def golden_book(unit: Unit, year: int, page: int = 1, size: int = 50):
     first: (entries, who commended them by id, their branches by id, how many in all)."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     scope = (
-        Entry.is_exemplary.is_(True),
+        # Written as the partial index's own condition (ix_entries_exemplary: commended entries by
+        # branch and date), so both databases read the commended entries alone, not the year's.
+        text("entries.is_exemplary = true"),
         Entry.deed_date >= first,
         Entry.deed_date <= last,
         Entry.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))),
