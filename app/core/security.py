@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from app.core.db import db, utcnow
 
@@ -28,7 +29,8 @@ def register(app: Flask) -> None:
         user_id, _, version = login_id.partition(".")
         if not re.fullmatch(r"[0-9]{1,9}", user_id) or not re.fullmatch(r"[0-9]{1,9}", version):
             return None
-        user = db.session.get(User, int(user_id))
+        # With the memberships (and their units) in the same query: every page asks about roles.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.memberships)])
         if user is None or not user.is_active or user.session_version != int(version):
             return None
         return user
