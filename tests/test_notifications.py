@@ -321,6 +321,90 @@ def test_an_unexpected_mail_error_is_kept_as_failed(org, mail_config, monkeypatc
     assert record.status is MailStatus.FAILED and record.error.startswith("ValueError")
 
 
+@pytest.fixture
+def real_queue(app, tmp_path):
+    """The task queue as in production: tasks wait in a queue file until a worker runs them."""
+    from app.jobs.tasks import configure, huey
+
+    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
+    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{tmp_path / 'huey.db'}")
+    configure(app)
+    try:
+        yield huey
+    finally:
+        huey.flush()
+        app.config.update(saved)
+        configure(app)
+
+
+def run_queued(huey) -> int:
+    """What a worker does: run every waiting task; returns how many ran."""
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran
+
+
+def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, smtp_server, real_queue):
+    """Approving a plan notifies the member; the email copy is queued and sent by the worker after
+    the approval is saved, so a slow or absent mail server never holds the secretary's click."""
+    plan = submitted_plan(org, std)
+    login("bithu")
+    response = client.post(f"/plans/{plan.id}/approve", follow_redirects=True)
+    assert "Đã duyệt kế hoạch của Nguyễn Thị Mỹ Duyên." in html(response)
+    assert smtp_server.envelopes == []  # nothing sent inside the request
+    record = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == org.member.id)).one()
+    assert record.status is MailStatus.QUEUED
+    [note] = [n for n in notes_of(org.member) if n.kind == "plan_approved"]
+    assert note.emailed_at is None
+
+    assert run_queued(real_queue) == 1
+    db.session.expire_all()
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["duyen@example.vn"]]
+    assert db.session.get(OutboxMessage, record.id).status is MailStatus.SENT
+    assert db.session.get(Notification, note.id).emailed_at is not None
+    # Enqueued twice (the periodic retry): sent once.
+    from app.jobs.tasks import deliver_mail
+
+    deliver_mail(record.id, note.id)
+    run_queued(real_queue)
+    assert len(smtp_server.envelopes) == 1
+
+
+def test_an_email_of_a_rolled_back_action_is_never_sent(org, smtp_server, real_queue):
+    notify(org.member, "comment", "Nhận xét mới", link="/diary/")
+    db.session.rollback()
+    assert real_queue.pending_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_emails_left_queued_are_queued_again_and_sent(app, org, smtp_server, real_queue, monkeypatch):
+    """The queue was down when the email was written: it stays queued in the outbox, and the
+    periodic retry sends it."""
+    from app.jobs import tasks
+    from app.mail import services as mail_services
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(tasks, "deliver_mail", down)
+    note = notify(org.member, "comment", "Nhận xét mới", link="/diary/")
+    db.session.commit()
+    record = db.session.scalars(select(OutboxMessage)).one()
+    assert record.status is MailStatus.QUEUED and real_queue.pending_count() == 0
+    monkeypatch.undo()
+    assert mail_services.requeue_stale() == 0  # not old yet
+    record.created_at = utcnow() - timedelta(minutes=mail_services.QUEUED_RETRY_MINUTES + 1)
+    db.session.commit()
+    assert mail_services.requeue_stale() == 1
+    run_queued(real_queue)
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, record.id).status is MailStatus.SENT
+    assert len(smtp_server.envelopes) == 1
+    assert db.session.get(Notification, note.id).emailed_at is None  # sent by the retry, not linked
+
+
 def test_a_long_title_is_shortened(org):
     note = notify(org.member, "comment", "Nhận xét " * 60)
     db.session.commit()

@@ -112,6 +112,24 @@ def run_export_job(job_id: int) -> None:
         services.run_export(job_id)
 
 
+@huey.task()
+def deliver_mail(message_id: int, notification_id: int | None = None) -> None:
+    """Send a queued email (app.mail.services.deliver)."""
+    from app.mail import services
+
+    with task_context():
+        services.deliver(message_id, notification_id)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def requeue_stale_mail() -> None:
+    """Every five minutes: emails still queued long after they were written, enqueued again."""
+    from app.mail import services
+
+    with task_context():
+        services.requeue_stale()
+
+
 @huey.periodic_task(crontab(minute="*/10"))
 def remove_expired_exports() -> None:
     """Every ten minutes: delete the ZIPs past their time, and fail the jobs a dead worker left."""

@@ -13,6 +13,8 @@ from app.core.enums import LabeledEnum, enum_column_type
 
 class MailStatus(LabeledEnum):
     STORED = ("stored", "Lưu trong hộp thư (chưa cấu hình SMTP)")
+    QUEUED = ("queued", "Đang chờ gửi")
+    SENDING = ("sending", "Đang gửi")
     SENT = ("sent", "Đã gửi")
     FAILED = ("failed", "Gửi lỗi")
 

@@ -28,9 +28,7 @@ def outbox():
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     pages = max(1, -(-total // PAGE_SIZE))
-    return render_template(
-        "mail/outbox.html", messages=messages, total=total, page=page, pages=pages
-    )
+    return render_template("mail/outbox.html", messages=messages, total=total, page=page, pages=pages)
 
 
 @bp.route("/<int:message_id>")

@@ -81,13 +81,15 @@ def _email_body(user: User, title: str, body: str, link: str | None) -> str:
     )
 
 
-def _send_email_copy(user: User, note: Notification) -> None:
-    """Email the notification; a failure is kept in the outbox as failed and never raises."""
+def _send_email_copy(user: User, note: Notification, *, now: bool = False) -> None:
+    """Email the notification: queued, sent by the worker after the commit (or `now`, and the
+    notification marked emailed at once); a failure is kept in the outbox as failed and never
+    raises."""
     from app.mail.services import send_mail
 
     text = _email_body(user, note.title, note.body, note.link)
     try:
-        record = send_mail(user.email, note.title, text, user.id)
+        record = send_mail(user.email, note.title, text, user.id, later=not now, notification_id=note.id)
     except SQLAlchemyError:
         raise  # the database is in trouble: that is not a delivery problem
     except (OSError, smtplib.SMTPException, ValueError, UnicodeError, LookupError) as exc:
@@ -107,12 +109,15 @@ def _send_email_copy(user: User, note: Notification) -> None:
         note.emailed_at = utcnow()
 
 
-def notify(user: User, kind: str, title: str, body: str = "", link: str | None = None) -> Notification:
+def notify(
+    user: User, kind: str, title: str, body: str = "", link: str | None = None, *, email_now: bool = False
+) -> Notification:
     """Record a notification for `user` (and email it when SMTP is set up and they want email).
 
     `link` is a path inside the app ("/diary/entries/12"); anything else is dropped, so a
-    notification can never send someone to another site. A failed email never raises: it is
-    kept in the outbox as failed. The caller commits.
+    notification can never send someone to another site. The email is queued and sent by the
+    worker once the caller commits (`email_now`: sent before returning); a failed email never
+    raises: it is kept in the outbox as failed. The caller commits.
     """
     if link is not None and not is_same_site_path(link):
         current_app.logger.warning("Notification link %r is not a path of this site; dropped", link)
@@ -122,7 +127,8 @@ def notify(user: User, kind: str, title: str, body: str = "", link: str | None =
     note = Notification(user_id=user.id, kind=kind, title=title, body=body or "", link=link)
     db.session.add(note)
     if wants_email(user):
-        _send_email_copy(user, note)
+        db.session.flush()  # the note's id, for the queued email to mark it emailed
+        _send_email_copy(user, note, now=email_now)
     db.session.flush()
     return note
 
@@ -517,8 +523,14 @@ def send_reminders(run: ReminderRun) -> ReminderResult:
             continue
         user = db.session.get(User, digest.user_id)
         emailing = wants_email(user)
+        # Sent at once: the daily run (no one waits on it) reports how many emails went out.
         note = notify(
-            user, "reminder", digest_title(digest, run.day), digest_body(digest), _digest_link(digest)
+            user,
+            "reminder",
+            digest_title(digest, run.day),
+            digest_body(digest),
+            _digest_link(digest),
+            email_now=True,
         )
         emailed = note.emailed_at is not None
         db.session.commit()
