@@ -67,7 +67,8 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter, config):
     names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     terminalreporter.write_line(
-        "Databases tested: " + ", ".join(names[b] for b in config._db_backends)
+        "Databases tested: "
+        + ", ".join(names[b] for b in config._db_backends)
         + (f"  [{config._db_note}]" if config._db_note else "")
     )
 
@@ -80,9 +81,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_generate_tests(metafunc):
     if "db_backend" in metafunc.fixturenames:
-        metafunc.parametrize(
-            "db_backend", metafunc.config._db_backends, indirect=True, scope="session"
-        )
+        metafunc.parametrize("db_backend", metafunc.config._db_backends, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +94,7 @@ def db_backend(request, tmp_path_factory):
     name = f"sonhatky_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+        conn.execute(sa.text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     yield Backend("postgresql", url, admin_url, name)
     with admin.connect() as conn:
@@ -181,8 +180,12 @@ def make_unit(app):
     def factory(name: str, kind=UnitKind.BRANCH, parent=None, code: str | None = None, place="Sóc Trăng"):
         counter["n"] += 1
         unit = Unit(
-            name=name, code=code or f"U{counter['n']:03d}", kind=kind, org_type=kind.org_type,
-            parent=parent, place=place,
+            name=name,
+            code=code or f"U{counter['n']:03d}",
+            kind=kind,
+            org_type=kind.org_type,
+            parent=parent,
+            place=place,
         )
         db.session.add(unit)
         db.session.flush()
@@ -204,11 +207,24 @@ def make_user(app):
     from app.core.enums import Role
     from app.units.models import Membership
 
-    def factory(username: str, unit=None, role=Role.MEMBER, *, full_name: str | None = None,
-                email: str | None = None, is_admin: bool = False, password: str | None = PASSWORD,
-                active: bool = True):
-        user = User(username=username, email=email, is_admin=is_admin, is_active=active,
-                    password_hash=hash_password(password) if password else None)
+    def factory(
+        username: str,
+        unit=None,
+        role=Role.MEMBER,
+        *,
+        full_name: str | None = None,
+        email: str | None = None,
+        is_admin: bool = False,
+        password: str | None = PASSWORD,
+        active: bool = True,
+    ):
+        user = User(
+            username=username,
+            email=email,
+            is_admin=is_admin,
+            is_active=active,
+            password_hash=hash_password(password) if password else None,
+        )
         user.set_name(full_name or f"Người dùng {username}")
         db.session.add(user)
         if unit is not None:
@@ -225,7 +241,8 @@ def login(client):
 
     def do_login(username: str, password: str = PASSWORD, follow_redirects: bool = False):
         return client.post(
-            "/login", data={"login": username, "password": password},
+            "/login",
+            data={"login": username, "password": password},
             follow_redirects=follow_redirects,
         )
 
@@ -268,15 +285,21 @@ def org(make_unit, make_user):
     party = make_unit("Đảng bộ Sở", UnitKind.PARTY_COMMITTEE, code="DB")
     cell = make_unit("Chi bộ Văn phòng", UnitKind.PARTY_CELL, party, code="CB")
     return Org(
-        root=root, grassroots=g1, grassroots_other=g2, branch=a, branch_sibling=a2,
-        branch_other=b, party_cell=cell,
+        root=root,
+        grassroots=g1,
+        grassroots_other=g2,
+        branch=a,
+        branch_sibling=a2,
+        branch_other=b,
+        party_cell=cell,
         admin=make_user("quantri", is_admin=True, full_name="Quản Trị Viên"),
         officer_root=make_user("canbo", root, Role.OFFICER, full_name="Lâm Thị Ngọc Hân"),
         officer_sibling=make_user("canbo2", g2, Role.OFFICER, full_name="Sơn Văn Tài"),
         secretary=make_user("bithu", a, Role.SECRETARY, full_name="Trần Quốc Bảo"),
         deputy=make_user("phobithu", a, Role.DEPUTY_SECRETARY, full_name="Võ Thị Lan"),
-        member=make_user("doanvien", a, Role.MEMBER, full_name="Nguyễn Thị Mỹ Duyên",
-                         email="duyen@example.vn"),
+        member=make_user(
+            "doanvien", a, Role.MEMBER, full_name="Nguyễn Thị Mỹ Duyên", email="duyen@example.vn"
+        ),
         member2=make_user("doanvien2", a, Role.MEMBER, full_name="Đặng Văn Đạt"),
         secretary_other=make_user("bithub", b, Role.SECRETARY, full_name="Huỳnh Thanh Hải"),
         member_other=make_user("doanvienb", b, Role.MEMBER, full_name="Kim Thị Thảo"),
@@ -334,3 +357,28 @@ def smtp_server(mail_config):
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def real_queue(app, tmp_path):
+    """The task queue as in production: tasks wait in a queue file until a worker runs them."""
+    from app.jobs.tasks import configure, huey
+
+    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
+    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{tmp_path / 'huey.db'}")
+    configure(app)
+    try:
+        yield huey
+    finally:
+        huey.flush()
+        app.config.update(saved)
+        configure(app)
+
+
+def run_queued(huey) -> int:
+    """What a worker does: run every waiting task; returns how many ran."""
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran

@@ -19,7 +19,7 @@ from app.auth.models import User
 from app.core.db import db
 from app.core.enums import Role
 from app.core.text import fold
-from app.mail.models import OutboxMessage
+from app.mail.models import MailStatus, OutboxMessage
 from app.members import importing
 from app.units.models import Membership
 
@@ -283,6 +283,26 @@ def test_confirm_without_invitations_sends_nothing(client, login, org):
     # Rows naming Chi đoàn Phòng Trung học are not the secretary's to fill; row 10 has a bad date.
     assert "Đã nhập 8 người" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_invitations_of_an_import_are_sent_by_the_worker(client, login, org, smtp_server, real_queue):
+    """Hundreds of invitations must not wait on the mail server inside the request: they are
+    queued with the import and the worker sends them, one each."""
+    from tests.conftest import run_queued
+
+    login("bithu")
+    upload(client, org.branch, xlsx_bytes(member_rows(12)), "ds.xlsx")
+    html = client.get(f"/units/{org.branch.id}/import/preview").get_data(as_text=True)
+    response = client.post(
+        f"/units/{org.branch.id}/import/confirm", data={"send_invites": "y", "fingerprint": fingerprint(html)}
+    )
+    page = response.get_data(as_text=True)
+    assert "Đã nhập 8 người" in page and "Lời mời kích hoạt được gửi tới 8 người có email." in page
+    assert smtp_server.envelopes == []
+    assert run_queued(real_queue) == 8
+    assert len(smtp_server.envelopes) == 8
+    db.session.expire_all()
+    assert set(db.session.scalars(select(OutboxMessage.status))) == {MailStatus.SENT}
 
 
 def test_confirm_checks_again_and_stops_when_the_good_rows_changed(client, login, org, make_user):

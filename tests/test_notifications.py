@@ -18,7 +18,7 @@ from app.notifications.services import notify
 from app.plans import services as plans
 from app.plans.services import CommitmentData
 from app.standards.models import Standard
-from tests.conftest import free_port
+from tests.conftest import free_port, run_queued
 
 
 def html(response) -> str:
@@ -319,31 +319,6 @@ def test_an_unexpected_mail_error_is_kept_as_failed(org, mail_config, monkeypatc
     assert note.id and note.emailed_at is None
     record = db.session.scalars(select(OutboxMessage)).one()
     assert record.status is MailStatus.FAILED and record.error.startswith("ValueError")
-
-
-@pytest.fixture
-def real_queue(app, tmp_path):
-    """The task queue as in production: tasks wait in a queue file until a worker runs them."""
-    from app.jobs.tasks import configure, huey
-
-    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
-    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{tmp_path / 'huey.db'}")
-    configure(app)
-    try:
-        yield huey
-    finally:
-        huey.flush()
-        app.config.update(saved)
-        configure(app)
-
-
-def run_queued(huey) -> int:
-    """What a worker does: run every waiting task; returns how many ran."""
-    ran = 0
-    while (task := huey.dequeue()) is not None:
-        huey.execute(task)
-        ran += 1
-    return ran
 
 
 def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, smtp_server, real_queue):

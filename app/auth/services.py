@@ -135,8 +135,9 @@ def invitation_link(user: User) -> str:
     return external_url("auth.activate", token=make_token(user, PURPOSE_INVITE))
 
 
-def send_invitation(user: User, inviter: User) -> bool:
-    """Email the activation link; False when the person has no email address or SMTP failed."""
+def send_invitation(user: User, inviter: User, *, later: bool = False) -> bool:
+    """Email the activation link; False when the person has no email address or SMTP failed.
+    `later`: queued, sent by the worker after the caller commits (many invitations at once)."""
     if not user.email:
         return False
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
@@ -147,7 +148,9 @@ def send_invitation(user: User, inviter: User) -> bool:
         link=invitation_link(user),
         days=days,
     )
-    record = send_mail(user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id)
+    record = send_mail(
+        user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id, later=later
+    )
     return record.status is not MailStatus.FAILED
 
 

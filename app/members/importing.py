@@ -817,10 +817,12 @@ def import_rows(actor: User, report: ImportReport) -> list[User]:
 
 
 def send_invitations(actor: User, users: list[User]) -> int:
-    """Email the activation link to each imported person with an email; returns how many."""
+    """Email the activation link to each imported person with an email; returns how many. The
+    messages are queued and sent by the worker after the caller commits: an import of hundreds
+    of people does not wait on the mail server for each."""
     sent = 0
     for user in users:
-        if user.email and auth_services.send_invitation(user, actor):
+        if user.email and auth_services.send_invitation(user, actor, later=True):
             sent += 1
     return sent
 
