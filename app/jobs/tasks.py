@@ -113,12 +113,12 @@ def run_export_job(job_id: int) -> None:
 
 
 @huey.task()
-def deliver_mail(message_id: int, notification_id: int | None = None) -> None:
+def deliver_mail(message_id: int) -> None:
     """Send a queued email (app.mail.services.deliver)."""
     from app.mail import services
 
     with task_context():
-        services.deliver(message_id, notification_id)
+        services.deliver(message_id)
 
 
 @huey.periodic_task(crontab(minute="*/5"))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.core.db import db, utcnow
 from app.mail.models import MailStatus, OutboxMessage
 
-_PENDING = "mail_to_deliver"  # session.info: (message id, notification id) to enqueue after commit
+_PENDING = "mail_to_deliver"  # session.info: ids of the messages to enqueue after commit
 QUEUED_RETRY_MINUTES = 15
 
 
@@ -86,7 +86,9 @@ def send_mail(
     the message is queued and sent by the worker after the caller's commit (the notification
     `notification_id`, if given, is marked emailed once it is sent).
     """
-    record = OutboxMessage(recipient=recipient, subject=subject, body=body, user_id=user_id)
+    record = OutboxMessage(
+        recipient=recipient, subject=subject, body=body, user_id=user_id, notification_id=notification_id
+    )
     if not current_app.config.get("MAIL_SERVER"):
         record.status = MailStatus.STORED
     elif later:
@@ -97,7 +99,7 @@ def send_mail(
     db.session.add(record)
     db.session.flush()
     if record.status is MailStatus.QUEUED:
-        db.session.info.setdefault(_PENDING, []).append((record.id, notification_id))
+        db.session.info.setdefault(_PENDING, []).append(record.id)
     return record
 
 
@@ -112,8 +114,8 @@ def _enqueue_after_commit(session: Session) -> None:
 
     try:
         tasks.configure(current_app._get_current_object())
-        for message_id, notification_id in pending:
-            tasks.deliver_mail(message_id, notification_id)
+        for message_id in pending:
+            tasks.deliver_mail(message_id)
     except Exception as exc:  # the queue is down: the message waits in the outbox, queued
         current_app.logger.warning("Could not queue email for delivery: %s", exc)
 
@@ -123,7 +125,7 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def deliver(message_id: int, notification_id: int | None = None) -> None:
+def deliver(message_id: int) -> None:
     """Send a queued message (in the worker): claimed first, so that it is sent once even when it
     was enqueued twice; the notification is marked emailed once the message is sent."""
     from app.notifications.models import Notification
@@ -146,9 +148,11 @@ def deliver(message_id: int, notification_id: int | None = None) -> None:
             record.status = MailStatus.FAILED
             record.error = f"{type(exc).__name__}: {exc}"
             current_app.logger.warning("Email to %s could not be sent: %s", record.recipient, exc)
-    if record.status is MailStatus.SENT and notification_id is not None:
+    if record.status is MailStatus.SENT and record.notification_id is not None:
         db.session.execute(
-            update(Notification).where(Notification.id == notification_id).values(emailed_at=record.sent_at)
+            update(Notification)
+            .where(Notification.id == record.notification_id)
+            .values(emailed_at=record.sent_at)
         )
     db.session.commit()
 
@@ -167,5 +171,5 @@ def requeue_stale() -> int:
 
         tasks.configure(current_app._get_current_object())
         for message_id in ids:
-            tasks.deliver_mail(message_id, None)
+            tasks.deliver_mail(message_id)
     return len(ids)
