@@ -347,12 +347,10 @@ def _refresh(unit: Unit, subtree: Select, years: list[int], now: datetime) -> No
     # unit above that branch (a membership's change, year 0, touches all the years); then the rows
     # of the subtree that are missing or past their time are computed again: the branches, then
     # the units above them, the deepest first, from their children's rows.
-    touched = rebuilt | {(k[0], k[2]) for k in claimed}
-    paths = {i: path for i, (_p, path, _k) in units.items()}
-    missing_paths = sorted({b for b, _y in touched if b not in paths})
-    for chunk in _chunks(missing_paths):  # branches of the claimed rows outside this subtree
-        paths.update(db.session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(chunk))).all())
-    _drop_rows({(ancestor, year) for b, year in touched if b in paths for ancestor in _ids_in_path(paths[b])})
+    touched = rebuilt | {(k[0], k[2]) for k in claimed}  # all in the subtree (claimed by it)
+    _drop_rows(
+        {(ancestor, year) for b, year in touched if b in units for ancestor in _ids_in_path(units[b][1])}
+    )
     fresh = _fresh_rows(subtree, years, now)
     for year in years:
         due = [b for b in branch_ids if (b, year) not in fresh]
@@ -372,8 +370,9 @@ def _ids_in_path(path: str) -> list[int]:
 
 def _drop_rows(pairs: set[tuple[int, int]]) -> None:
     """Forget the rows of (unit, year) pairs; year 0: every year of that unit."""
-    whole = sorted({u for u, y in pairs if y == 0})
-    some = sorted({(u, y) for u, y in pairs if y != 0 and u not in set(whole)})
+    whole = {u for u, y in pairs if y == 0}
+    some = sorted({(u, y) for u, y in pairs if y != 0 and u not in whole})
+    whole = sorted(whole)
     for model in (UnitYearStats, UnitMonthStats):
         for chunk in _chunks(whole):
             db.session.execute(delete(model).where(model.unit_id.in_(chunk)))
