@@ -74,6 +74,8 @@ def _mark_stale(session: Session, _context) -> None:
             keys.add((obj.unit_id, obj.user_id, obj.year))
         elif isinstance(obj, Commitment) and obj.plan_id is not None:
             plan_ids.add(obj.plan_id)
+    if not keys and not plan_ids:
+        return
     connection = session.connection()
     if plan_ids:  # a commitment added, changed or removed: its plan's member-year
         keys |= set(
