@@ -729,6 +729,20 @@ def test_an_officer_reading_a_diary_is_shown_to_the_member(client, login, org, d
     assert 'href="/me/diary-reads"' in nav
 
 
+def test_an_officer_opening_a_plan_to_edit_it_reads_it_and_is_shown(client, login, org, diary):
+    """The plan's edit page shows the whole plan: an officer above who opens it has read the
+    member's plan, as on the plan's own page; the branch's secretary doing so is not logged."""
+    plan, _entry = diary
+    login("canbo")
+    assert client.get(f"/plans/{plan.id}/edit").status_code == 200
+    reads = list(db.session.scalars(select(DiaryRead)))
+    assert [(r.what, r.object_id, r.owner_id) for r in reads] == [("plan", plan.id, org.member.id)]
+    client.post("/logout")
+    login("bithu")
+    assert client.get(f"/plans/{plan.id}/edit").status_code == 200
+    assert db.session.query(DiaryRead).count() == 1
+
+
 def test_secretaries_reading_their_branch_are_not_logged_administrators_are(client, login, org, diary):
     plan, entry = diary
     login("bithu")

@@ -180,6 +180,7 @@ def edit(plan_id: int):
     if not plan.is_editable:
         flash(services.locked_message(plan), "warning")
         return redirect(url_for("plans.view", plan_id=plan.id))
+    log_diary_read(plan.user, plan.unit, "plan", object_id=plan.id, year=plan.year)  # when shown (200)
     standards = services.plan_standards(plan)
     ids = {s.id for s in standards}
     stale = False
