@@ -124,7 +124,8 @@ def login_as(page, username: str, password: str = "demo1234") -> None:
     page.locator("#login").fill(username)
     page.locator("#password").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    # Generous: some tests sign in while an export renders PDFs on the same two cores.
+    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
 
 
 def screenshot(page, name: str) -> Path:
