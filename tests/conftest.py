@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -360,8 +362,9 @@ def smtp_server(mail_config):
 
 
 @pytest.fixture
-def real_queue(app, tmp_path):
-    """The task queue as in production: tasks wait in a queue file until a worker runs them."""
+def waiting_queue(app, tmp_path):
+    """The task queue as in production: tasks wait in a queue file until a worker (or the test,
+    with run_queued) runs them."""
     from app.jobs.tasks import configure, huey
 
     saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
@@ -382,3 +385,44 @@ def run_queued(huey) -> int:
         huey.execute(task)
         ran += 1
     return ran
+
+
+@contextmanager
+def worker_process(app, queue_file: Path, log_path: Path, stop_timeout: int = 20):
+    """The app enqueues into the SQLite queue `queue_file`, and a separate `flask worker` process,
+    with the app's database and folders, consumes it; its output is printed at the end (pytest
+    shows it when the test fails)."""
+    import subprocess
+    import sys
+
+    from app.jobs import tasks
+    from config import BASE_DIR
+
+    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
+    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{queue_file}")
+    log = log_path.open("w+")
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "APP_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "INSTANCE_PATH": app.instance_path,
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "HUEY_URL": f"sqlite:///{queue_file}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker"], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()  # SIGTERM: stop after the task at hand
+        try:
+            process.wait(timeout=stop_timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        app.config.update(saved)
+        tasks.configure(app)
+        log.seek(0)
+        print(log.read())
+        log.close()

@@ -12,7 +12,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
 from datetime import timedelta
@@ -26,7 +25,7 @@ from app.core.db import db, utcnow
 from app.core.enums import Role, UnitKind
 from app.jobs import documents, services, tasks
 from app.jobs.models import ExportFailure, ExportJob, ExportScope, JobStatus
-from config import BASE_DIR
+from tests.conftest import worker_process
 
 YEAR = 2026
 # org.branch's diary keepers, as services.branch_members orders them (by folded name).
@@ -438,35 +437,8 @@ def test_a_job_is_queued_in_redis(app, org):
 @pytest.fixture
 def real_queue(app, tmp_path):
     """The app enqueues into a real SQLite queue file, and a `flask worker` process consumes it."""
-    queue_file = tmp_path / "huey.db"
-    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
-    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{queue_file}")
-    log = (tmp_path / "worker.log").open("w+")
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi",
-        "APP_ENV": "testing",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "INSTANCE_PATH": app.instance_path,
-        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        "HUEY_URL": f"sqlite:///{queue_file}",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "worker"], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
+    with worker_process(app, tmp_path / "huey.db", tmp_path / "worker.log") as worker:
         yield worker
-    finally:
-        worker.terminate()  # SIGTERM: stop after the task at hand
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        app.config.update(saved)
-        tasks.configure(app)
-        log.seek(0)
-        print(log.read())  # shown by pytest when the test fails
-        log.close()
 
 
 def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, login, real_queue):

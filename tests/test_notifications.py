@@ -321,7 +321,7 @@ def test_an_unexpected_mail_error_is_kept_as_failed(org, mail_config, monkeypatc
     assert record.status is MailStatus.FAILED and record.error.startswith("ValueError")
 
 
-def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, smtp_server, real_queue):
+def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, smtp_server, waiting_queue):
     """Approving a plan notifies the member; the email copy is queued and sent by the worker after
     the approval is saved, so a slow or absent mail server never holds the secretary's click."""
     plan = submitted_plan(org, std)
@@ -334,7 +334,7 @@ def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, sm
     [note] = [n for n in notes_of(org.member) if n.kind == "plan_approved"]
     assert note.emailed_at is None
 
-    assert run_queued(real_queue) == 1
+    assert run_queued(waiting_queue) == 1
     db.session.expire_all()
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [["duyen@example.vn"]]
     assert db.session.get(OutboxMessage, record.id).status is MailStatus.SENT
@@ -343,18 +343,18 @@ def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, sm
     from app.jobs.tasks import deliver_mail
 
     deliver_mail(record.id)
-    run_queued(real_queue)
+    run_queued(waiting_queue)
     assert len(smtp_server.envelopes) == 1
 
 
-def test_an_email_of_a_rolled_back_action_is_never_sent(org, smtp_server, real_queue):
+def test_an_email_of_a_rolled_back_action_is_never_sent(org, smtp_server, waiting_queue):
     notify(org.member, "comment", "Nhận xét mới", link="/diary/")
     db.session.rollback()
-    assert real_queue.pending_count() == 0
+    assert waiting_queue.pending_count() == 0
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
-def test_emails_left_queued_are_queued_again_and_sent(app, org, smtp_server, real_queue, monkeypatch):
+def test_emails_left_queued_are_queued_again_and_sent(app, org, smtp_server, waiting_queue, monkeypatch):
     """The queue was down when the email was written: it stays queued in the outbox, and the
     periodic retry sends it."""
     from app.jobs import tasks
@@ -367,13 +367,13 @@ def test_emails_left_queued_are_queued_again_and_sent(app, org, smtp_server, rea
     note = notify(org.member, "comment", "Nhận xét mới", link="/diary/")
     db.session.commit()
     record = db.session.scalars(select(OutboxMessage)).one()
-    assert record.status is MailStatus.QUEUED and real_queue.pending_count() == 0
+    assert record.status is MailStatus.QUEUED and waiting_queue.pending_count() == 0
     monkeypatch.undo()
     assert mail_services.requeue_stale() == 0  # not old yet
     record.created_at = utcnow() - timedelta(minutes=mail_services.QUEUED_RETRY_MINUTES + 1)
     db.session.commit()
     assert mail_services.requeue_stale() == 1
-    run_queued(real_queue)
+    run_queued(waiting_queue)
     db.session.expire_all()
     assert db.session.get(OutboxMessage, record.id).status is MailStatus.SENT
     assert len(smtp_server.envelopes) == 1

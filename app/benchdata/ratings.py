@@ -41,7 +41,7 @@ from decimal import Decimal
 from functools import cache
 
 from app.benchdata import texts
-from app.benchdata.seed import BenchOrg, Diary, _audit_json, _local
+from app.benchdata.seed import AUDIT_COLUMNS, BenchOrg, Diary, _audit_json, _local
 from app.core.enums import OrgType, Role, RoundStatus, Tier
 from app.core.filters import vn_date
 from app.core.text import nfc
@@ -734,19 +734,7 @@ class _Rater:
         )
         s.insert(
             "audit_log",
-            (
-                "id",
-                "actor_id",
-                "action",
-                "object_type",
-                "object_id",
-                "subject_user_id",
-                "unit_id",
-                "before",
-                "after",
-                "reason",
-                "created_at",
-            ),
+            AUDIT_COLUMNS,
             self.audits,
         )
         s.insert(

@@ -95,6 +95,22 @@ def seed_code_hash() -> str:
 # ---- writing rows in bulk ------------------------------------------------------------------------
 
 
+# The columns of an audit row, in the order the generators build its tuple (app.audit's AuditLog).
+AUDIT_COLUMNS = (
+    "id",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "subject_user_id",
+    "unit_id",
+    "before",
+    "after",
+    "reason",
+    "created_at",
+)
+
+
 class Sink:
     """Bulk inserts on the session's connection: COPY on PostgreSQL, executemany on SQLite.
 
@@ -1359,19 +1375,7 @@ class _Builder:
         )
         s.insert(
             "audit_log",
-            (
-                "id",
-                "actor_id",
-                "action",
-                "object_type",
-                "object_id",
-                "subject_user_id",
-                "unit_id",
-                "before",
-                "after",
-                "reason",
-                "created_at",
-            ),
+            AUDIT_COLUMNS,
             audits,
         )
         s.insert(

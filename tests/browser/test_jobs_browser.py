@@ -3,18 +3,15 @@ page's bar moves by itself; then the ZIP downloads with a PDF per member and the
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from app.core.db import db
-from config import BASE_DIR
 from tests.browser.conftest import DESKTOP, PHONE, login_as, screenshot
+from tests.conftest import worker_process
 
 pytestmark = pytest.mark.browser
 
@@ -24,38 +21,11 @@ BAR_MOVING = "() => { const b = document.querySelector('progress.job-bar'); retu
 @pytest.fixture
 def worker(live_server):
     """The live server queues into a SQLite file that a separate `flask worker` process consumes."""
-    from app.jobs import tasks
-
-    app = live_server.app
-    queue = Path(app.instance_path) / "huey-browser.db"
-    saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
-    app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{queue}")
-    log = (Path(app.instance_path) / "worker-browser.log").open("w+")
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi",
-        "APP_ENV": "testing",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "INSTANCE_PATH": app.instance_path,
-        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        "HUEY_URL": f"sqlite:///{queue}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "worker"], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
+    folder = Path(live_server.app.instance_path)
+    with worker_process(
+        live_server.app, folder / "huey-browser.db", folder / "worker-browser.log", stop_timeout=60
+    ) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        app.config.update(saved)
-        tasks.configure(app)
-        log.seek(0)
-        print(log.read())
-        log.close()
 
 
 def test_the_secretary_exports_the_branch_and_watches_the_bar(new_page, worker, live_server):
