@@ -40,17 +40,20 @@ browser-deps:
 		|| echo "Could not install chromium / poppler-utils: those tests will be skipped."; \
 	else echo "No /usr/bin/chromium or pdftotext and no way to install them: those tests will be skipped."; fi
 
-test: $(BIN)/.installed-dev browser-deps
-	$(BIN)/ruff check app tests config.py wsgi.py
+# Everything ruff looks at, migrations and benchmarks included.
+LINT_PATHS := app tests bench migrations config.py wsgi.py
+
+# The same lint as `make lint` runs first: a change that would fail it does not get to the tests.
+test: lint browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed-dev
-	$(BIN)/ruff check app tests config.py wsgi.py
-	$(BIN)/ruff format --check app tests config.py wsgi.py
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 format: $(BIN)/.installed-dev
-	$(BIN)/ruff format app tests config.py wsgi.py
-	$(BIN)/ruff check --fix app tests config.py wsgi.py
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 # Province-scale benchmarks (issue 9): bench/results/latest.md and latest.json. The databases are
 # built once and cached in /tmp/sonhatky-bench (keyed by the seed code, the migrations and the day).

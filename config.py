@@ -66,9 +66,7 @@ class Config:
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     # Idle timeout: the session cookie expires after this long without a request.
-    PERMANENT_SESSION_LIFETIME = timedelta(
-        minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 120))
-    )
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 120)))
     SESSION_REFRESH_EACH_REQUEST = True
 
     WTF_CSRF_CHECK_DEFAULT = False  # each form checks its own token (see app/core/extensions.py)

@@ -50,9 +50,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.standards import models as _standard_models  # noqa: F401
     from app.units import models as _unit_models  # noqa: F401
 
-    migrate.init_app(
-        app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
-    )
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     login_manager.init_app(app)
@@ -78,9 +76,23 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.units.routes import bp as units_bp
 
     for blueprint in (
-        main_bp, auth_bp, units_bp, members_bp, mail_bp, standards_bp, plans_bp, journal_bp,
-        review_bp, notifications_bp, dashboard_bp, audit_bp, grading_bp,
-        reports_bp, jobs_bp, export_bp, mydata_bp,
+        main_bp,
+        auth_bp,
+        units_bp,
+        members_bp,
+        mail_bp,
+        standards_bp,
+        plans_bp,
+        journal_bp,
+        review_bp,
+        notifications_bp,
+        dashboard_bp,
+        audit_bp,
+        grading_bp,
+        reports_bp,
+        jobs_bp,
+        export_bp,
+        mydata_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -53,19 +53,30 @@ def data(app, org):
     """The org plus entries (one with two evidence files) and a stray upload."""
     _clear_uploads(app)
     entry = Entry(
-        user_id=org.member.id, unit_id=org.branch.id, deed_date=date(2025, 3, 26),
-        place="Sóc Trăng", action="Hiến máu tình nguyện 🩸", result="Hai đơn vị máu",
-        lesson="Tương thân tương ái\n\"trích dẫn\" \\ \t", status=EntryStatus.SUBMITTED,
+        user_id=org.member.id,
+        unit_id=org.branch.id,
+        deed_date=date(2025, 3, 26),
+        place="Sóc Trăng",
+        action="Hiến máu tình nguyện 🩸",
+        result="Hai đơn vị máu",
+        lesson='Tương thân tương ái\n"trích dẫn" \\ \t',
+        status=EntryStatus.SUBMITTED,
     )
     draft = Entry(user_id=org.member2.id, unit_id=org.branch.id, deed_date=date(2024, 12, 31))
     db.session.add_all([entry, draft])
     db.session.flush()
     for name, content in (("anh.png", PNG), ("bien-ban.pdf", PDF)):
         stored = storage.store(FileStorage(io.BytesIO(content), filename=name))
-        db.session.add(Evidence(
-            entry_id=entry.id, stored_name=stored.stored_name, original_name=stored.original_name,
-            content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-        ))
+        db.session.add(
+            Evidence(
+                entry_id=entry.id,
+                stored_name=stored.stored_name,
+                original_name=stored.original_name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+            )
+        )
     db.session.commit()
     nested = Path(app.config["UPLOAD_DIR"]) / "other" / "sub"
     nested.mkdir(parents=True)
@@ -241,10 +252,15 @@ def other_instance(app, tmp_path, pytestconfig):
             admin.dispose()
 
     instance = tmp_path / "other-instance"
-    other = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
-        "UPLOAD_DIR": str(instance / "uploads"), "SERVER_NAME": "sonhatky.test",
-    })
+    other = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(instance),
+            "UPLOAD_DIR": str(instance / "uploads"),
+            "SERVER_NAME": "sonhatky.test",
+        },
+    )
     with other.app_context():
         upgrade()
     yield other

@@ -114,7 +114,16 @@ def test_canbo_sees_the_whole_doan_khoi_and_the_party_committee_they_sit_on(demo
     # canbo is an officer of the Đoàn Khối and of the Đảng bộ (to ratify both demo rounds).
     client = as_user("canbo")
     tree = client.get("/units/").get_data(as_text=True)
-    for code in ("DK-CQT-ST", "DCS-SGDDT", "CD-VP-SGDDT", "CD-GDTrH", "DCS-SYT", "CD-BVDK", "DB-SGDDT", "CB-VP-SGDDT"):
+    for code in (
+        "DK-CQT-ST",
+        "DCS-SGDDT",
+        "CD-VP-SGDDT",
+        "CD-GDTrH",
+        "DCS-SYT",
+        "CD-BVDK",
+        "DB-SGDDT",
+        "CB-VP-SGDDT",
+    ):
         assert status(client, f"/units/{demo[code]}") == 200
         assert f'href="/units/{demo[code]}"' in tree
     assert status(client, f"/units/{demo['CD-BVDK']}/members/add") == 200

@@ -56,8 +56,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWar
 # Who posts: the subject first (their own diary, plan, profile), then those above; anonymous only
 # for the forms of signed-out visitors (login, forgotten password, links from emails).
 PREFERENCE = (
-    "member", "secretary", "officer_above", "admin", "member_same_branch", "member_other_branch",
-    "secretary_other_branch", "officer_sibling", "anonymous",
+    "member",
+    "secretary",
+    "officer_above",
+    "admin",
+    "member_same_branch",
+    "member_other_branch",
+    "secretary_other_branch",
+    "officer_sibling",
+    "anonymous",
 )
 SIGNED_OUT_FORMS = {"auth.login", "auth.forgot_password", "auth.reset_password", "auth.activate"}
 
@@ -76,8 +83,19 @@ POST_CASES = [case for case in MATRIX if case.method == "POST"]
 
 # Fields of forms that no page renders as HTML (posted by scripts) or that a crawl may miss
 # because the page shows them only in some states.
-ENTRY_FIELDS = {"deed_date", "place", "action", "result", "lesson", "commitment_ids", "evidence",
-                "entry_id", "lock_version", "save_draft", "submit"}
+ENTRY_FIELDS = {
+    "deed_date",
+    "place",
+    "action",
+    "result",
+    "lesson",
+    "commitment_ids",
+    "evidence",
+    "entry_id",
+    "lock_version",
+    "save_draft",
+    "submit",
+}
 KNOWN_FIELDS: dict[str, set[str]] = {
     "journal.autosave": ENTRY_FIELDS,
     "journal.new_entry": ENTRY_FIELDS,
@@ -87,21 +105,40 @@ KNOWN_FIELDS: dict[str, set[str]] = {
     "auth.reset_password": {"password", "confirm", "submit"},
     "auth.activate": {"password", "confirm", "submit"},
     "auth.forgot_password": {"email", "submit"},
-    "members.add": {"new-full_name", "new-birth_date", "new-email", "new-phone", "new-position",
-                    "new-role", "new-username", "new-send_invite", "new-submit",
-                    "existing-login", "existing-role", "existing-submit"},
+    "members.add": {
+        "new-full_name",
+        "new-birth_date",
+        "new-email",
+        "new-phone",
+        "new-position",
+        "new-role",
+        "new-username",
+        "new-send_invite",
+        "new-submit",
+        "existing-login",
+        "existing-role",
+        "existing-submit",
+    },
     "members.edit": {"full_name", "birth_date", "email", "phone", "position", "submit"},
     "members.change_role": {"role", "submit"},
     "members.import_start": {"file"},
     "plans.edit": {
-        "op", "lock_version", "shortcomings",
-        *(f"breakthrough-{name}" for name in ("commitment_id", "standard_id", "action", "measure",
-                                               "frequency", "deadline")),
-        *(f"commitments-{i}-{name}" for i in (0, 1) for name in ("commitment_id", "standard_id",
-                                                                 "action", "measure", "frequency",
-                                                                 "deadline")),
+        "op",
+        "lock_version",
+        "shortcomings",
+        *(
+            f"breakthrough-{name}"
+            for name in ("commitment_id", "standard_id", "action", "measure", "frequency", "deadline")
+        ),
+        *(
+            f"commitments-{i}-{name}"
+            for i in (0, 1)
+            for name in ("commitment_id", "standard_id", "action", "measure", "frequency", "deadline")
+        ),
         # indexes no page would send
-        "commitments-99999-action", "commitments--1-action", "commitments-99999999999999999999-action",
+        "commitments-99999-action",
+        "commitments--1-action",
+        "commitments-99999999999999999999-action",
         "commitments-x-deadline",
     },
     "plans.start": {"unit_id", "year", "submit"},
@@ -184,18 +221,71 @@ HUGE = [
     "😀" * 100_000,
 ]
 HOSTILE = [
-    "", " ", "\t\n\r", "\x00", "abc\x00def", "\x00\x01\x02\x1b[31m\x7f", "\r\n\r\nSet-Cookie: x=1",
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)",
-    "{{ 7*7 }}", "{% raw %}", "${7*7}", "%s%s%s%n", "'; DROP TABLE users; --", "' OR '1'='1",
-    "\u202eTrần\u202c", "\u200f\u200e\u200b\u2060\ufeff", "e\u0301\u0302\u0303\u0304" * 50,
-    "👨‍👩‍👧‍👦🏳️‍🌈", "ﷺ", "𝕳𝖔", "Ω≈ç√", "\uffff\ufffe", "\u0085\u2028\u2029",
-    "../../../../etc/passwd", "C:\\Windows\\win.ini", "%00", "%2e%2e%2f",
+    "",
+    " ",
+    "\t\n\r",
+    "\x00",
+    "abc\x00def",
+    "\x00\x01\x02\x1b[31m\x7f",
+    "\r\n\r\nSet-Cookie: x=1",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "${7*7}",
+    "%s%s%s%n",
+    "'; DROP TABLE users; --",
+    "' OR '1'='1",
+    "\u202eTrần\u202c",
+    "\u200f\u200e\u200b\u2060\ufeff",
+    "e\u0301\u0302\u0303\u0304" * 50,
+    "👨‍👩‍👧‍👦🏳️‍🌈",
+    "ﷺ",
+    "𝕳𝖔",
+    "Ω≈ç√",
+    "\uffff\ufffe",
+    "\u0085\u2028\u2029",
+    "../../../../etc/passwd",
+    "C:\\Windows\\win.ini",
+    "%00",
+    "%2e%2e%2f",
     # wrong types: numbers, dates, ids, booleans
-    "0", "-1", "1.5", "1e308", "NaN", "inf", "-0", "0x10", "99999999999999999999999",
-    "9223372036854775808", "-9223372036854775809", "2147483648", "true", "null", "None", "[]", "{}",
-    "31/02/2026", "00/00/0000", "99/99/99999", "2026-13-45", "29/02/2027", "01/01/0001",
-    "31/12/9999", "1/1/1", "a/b/c", "01/01/-2026",
-    "member", "admin", "sector_union", "branch", "weekly", "save", "submit", "delete",
+    "0",
+    "-1",
+    "1.5",
+    "1e308",
+    "NaN",
+    "inf",
+    "-0",
+    "0x10",
+    "99999999999999999999999",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "2147483648",
+    "true",
+    "null",
+    "None",
+    "[]",
+    "{}",
+    "31/02/2026",
+    "00/00/0000",
+    "99/99/99999",
+    "2026-13-45",
+    "29/02/2027",
+    "01/01/0001",
+    "31/12/9999",
+    "1/1/1",
+    "a/b/c",
+    "01/01/-2026",
+    "member",
+    "admin",
+    "sector_union",
+    "branch",
+    "weekly",
+    "save",
+    "submit",
+    "delete",
 ]
 
 safe_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -210,12 +300,29 @@ value = st.one_of(
     numbers,
 )
 
-HOSTILE_NAMES = ["../../evil.png", "a\x00.png", "", ".htaccess", "x" * 300 + ".png", "ảnh đẹp.xlsx",
-                 "CON", "evil.php.png", "<script>.png", "..\\..\\win.ini", "thành viên.xlsx", "zip.zip"]
+HOSTILE_NAMES = [
+    "../../evil.png",
+    "a\x00.png",
+    "",
+    ".htaccess",
+    "x" * 300 + ".png",
+    "ảnh đẹp.xlsx",
+    "CON",
+    "evil.php.png",
+    "<script>.png",
+    "..\\..\\win.ini",
+    "thành viên.xlsx",
+    "zip.zip",
+]
 HOSTILE_BYTES = [
-    b"", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, b"PK\x03\x04" + b"\x00" * 60,
-    b"PK\x05\x06" + b"\x00" * 18, b"%PDF-1.4\n%%EOF", b"<html><script>alert(1)</script>",
-    b"\xff\xd8\xff\xe0" + b"\x00" * 20, b"GIF89a" + b"\x00" * 20,
+    b"",
+    b"\x89PNG\r\n\x1a\n" + b"\x00" * 32,
+    b"PK\x03\x04" + b"\x00" * 60,
+    b"PK\x05\x06" + b"\x00" * 18,
+    b"%PDF-1.4\n%%EOF",
+    b"<html><script>alert(1)</script>",
+    b"\xff\xd8\xff\xe0" + b"\x00" * 20,
+    b"GIF89a" + b"\x00" * 20,
 ]
 upload = st.builds(
     lambda content, name: (io.BytesIO(content), name),
@@ -239,26 +346,44 @@ def field_values(name: str, base: str | None):
 
 def form_data(fields: dict[str, str | None]):
     values = st.fixed_dictionaries({name: field_values(name, base) for name, base in sorted(fields.items())})
-    extra = st.dictionaries(st.one_of(st.sampled_from(["id", "user_id", "unit_id", "next", "_method",
-                                                        "csrf_token", "is_admin", "role"]), safe_text),
-                            value, max_size=2)
+    extra = st.dictionaries(
+        st.one_of(
+            st.sampled_from(
+                ["id", "user_id", "unit_id", "next", "_method", "csrf_token", "is_admin", "role"]
+            ),
+            safe_text,
+        ),
+        value,
+        max_size=2,
+    )
     return st.builds(
         lambda chosen, more: {**more, **{k: v for k, v in chosen.items() if v is not MISSING}},
-        values, extra,
+        values,
+        extra,
     )
 
 
 # ---- what an answer must not be --------------------------------------------------------------------
 
 ENGLISH = (
-    "This field is required", "Not a valid", "Invalid Choice", "Invalid choice", "Invalid value",
-    "Field must be", "Invalid email", "Invalid input", "Please enter", "The CSRF token",
-    "is not a valid", "Internal Server Error", "Traceback (most recent call last)",
-    "Selected file", "File required", "Field cannot be longer",
+    "This field is required",
+    "Not a valid",
+    "Invalid Choice",
+    "Invalid choice",
+    "Invalid value",
+    "Field must be",
+    "Invalid email",
+    "Invalid input",
+    "Please enter",
+    "The CSRF token",
+    "is not a valid",
+    "Internal Server Error",
+    "Traceback (most recent call last)",
+    "Selected file",
+    "File required",
+    "Field cannot be longer",
 )
-VIETNAMESE = re.compile(
-    "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I
-)
+VIETNAMESE = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 MESSAGE_RES = (
     re.compile(r'<div class="invalid-feedback"[^>]*>(.*?)</div>', re.S),
     re.compile(r'<div class="alert[^"]*"[^>]*role="alert"[^>]*>(.*?)</div>', re.S),
@@ -297,6 +422,7 @@ EXPLICIT = (
 
 def describe(data: dict) -> dict:
     """The posted data, short enough to read in a failure report."""
+
     def short(v):
         if isinstance(v, list):
             return [short(x) for x in v]
@@ -325,8 +451,11 @@ def test_hostile_input_never_breaks_a_form(app, targets, case):  # noqa: F811
         # No shrinking: a 100 000-character example shrinks for minutes; the failure message
         # already names the endpoint and a readable digest of what was posted.
         phases=(Phase.explicit, Phase.generate),
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
     )
     @given(data=form_data(fields))
     def post(data):

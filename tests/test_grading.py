@@ -740,7 +740,9 @@ def test_the_unit_above_is_told_of_a_submission_and_members_of_the_ratification(
     from app.notifications.models import Notification
 
     def titles(user):
-        return [n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))]
+        return [
+            n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+        ]
 
     grading_round = open_round(org.branch, org.secretary)
     finish_meeting(grading_round, org.secretary)

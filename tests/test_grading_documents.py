@@ -131,9 +131,7 @@ def test_no_minutes_before_the_meeting(org, client, login):
     db.session.commit()
     login("bithu")
     assert client.get(f"/units/{org.branch.id}/documents").status_code == 200
-    response = client.post(
-        f"/units/{org.branch.id}/documents/minutes", data={"minutes-year": YEAR}
-    )
+    response = client.post(f"/units/{org.branch.id}/documents/minutes", data={"minutes-year": YEAR})
     assert response.status_code == 400
     assert "Chưa ghi kết quả họp xét phân loại" in response.get_data(as_text=True)
     assert services.get_round(org.branch, YEAR).status is RoundStatus.OPEN

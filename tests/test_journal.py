@@ -28,15 +28,30 @@ def plan(org):
     standard = Standard(unit_id=org.root.id, year=year, group=ContentGroup.ETHICS, title="Cần, kiệm")
     db.session.add(standard)
     p = Plan(
-        user_id=org.member.id, unit_id=org.branch.id, year=year, status=PlanStatus.APPROVED,
-        shortcomings="Còn ngại phát biểu", created_by_id=org.member.id,
+        user_id=org.member.id,
+        unit_id=org.branch.id,
+        year=year,
+        status=PlanStatus.APPROVED,
+        shortcomings="Còn ngại phát biểu",
+        created_by_id=org.member.id,
         created_at=utcnow().replace(month=1, day=1),
     )
     p.commitments = [
-        Commitment(standard=standard, action="Tiết kiệm điện, giấy in tại phòng làm việc",
-                   measure="Tắt thiết bị khi ra về", frequency=Frequency.WEEKLY, sort_order=1),
-        Commitment(standard=standard, action="Hiến máu tình nguyện", measure="Ít nhất 1 lần",
-                   frequency=Frequency.ONCE, sort_order=2, is_breakthrough=True),
+        Commitment(
+            standard=standard,
+            action="Tiết kiệm điện, giấy in tại phòng làm việc",
+            measure="Tắt thiết bị khi ra về",
+            frequency=Frequency.WEEKLY,
+            sort_order=1,
+        ),
+        Commitment(
+            standard=standard,
+            action="Hiến máu tình nguyện",
+            measure="Ít nhất 1 lần",
+            frequency=Frequency.ONCE,
+            sort_order=2,
+            is_breakthrough=True,
+        ),
     ]
     db.session.add(p)
     db.session.flush()
@@ -48,8 +63,12 @@ def plan(org):
 
 def data(plan, **overrides):
     values = dict(
-        deed_date=today_local(), place="Văn phòng Sở", action="Tắt điện, điều hòa khi ra về",
-        result="Phòng tiết kiệm điện", lesson="Việc nhỏ làm đều", commitment_ids=[plan.commitments[0].id],
+        deed_date=today_local(),
+        place="Văn phòng Sở",
+        action="Tắt điện, điều hòa khi ra về",
+        result="Phòng tiết kiệm điện",
+        lesson="Việc nhỏ làm đều",
+        commitment_ids=[plan.commitments[0].id],
     )
     values.update(overrides)
     return services.EntryData(**values)
@@ -60,7 +79,9 @@ def data(plan, **overrides):
 
 def test_submitted_entry_keeps_deed_date_and_time_of_writing(org, plan):
     yesterday = today_local() - timedelta(days=1)
-    entry = services.save_entry(org.member, org.member, org.branch, data(plan, deed_date=yesterday), submit=True)
+    entry = services.save_entry(
+        org.member, org.member, org.branch, data(plan, deed_date=yesterday), submit=True
+    )
     db.session.commit()
     assert entry.status is EntryStatus.SUBMITTED and entry.submitted_at is not None
     assert entry.deed_date == yesterday and entry.created_at is not None
@@ -109,7 +130,9 @@ def test_submitting_needs_an_action_and_a_commitment(org, plan):
         services.save_entry(org.member, org.member, org.branch, data(plan, commitment_ids=[]), submit=True)
     # A commitment of someone else's plan is not accepted either.
     with pytest.raises(services.JournalError, match="ít nhất một việc làm theo"):
-        services.save_entry(org.member, org.member, org.branch, data(plan, commitment_ids=[999999]), submit=True)
+        services.save_entry(
+            org.member, org.member, org.branch, data(plan, commitment_ids=[999999]), submit=True
+        )
     # A draft may be saved without them.
     draft = services.save_entry(org.member, org.member, org.branch, data(plan, commitment_ids=[]))
     assert draft.status is EntryStatus.DRAFT
@@ -118,8 +141,11 @@ def test_submitting_needs_an_action_and_a_commitment(org, plan):
 def test_without_a_plan_the_member_is_told_to_make_one(org):
     with pytest.raises(services.JournalError, match="chưa có kế hoạch cá nhân"):
         services.save_entry(
-            org.member2, org.member2, org.branch,
-            services.EntryData(deed_date=today_local(), action="Giúp đồng nghiệp"), submit=True,
+            org.member2,
+            org.member2,
+            org.branch,
+            services.EntryData(deed_date=today_local(), action="Giúp đồng nghiệp"),
+            submit=True,
         )
 
 
@@ -137,7 +163,9 @@ def test_text_is_stored_nfc_and_search_ignores_diacritics(org, plan):
     import unicodedata
 
     decomposed = unicodedata.normalize("NFD", "Tuyên truyền cho Đảng viên trẻ về tiết kiệm")
-    entry = services.save_entry(org.member, org.member, org.branch, data(plan, action=decomposed), submit=True)
+    entry = services.save_entry(
+        org.member, org.member, org.branch, data(plan, action=decomposed), submit=True
+    )
     db.session.commit()
     assert entry.action == unicodedata.normalize("NFC", decomposed)
     for query in ("dang vien", "ĐẢNG VIÊN", "tiet kiem", "Tiết Kiệm", "tuyen truyen dang"):
@@ -168,8 +196,14 @@ def test_coverage_against_expected_frequency(org, plan):
     db.session.commit()
 
     def add(day, commitment, status=EntryStatus.SUBMITTED):
-        entry = Entry(user_id=org.member.id, unit_id=org.branch.id, deed_date=day, action="việc",
-                      status=status, commitments=[commitment])
+        entry = Entry(
+            user_id=org.member.id,
+            unit_id=org.branch.id,
+            deed_date=day,
+            action="việc",
+            status=status,
+            commitments=[commitment],
+        )
         db.session.add(entry)
 
     for d in (1, 8, 15, 22):
@@ -204,9 +238,13 @@ def test_heatmap_and_day_counts(org, plan):
 
 def post_entry(client, plan, **fields):
     form = {
-        "deed_date": today_local().strftime("%d/%m/%Y"), "place": "Hội trường Sở",
-        "action": "Tham gia hiến máu tình nguyện đợt 1", "result": "Hiến 350 ml", "lesson": "",
-        "commitment_ids": [str(plan.commitments[1].id)], "submit": "Gửi bài",
+        "deed_date": today_local().strftime("%d/%m/%Y"),
+        "place": "Hội trường Sở",
+        "action": "Tham gia hiến máu tình nguyện đợt 1",
+        "result": "Hiến 350 ml",
+        "lesson": "",
+        "commitment_ids": [str(plan.commitments[1].id)],
+        "submit": "Gửi bài",
     }
     form.update(fields)
     return client.post(
@@ -299,7 +337,13 @@ def test_evidence_is_stored_under_a_random_name_and_served_only_to_allowed_peopl
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Type"] == "application/pdf"
     assert "sandbox" in response.headers["Content-Security-Policy"]
-    for username, status in (("bithu", 200), ("canbo", 200), ("doanvien2", 404), ("bithub", 404), ("canbo2", 404)):
+    for username, status in (
+        ("bithu", 200),
+        ("canbo", 200),
+        ("doanvien2", 404),
+        ("bithub", 404),
+        ("canbo2", 404),
+    ):
         client.post("/logout")
         login(username)
         assert client.get(f"/diary/evidence/{evidence.id}").status_code == status, username
@@ -327,18 +371,28 @@ def test_autosave_creates_then_updates_one_draft(client, login, org, plan):
     first = client.post(url, data={"deed_date": today_local().isoformat(), "action": "Đang viết"})
     body = first.get_json()
     assert first.status_code == 200 and body["ok"]
-    second = client.post(url, data={
-        "deed_date": today_local().isoformat(), "action": "Đang viết tiếp",
-        "entry_id": body["entry_id"], "lock_version": body["lock_version"],
-    })
+    second = client.post(
+        url,
+        data={
+            "deed_date": today_local().isoformat(),
+            "action": "Đang viết tiếp",
+            "entry_id": body["entry_id"],
+            "lock_version": body["lock_version"],
+        },
+    )
     assert second.get_json()["ok"]
     entries = db.session.scalars(select(Entry)).all()
     assert len(entries) == 1 and entries[0].action == "Đang viết tiếp"
     assert entries[0].status is EntryStatus.DRAFT
     # A stale tab does not overwrite: it is told.
-    stale = client.post(url, data={
-        "action": "Bản cũ", "entry_id": body["entry_id"], "lock_version": body["lock_version"],
-    })
+    stale = client.post(
+        url,
+        data={
+            "action": "Bản cũ",
+            "entry_id": body["entry_id"],
+            "lock_version": body["lock_version"],
+        },
+    )
     assert stale.status_code == 409 and stale.get_json()["conflict"]
     db.session.expire_all()
     assert db.session.get(Entry, entries[0].id).action == "Đang viết tiếp"
@@ -351,11 +405,17 @@ def test_edit_with_a_stale_version_shows_both_and_keeps_the_typing(client, login
     old_version = entry.lock_version
     entry.action = "Sửa ở máy khác"
     db.session.commit()
-    response = client.post(f"/diary/entries/{entry.id}/edit", data={
-        "deed_date": entry.deed_date.isoformat(), "action": "Nội dung tôi đang gõ",
-        "commitment_ids": [str(plan.commitments[0].id)], "entry_id": entry.id,
-        "lock_version": old_version, "submit": "Gửi bài",
-    })
+    response = client.post(
+        f"/diary/entries/{entry.id}/edit",
+        data={
+            "deed_date": entry.deed_date.isoformat(),
+            "action": "Nội dung tôi đang gõ",
+            "commitment_ids": [str(plan.commitments[0].id)],
+            "entry_id": entry.id,
+            "lock_version": old_version,
+            "submit": "Gửi bài",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Nội dung tôi đang gõ" in html and "Sửa ở máy khác" in html
@@ -365,8 +425,11 @@ def test_edit_with_a_stale_version_shows_both_and_keeps_the_typing(client, login
 
 def test_user_text_is_never_rendered_as_html(client, login, org, plan):
     services.save_entry(
-        org.member, org.member, org.branch,
-        data(plan, action="<script>alert(1)</script>\nDòng hai"), submit=True,
+        org.member,
+        org.member,
+        org.branch,
+        data(plan, action="<script>alert(1)</script>\nDòng hai"),
+        submit=True,
     )
     db.session.commit()
     login("doanvien")
@@ -383,7 +446,10 @@ def test_people_without_a_branch_get_a_friendly_page(client, login, org):
     assert "Bạn chưa có sổ nhật ký" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/diary/1999/1", "/diary/2026/13", "/diary/year/3000", "/diary/timeline?before_date=xx&before_id=1"])
+@pytest.mark.parametrize(
+    "path",
+    ["/diary/1999/1", "/diary/2026/13", "/diary/year/3000", "/diary/timeline?before_date=xx&before_id=1"],
+)
 def test_odd_urls_never_500(client, login, org, path):
     login("doanvien")
     assert client.get(path).status_code in (200, 404)
@@ -417,6 +483,9 @@ def test_an_entry_keeps_its_commitments_when_a_new_plan_version_is_approved(org,
     )
     assert [c.id for c in edited.commitments] == [plan.commitments[0].id]
     # And it still counts for the commitment in the approved version (same lineage).
-    row = next(r for r in services.coverage(org.member, org.branch, today_local().year)
-               if r.commitment.lineage_id == plan.commitments[0].lineage_id)
+    row = next(
+        r
+        for r in services.coverage(org.member, org.branch, today_local().year)
+        if r.commitment.lineage_id == plan.commitments[0].lineage_id
+    )
     assert row.total == 1

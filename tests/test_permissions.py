@@ -76,13 +76,21 @@ NEW_PASSWORD = {"password": "matkhaumoi456", "confirm": "matkhaumoi456"}
 NEW_MEMBER = {"new-full_name": "Lý Thị Hồng Nhung", "new-role": "member", "new-submit": "1"}
 BRANCH_FORM = {"name": "Chi đoàn Văn phòng Sở", "code": "CDA", "kind": "branch", "place": "Sóc Trăng"}
 
+
 def plan_form(t) -> dict:
     return {
-        "op": "save", "lock_version": "1", "shortcomings": "Hạn chế",
-        "breakthrough-standard_id": str(t.plan_standard), "breakthrough-action": "Đột phá",
-        "breakthrough-measure": "Đo", "breakthrough-frequency": "weekly", "breakthrough-deadline": f"31/12/{t.year}",
-        "commitments-0-standard_id": str(t.plan_standard), "commitments-0-action": "Việc",
-        "commitments-0-measure": "Đo", "commitments-0-frequency": "weekly",
+        "op": "save",
+        "lock_version": "1",
+        "shortcomings": "Hạn chế",
+        "breakthrough-standard_id": str(t.plan_standard),
+        "breakthrough-action": "Đột phá",
+        "breakthrough-measure": "Đo",
+        "breakthrough-frequency": "weekly",
+        "breakthrough-deadline": f"31/12/{t.year}",
+        "commitments-0-standard_id": str(t.plan_standard),
+        "commitments-0-action": "Việc",
+        "commitments-0-measure": "Đo",
+        "commitments-0-frequency": "weekly",
         "commitments-0-deadline": f"31/12/{t.year}",
     }
 
@@ -90,7 +98,11 @@ def plan_form(t) -> dict:
 def entry_form(t) -> dict:
     from app.core.filters import today_local
 
-    return {"deed_date": today_local().strftime("%d/%m/%Y"), "action": "Dọn vệ sinh nơi làm việc", "save_draft": "Lưu nháp"}
+    return {
+        "deed_date": today_local().strftime("%d/%m/%Y"),
+        "action": "Dọn vệ sinh nơi làm việc",
+        "save_draft": "Lưu nháp",
+    }
 
 
 # fmt: off
@@ -567,26 +579,50 @@ def _diary_targets(org) -> dict:
 
     year = today_local().year
     standard = Standard(unit_id=org.branch.id, year=2026, group=ContentGroup.DISCIPLINE, title="Đúng giờ")
-    plan_standard = Standard(unit_id=org.root.id, year=year, group=ContentGroup.ETHICS, title="Cần – chăm chỉ")
+    plan_standard = Standard(
+        unit_id=org.root.id, year=year, group=ContentGroup.ETHICS, title="Cần – chăm chỉ"
+    )
     db.session.add_all([standard, plan_standard])
     db.session.flush()
     plan = plans.start_plan(org.member, org.member, org.branch, year)
-    plans.save_plan(org.member, plan, "Còn để văn bản tồn đọng", [
-        plans.CommitmentData(action="Số hóa văn bản", measure="100% đúng hạn", standard_id=plan_standard.id,
-                             frequency=Frequency.MONTHLY, deadline=date(year, 11, 30), is_breakthrough=True),
-        plans.CommitmentData(action="Tự học 2 giờ mỗi tuần", measure="Nhật ký hằng tuần",
-                             standard_id=plan_standard.id, deadline=date(year, 12, 31)),
-    ])
+    plans.save_plan(
+        org.member,
+        plan,
+        "Còn để văn bản tồn đọng",
+        [
+            plans.CommitmentData(
+                action="Số hóa văn bản",
+                measure="100% đúng hạn",
+                standard_id=plan_standard.id,
+                frequency=Frequency.MONTHLY,
+                deadline=date(year, 11, 30),
+                is_breakthrough=True,
+            ),
+            plans.CommitmentData(
+                action="Tự học 2 giờ mỗi tuần",
+                measure="Nhật ký hằng tuần",
+                standard_id=plan_standard.id,
+                deadline=date(year, 12, 31),
+            ),
+        ],
+    )
     plans.submit_plan(org.member, plan)
     draft = plans.start_plan(org.member2, org.member2, org.branch, year)
     png = FileStorage(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32), filename="anh.png")
-    data = journal.EntryData(deed_date=today_local(), action="Hướng dẫn đồng nghiệp ký số",
-                             commitment_ids=[plan.commitments[0].id])
+    data = journal.EntryData(
+        deed_date=today_local(), action="Hướng dẫn đồng nghiệp ký số", commitment_ids=[plan.commitments[0].id]
+    )
     entry = journal.save_entry(org.member, org.member, org.branch, data, submit=True, uploads=[png])
     draft_entry = journal.save_entry(org.member, org.member, org.branch, data)
     return {
-        "standard": standard.id, "plan_standard": plan_standard.id, "year": year, "plan": plan.id,
-        "draft": draft.id, "entry": entry.id, "draft_entry": draft_entry.id, "month": today_local().month,
+        "standard": standard.id,
+        "plan_standard": plan_standard.id,
+        "year": year,
+        "plan": plan.id,
+        "draft": draft.id,
+        "entry": entry.id,
+        "draft_entry": draft_entry.id,
+        "month": today_local().month,
         "evidence": entry.evidence[0].id,
     }
 
@@ -595,7 +631,9 @@ def _grading_targets(org, year: int) -> dict:
     """The branch's open grading round for the year, on a framework of the Đoàn Khối's own (with quarters)."""
     from app.grading import services as grading
 
-    own = grading.copy_framework(org.officer_root, grading.default_framework(org.branch), org.root, "Khung riêng")
+    own = grading.copy_framework(
+        org.officer_root, grading.default_framework(org.branch), org.root, "Khung riêng"
+    )
     own.has_quarterly = True
     grading.open_round(org.secretary, org.branch, year, own)
     return {"own_framework": own.id, "own_criterion": own.criteria[0].id}
@@ -613,8 +651,13 @@ def _export_job_target(org) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "export-matrix.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty ZIP
     job = ExportJob(
-        requested_by=org.secretary, unit=org.branch, year=2026, scope=ExportScope.BRANCH,
-        status=JobStatus.DONE, result_path="export-matrix.zip", finished_at=utcnow(),
+        requested_by=org.secretary,
+        unit=org.branch,
+        year=2026,
+        scope=ExportScope.BRANCH,
+        status=JobStatus.DONE,
+        result_path="export-matrix.zip",
+        finished_at=utcnow(),
         expires_at=utcnow() + timedelta(days=1),
     )
     db.session.add(job)

@@ -110,9 +110,7 @@ def _decode(kind: str, value: Any) -> Any:
 
 def _select(table: sa.Table) -> sa.Select:
     """All rows in primary-key order; enums read as their stored strings (portable and exact)."""
-    columns = [
-        sa.type_coerce(c, sa.String).label(c.name) if _kind(c) == "enum" else c for c in table.c
-    ]
+    columns = [sa.type_coerce(c, sa.String).label(c.name) if _kind(c) == "enum" else c for c in table.c]
     order = list(table.primary_key.columns) or list(table.c)
     return sa.select(*columns).order_by(*order)
 
@@ -165,9 +163,7 @@ def safe_relative(name: str) -> PurePosixPath:
 def _snapshot_connection() -> sa.Connection:
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        conn = engine.connect().execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
+        conn = engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         conn.begin()
         return conn
     conn = engine.connect()
@@ -204,7 +200,9 @@ def _write_archive(path: Path) -> dict[str, Any]:
         try:
             revision = _current_revision(conn)
             if revision is None:
-                raise BackupError("Cơ sở dữ liệu chưa được khởi tạo (không có alembic_version) / database not migrated.")
+                raise BackupError(
+                    "Cơ sở dữ liệu chưa được khởi tạo (không có alembic_version) / database not migrated."
+                )
             dialect = conn.dialect.name
             for table in db.metadata.sorted_tables:
                 kinds = {c.name: _kind(c) for c in table.c}
@@ -275,9 +273,15 @@ def _read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
         if FILES_PREFIX + rel not in names:
             raise BackupError(f"Thiếu tệp trong sao lưu / file missing from archive: {rel}")
     for name in names:
-        if name.startswith(FILES_PREFIX) and not name.endswith("/") and name[len(FILES_PREFIX):] not in files:
+        if (
+            name.startswith(FILES_PREFIX)
+            and not name.endswith("/")
+            and name[len(FILES_PREFIX) :] not in files
+        ):
             raise BackupError(f"Tệp không có trong manifest / file not listed in manifest: {name}")
-        if name.startswith(DATA_PREFIX) and name[len(DATA_PREFIX):].removesuffix(".jsonl") not in manifest.get("tables", {}):
+        if name.startswith(DATA_PREFIX) and name[len(DATA_PREFIX) :].removesuffix(
+            ".jsonl"
+        ) not in manifest.get("tables", {}):
             raise BackupError(f"Dữ liệu không có trong manifest / data not listed in manifest: {name}")
     return manifest
 
@@ -332,9 +336,7 @@ def _rows(zf: zipfile.ZipFile, table: sa.Table) -> list[dict[str, Any]]:
 
 def _parents_first(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of a self-referencing table (units.parent_id) ordered so every parent comes first."""
-    self_fks = [
-        (fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table
-    ]
+    self_fks = [(fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table]
     if not self_fks:
         return rows
     placed: set[tuple[str, Any]] = set()
@@ -343,9 +345,7 @@ def _parents_first(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
     while pending:
         waiting = []
         for row in pending:
-            if all(
-                row.get(child) is None or (parent, row[child]) in placed for child, parent in self_fks
-            ):
+            if all(row.get(child) is None or (parent, row[child]) in placed for child, parent in self_fks):
                 ordered.append(row)
                 for _child, parent in self_fks:
                     placed.add((parent, row.get(parent)))
@@ -437,7 +437,9 @@ def _reset_sequences(conn: sa.Connection) -> None:
         if top is None:
             conn.execute(sa.text("SELECT setval(CAST(:seq AS regclass), 1, false)"), {"seq": sequence})
         else:
-            conn.execute(sa.text("SELECT setval(CAST(:seq AS regclass), :v, true)"), {"seq": sequence, "v": top})
+            conn.execute(
+                sa.text("SELECT setval(CAST(:seq AS regclass), :v, true)"), {"seq": sequence, "v": top}
+            )
 
 
 def _extract(zf: zipfile.ZipFile, rel: str, root: Path) -> Path:

@@ -44,7 +44,9 @@ def seed_demo_command(if_empty: bool) -> None:
         if if_empty:
             click.echo("Dữ liệu đã có sẵn, không tạo lại dữ liệu mẫu.")
         else:
-            raise click.ClickException("Cơ sở dữ liệu đã có đơn vị; chỉ tạo dữ liệu mẫu trên cơ sở dữ liệu trống.")
+            raise click.ClickException(
+                "Cơ sở dữ liệu đã có đơn vị; chỉ tạo dữ liệu mẫu trên cơ sở dữ liệu trống."
+            )
     else:
         seed_demo()
         db.session.commit()

@@ -54,8 +54,10 @@ class UnitKind(LabeledEnum):
 
     @property
     def org_type(self) -> OrgType:
-        return OrgType.PARTY if self in (UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL) else (
-            OrgType.YOUTH_UNION
+        return (
+            OrgType.PARTY
+            if self in (UnitKind.PARTY_COMMITTEE, UnitKind.PARTY_CELL)
+            else (OrgType.YOUTH_UNION)
         )
 
     @property

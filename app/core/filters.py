@@ -32,7 +32,7 @@ def vn_datetime(value: datetime | None) -> str:
 
 
 def vn_long_date(value: date | datetime | None) -> str:
-    """"ngày 08 tháng 5 năm 2013": days below 10 and months 1–2 take a leading zero.
+    """ "ngày 08 tháng 5 năm 2013": days below 10 and months 1–2 take a leading zero.
 
     Nghị định 30/2020/NĐ-CP (and the Youth Union's Hướng dẫn 29-HD/TWĐTN-VP before it) write
     the day with two digits below 10 and the months January and February as 01, 02, so that

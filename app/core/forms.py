@@ -9,8 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 from app.core.text import clean_line, nfc
 
 CSRF_MESSAGE = (
-    "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Nội dung bạn nhập vẫn còn đây, "
-    "hãy bấm gửi lại."
+    "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Nội dung bạn nhập vẫn còn đây, hãy bấm gửi lại."
 )
 
 
@@ -122,8 +121,11 @@ class VNDateField(DateField):
         render_kw = {"placeholder": "ngày/tháng/năm", "inputmode": "numeric", "autocomplete": "off"}
         render_kw.update(kwargs.pop("render_kw", None) or {})
         super().__init__(
-            label, validators, format=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"],
-            render_kw=render_kw, **kwargs,
+            label,
+            validators,
+            format=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"],
+            render_kw=render_kw,
+            **kwargs,
         )
 
     def process_formdata(self, valuelist):
@@ -135,7 +137,9 @@ class VNDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError("Ngày không hợp lệ: hãy ghi theo dạng ngày/tháng/năm, ví dụ 08/05/2026.") from None
+            raise ValueError(
+                "Ngày không hợp lệ: hãy ghi theo dạng ngày/tháng/năm, ví dụ 08/05/2026."
+            ) from None
 
     def _value(self):
         if self.raw_data:

@@ -21,56 +21,132 @@ from app.units.models import Unit
 # app.plans.services._DEMO_COMMITMENTS): (place, action, result, lesson).
 TEXTS: dict[int, list[tuple[str, str, str, str]]] = {
     0: [
-        ("Văn phòng Sở", "Cập nhật và số hóa 46 văn bản đến trong tháng lên hệ thống quản lý văn bản điện tử, "
-         "gắn đúng hồ sơ công việc.", "Không còn văn bản tồn quá 2 ngày làm việc; lãnh đạo Văn phòng đã xác nhận.",
-         "Xử lý văn bản ngay trong ngày thì cuối tháng không bị dồn việc."),
-        ("Văn phòng Sở", "Rà soát kho văn bản đi quý trước, bổ sung 12 văn bản còn thiếu bản điện tử.",
-         "Hồ sơ quý đủ 100% bản điện tử.", "Nên kiểm tra định kỳ thay vì đợi cuối năm."),
-        ("Phòng lưu trữ", "Hướng dẫn 2 đồng nghiệp mới cách phân loại, số hóa văn bản đến theo quy trình.",
-         "Hai đồng nghiệp tự làm được từ tuần sau.", "Làm mẫu một lần rồi để người mới tự làm hiệu quả hơn giảng giải."),
+        (
+            "Văn phòng Sở",
+            "Cập nhật và số hóa 46 văn bản đến trong tháng lên hệ thống quản lý văn bản điện tử, "
+            "gắn đúng hồ sơ công việc.",
+            "Không còn văn bản tồn quá 2 ngày làm việc; lãnh đạo Văn phòng đã xác nhận.",
+            "Xử lý văn bản ngay trong ngày thì cuối tháng không bị dồn việc.",
+        ),
+        (
+            "Văn phòng Sở",
+            "Rà soát kho văn bản đi quý trước, bổ sung 12 văn bản còn thiếu bản điện tử.",
+            "Hồ sơ quý đủ 100% bản điện tử.",
+            "Nên kiểm tra định kỳ thay vì đợi cuối năm.",
+        ),
+        (
+            "Phòng lưu trữ",
+            "Hướng dẫn 2 đồng nghiệp mới cách phân loại, số hóa văn bản đến theo quy trình.",
+            "Hai đồng nghiệp tự làm được từ tuần sau.",
+            "Làm mẫu một lần rồi để người mới tự làm hiệu quả hơn giảng giải.",
+        ),
     ],
     1: [
-        ("Tại nhà", "Học xong bài “Sử dụng chữ ký số trên văn bản điện tử” (2 giờ) trên nền tảng học trực tuyến.",
-         "Đã ký số thử thành công 3 văn bản nội bộ.", ""),
-        ("Tại nhà", "Thực hành hàm VLOOKUP và bảng tổng hợp (PivotTable) trên bảng tính theo dõi công văn.",
-         "Rút thời gian lập báo cáo tuần từ 1 giờ xuống 20 phút.", "Tự động hóa việc lặp lại giúp dành thời gian cho việc khác."),
-        ("Văn phòng Sở", "Học 2 giờ khóa “Kỹ năng số cho cán bộ, công chức”, chương an toàn thông tin.",
-         "Đổi toàn bộ mật khẩu yếu, bật xác thực hai lớp cho email công vụ.", ""),
-        ("Tại nhà", "Học cách soạn văn bản đúng thể thức theo Nghị định 30/2020/NĐ-CP trên phần mềm soạn thảo.",
-         "Lập được mẫu văn bản chuẩn cho cả phòng dùng chung.", "Nắm chắc thể thức thì ít phải sửa đi sửa lại."),
-        ("Tại nhà", "Hoàn thành bài kiểm tra cuối khóa “Kỹ năng số cơ bản”, đạt 92/100 điểm.",
-         "Nhận giấy chứng nhận hoàn thành khóa học.", ""),
-        ("Tại nhà", "Học 2 giờ về sử dụng dịch vụ công trực tuyến để hướng dẫn người dân nộp hồ sơ.",
-         "Hướng dẫn được 1 phụ huynh nộp hồ sơ xin cấp bản sao văn bằng trực tuyến.", ""),
+        (
+            "Tại nhà",
+            "Học xong bài “Sử dụng chữ ký số trên văn bản điện tử” (2 giờ) trên nền tảng học trực tuyến.",
+            "Đã ký số thử thành công 3 văn bản nội bộ.",
+            "",
+        ),
+        (
+            "Tại nhà",
+            "Thực hành hàm VLOOKUP và bảng tổng hợp (PivotTable) trên bảng tính theo dõi công văn.",
+            "Rút thời gian lập báo cáo tuần từ 1 giờ xuống 20 phút.",
+            "Tự động hóa việc lặp lại giúp dành thời gian cho việc khác.",
+        ),
+        (
+            "Văn phòng Sở",
+            "Học 2 giờ khóa “Kỹ năng số cho cán bộ, công chức”, chương an toàn thông tin.",
+            "Đổi toàn bộ mật khẩu yếu, bật xác thực hai lớp cho email công vụ.",
+            "",
+        ),
+        (
+            "Tại nhà",
+            "Học cách soạn văn bản đúng thể thức theo Nghị định 30/2020/NĐ-CP trên phần mềm soạn thảo.",
+            "Lập được mẫu văn bản chuẩn cho cả phòng dùng chung.",
+            "Nắm chắc thể thức thì ít phải sửa đi sửa lại.",
+        ),
+        (
+            "Tại nhà",
+            "Hoàn thành bài kiểm tra cuối khóa “Kỹ năng số cơ bản”, đạt 92/100 điểm.",
+            "Nhận giấy chứng nhận hoàn thành khóa học.",
+            "",
+        ),
+        (
+            "Tại nhà",
+            "Học 2 giờ về sử dụng dịch vụ công trực tuyến để hướng dẫn người dân nộp hồ sơ.",
+            "Hướng dẫn được 1 phụ huynh nộp hồ sơ xin cấp bản sao văn bằng trực tuyến.",
+            "",
+        ),
     ],
     2: [
-        ("Văn phòng Sở", "Tắt đèn, điều hòa, máy tính của phòng khi ra về; nhắc các bạn trong phòng cùng làm.",
-         "Cả tuần không còn thiết bị để qua đêm.", "Dán nhắc nhở nhỏ ở cửa phòng rất hiệu quả."),
-        ("Văn phòng Sở", "In hai mặt và dùng văn bản điện tử thay bản giấy cho tài liệu họp giao ban.",
-         "Tiết kiệm khoảng 300 tờ giấy trong tháng.", ""),
-        ("Văn phòng Sở", "Đề xuất và cùng Văn phòng đặt khay giấy tái sử dụng cho bản nháp.",
-         "Giấy nháp được dùng lại, lượng giấy cấp phát tháng này giảm 15%.", "Tiết kiệm cần sự đồng lòng của cả phòng."),
+        (
+            "Văn phòng Sở",
+            "Tắt đèn, điều hòa, máy tính của phòng khi ra về; nhắc các bạn trong phòng cùng làm.",
+            "Cả tuần không còn thiết bị để qua đêm.",
+            "Dán nhắc nhở nhỏ ở cửa phòng rất hiệu quả.",
+        ),
+        (
+            "Văn phòng Sở",
+            "In hai mặt và dùng văn bản điện tử thay bản giấy cho tài liệu họp giao ban.",
+            "Tiết kiệm khoảng 300 tờ giấy trong tháng.",
+            "",
+        ),
+        (
+            "Văn phòng Sở",
+            "Đề xuất và cùng Văn phòng đặt khay giấy tái sử dụng cho bản nháp.",
+            "Giấy nháp được dùng lại, lượng giấy cấp phát tháng này giảm 15%.",
+            "Tiết kiệm cần sự đồng lòng của cả phòng.",
+        ),
     ],
     3: [
-        ("Hội trường Sở Giáo dục và Đào tạo", "Tham gia hiến máu tình nguyện đợt “Giọt hồng tri ân”; vận động "
-         "thêm 2 đoàn viên trong chi đoàn cùng tham gia.", "Hiến 350 ml máu; 2 bạn được vận động đã hiến thành công.",
-         "Chuẩn bị sức khỏe tốt từ tối hôm trước."),
+        (
+            "Hội trường Sở Giáo dục và Đào tạo",
+            "Tham gia hiến máu tình nguyện đợt “Giọt hồng tri ân”; vận động "
+            "thêm 2 đoàn viên trong chi đoàn cùng tham gia.",
+            "Hiến 350 ml máu; 2 bạn được vận động đã hiến thành công.",
+            "Chuẩn bị sức khỏe tốt từ tối hôm trước.",
+        ),
     ],
     4: [
-        ("Phòng họp chi đoàn", "Đọc và chia sẻ câu chuyện “Chiếc đồng hồ” về tấm gương Bác Hồ trong buổi sinh hoạt chi đoàn.",
-         "Chi đoàn thống nhất phân công rõ việc, ai cũng quan trọng như nhau.", "Mỗi vị trí đều cần làm tròn phần việc của mình."),
-        ("Phòng họp chi đoàn", "Chia sẻ câu chuyện “Bác Hồ với đức tính tiết kiệm” và liên hệ việc tiết kiệm giấy in ở cơ quan.",
-         "Các bạn đề xuất thêm việc dùng chung máy in tầng.", ""),
-        ("Phòng họp chi đoàn", "Đọc câu chuyện “Ba lần Bác đến thăm” và chia sẻ về tác phong gần dân.",
-         "Chi đoàn đăng ký thêm một buổi hướng dẫn dịch vụ công cho phụ huynh.", ""),
-        ("Phòng họp chi đoàn", "Chia sẻ câu chuyện “Bác Hồ và những bài học về đạo đức, lối sống” phần tự phê bình.",
-         "Tự nhận và sửa khuyết điểm ngại phát biểu: đã phát biểu 2 ý kiến trong buổi sinh hoạt.", ""),
+        (
+            "Phòng họp chi đoàn",
+            "Đọc và chia sẻ câu chuyện “Chiếc đồng hồ” về tấm gương Bác Hồ trong buổi sinh hoạt chi đoàn.",
+            "Chi đoàn thống nhất phân công rõ việc, ai cũng quan trọng như nhau.",
+            "Mỗi vị trí đều cần làm tròn phần việc của mình.",
+        ),
+        (
+            "Phòng họp chi đoàn",
+            "Chia sẻ câu chuyện “Bác Hồ với đức tính tiết kiệm” và liên hệ việc tiết kiệm giấy in ở cơ quan.",
+            "Các bạn đề xuất thêm việc dùng chung máy in tầng.",
+            "",
+        ),
+        (
+            "Phòng họp chi đoàn",
+            "Đọc câu chuyện “Ba lần Bác đến thăm” và chia sẻ về tác phong gần dân.",
+            "Chi đoàn đăng ký thêm một buổi hướng dẫn dịch vụ công cho phụ huynh.",
+            "",
+        ),
+        (
+            "Phòng họp chi đoàn",
+            "Chia sẻ câu chuyện “Bác Hồ và những bài học về đạo đức, lối sống” phần tự phê bình.",
+            "Tự nhận và sửa khuyết điểm ngại phát biểu: đã phát biểu 2 ý kiến trong buổi sinh hoạt.",
+            "",
+        ),
     ],
     5: [
-        ("Văn phòng Sở", "Đi làm đúng giờ cả tháng, dự đầy đủ buổi sinh hoạt chi đoàn định kỳ.",
-         "Không đi trễ buổi nào.", ""),
-        ("Văn phòng Sở", "Báo cáo trước với bí thư chi đoàn khi vắng buổi sinh hoạt vì đi công tác huyện.",
-         "Nhận lại nội dung buổi sinh hoạt và hoàn thành phần việc được giao.", "Báo cáo sớm để chi đoàn chủ động phân công."),
+        (
+            "Văn phòng Sở",
+            "Đi làm đúng giờ cả tháng, dự đầy đủ buổi sinh hoạt chi đoàn định kỳ.",
+            "Không đi trễ buổi nào.",
+            "",
+        ),
+        (
+            "Văn phòng Sở",
+            "Báo cáo trước với bí thư chi đoàn khi vắng buổi sinh hoạt vì đi công tác huyện.",
+            "Nhận lại nội dung buổi sinh hoạt và hoàn thành phần việc được giao.",
+            "Báo cáo sớm để chi đoàn chủ động phân công.",
+        ),
     ],
 }
 
@@ -79,15 +155,32 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
-def _entry(owner: User, unit: Unit, day: date, text: tuple[str, str, str, str], commitments,
-           rng: random.Random, status=EntryStatus.SUBMITTED) -> Entry:
+def _entry(
+    owner: User,
+    unit: Unit,
+    day: date,
+    text: tuple[str, str, str, str],
+    commitments,
+    rng: random.Random,
+    status=EntryStatus.SUBMITTED,
+) -> Entry:
     place, action, result, lesson = text
     # Most entries are written the same evening; some a day or two later (shown as back-dated).
-    written = _local(day + timedelta(days=rng.choice([0, 0, 0, 0, 1, 2])), rng.randint(19, 22), rng.randint(0, 59))
+    written = _local(
+        day + timedelta(days=rng.choice([0, 0, 0, 0, 1, 2])), rng.randint(19, 22), rng.randint(0, 59)
+    )
     written = min(written, datetime.now(UTC))  # never written in the future
     entry = Entry(
-        user_id=owner.id, unit_id=unit.id, deed_date=day, place=place, action=action, result=result,
-        lesson=lesson, status=status, created_at=written, updated_at=written,
+        user_id=owner.id,
+        unit_id=unit.id,
+        deed_date=day,
+        place=place,
+        action=action,
+        result=result,
+        lesson=lesson,
+        status=status,
+        created_at=written,
+        updated_at=written,
         submitted_at=written if status is EntryStatus.SUBMITTED else None,
         commitments=list(commitments),
     )
@@ -96,8 +189,9 @@ def _entry(owner: User, unit: Unit, day: date, text: tuple[str, str, str, str], 
     return entry
 
 
-def seed_member_year(owner: User, unit: Unit, plan: Plan, today: date, rng: random.Random,
-                     density: float = 1.0) -> int:
+def seed_member_year(
+    owner: User, unit: Unit, plan: Plan, today: date, rng: random.Random, density: float = 1.0
+) -> int:
     """A year of entries against the demo plan's commitments up to `today`; returns how many."""
     commitments = plan.commitments
     year = plan.year
@@ -129,7 +223,9 @@ def seed_member_year(owner: User, unit: Unit, plan: Plan, today: date, rng: rand
         if last_day < start:
             continue
         if rng.random() < 0.9 * density:  # the breakthrough item, monthly
-            _entry(owner, unit, last_day - timedelta(days=rng.randint(0, 3)), text_for(0), [commitments[0]], rng)
+            _entry(
+                owner, unit, last_day - timedelta(days=rng.randint(0, 3)), text_for(0), [commitments[0]], rng
+            )
             count += 1
         if rng.random() < 0.75 * density:  # a story about Bác at the branch meeting
             meeting = date(year, month, min(10, last_day.day))
@@ -174,9 +270,20 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     member_plan = plan_for(accounts["doanvien"], accounts["bithu"], start)
     seed_member_year(accounts["doanvien"], branch, member_plan, today, rng)
     # One draft being written this week.
-    _entry(accounts["doanvien"], branch, today, (
-        "Văn phòng Sở", "Hướng dẫn chị Lan ở bộ phận một cửa cách tra cứu hồ sơ trực tuyến (đang viết tiếp…)",
-        "", ""), [member_plan.commitments[1]], rng, status=EntryStatus.DRAFT)
+    _entry(
+        accounts["doanvien"],
+        branch,
+        today,
+        (
+            "Văn phòng Sở",
+            "Hướng dẫn chị Lan ở bộ phận một cửa cách tra cứu hồ sơ trực tuyến (đang viết tiếp…)",
+            "",
+            "",
+        ),
+        [member_plan.commitments[1]],
+        rng,
+        status=EntryStatus.DRAFT,
+    )
 
     secretary_plan = plan_for(accounts["bithu"], accounts["canbo"], start)
     seed_member_year(accounts["bithu"], branch, secretary_plan, today, rng, density=0.6)
@@ -184,7 +291,9 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     # Other members: two plans waiting for the secretary, one still a draft.
     others = [m.user for m in branch.memberships if m.user.username not in ("bithu", "doanvien")]
     others.sort(key=lambda u: u.name_folded)
-    for owner, status in zip(others[:3], (PlanStatus.SUBMITTED, PlanStatus.SUBMITTED, PlanStatus.DRAFT), strict=False):
+    for owner, status in zip(
+        others[:3], (PlanStatus.SUBMITTED, PlanStatus.SUBMITTED, PlanStatus.DRAFT), strict=False
+    ):
         plan_for(owner, None, today - timedelta(days=5), status)
     db.session.flush()
     seed_demo_reviews(accounts, branch, member_plan, today)
@@ -216,7 +325,9 @@ class _Backdate:
         from app.review.models import EntryComment, EntrySnapshot
 
         self.columns = [
-            (AuditLog, "created_at"), (Notification, "created_at"), (EntryComment, "created_at"),
+            (AuditLog, "created_at"),
+            (Notification, "created_at"),
+            (EntryComment, "created_at"),
             (EntrySnapshot, "taken_at"),
         ]
         self.marks = {model: self._max(model) for model, _ in self.columns}
@@ -246,8 +357,16 @@ def _months(first: date, last: date) -> list[tuple[int, int]]:
     return months
 
 
-def _review_history(member: User, reviewer: User, branch: Unit, months, clock: _Backdate,
-                    rng: random.Random, *, comments: bool) -> list[Entry]:
+def _review_history(
+    member: User,
+    reviewer: User,
+    branch: Unit,
+    months,
+    clock: _Backdate,
+    rng: random.Random,
+    *,
+    comments: bool,
+) -> list[Entry]:
     """Months reviewed and signed off in their time: a few comments, a month comment, the sign-off."""
     from app.journal.services import month_entries
     from app.review import services as review
@@ -261,7 +380,9 @@ def _review_history(member: User, reviewer: User, branch: Unit, months, clock: _
         meeting = _local(after.replace(day=min(5, after.day)), 20)
         if comments:
             for entry in rng.sample(entries, min(2, len(entries))):
-                review.comment_entry(reviewer, entry, ENTRY_COMMENTS[(index + entry.id) % len(ENTRY_COMMENTS)])
+                review.comment_entry(
+                    reviewer, entry, ENTRY_COMMENTS[(index + entry.id) % len(ENTRY_COMMENTS)]
+                )
         review.write_month_comment(
             reviewer, member, branch, year, month, MONTH_COMMENTS[index % len(MONTH_COMMENTS)], None
         )
@@ -293,13 +414,17 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
     if signed:
         # One deed commended: the blood donation, else the latest breakthrough entry.
         lineages = {c.lineage_id or c.id: i for i, c in enumerate(member_plan.commitments)}
+
         def serves(entry: Entry, index: int) -> bool:
             return any(lineages.get(c.lineage_id or c.id) == index for c in entry.commitments)
+
         best = next((e for e in reversed(signed) if serves(e, 3)), None) or next(
             (e for e in reversed(signed) if serves(e, 0)), signed[-1]
         )
         review.flag_exemplary(
-            secretary, best, "Việc làm đột phá, có kết quả cụ thể và lan tỏa trong chi đoàn. Đề nghị biểu dương."
+            secretary,
+            best,
+            "Việc làm đột phá, có kết quả cụ thể và lan tỏa trong chi đoàn. Đề nghị biểu dương.",
         )
         when = best.reviewed_at or _local(today, 9)
         best.exemplary_at = when
@@ -315,8 +440,16 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
     from app.journal.services import month_entries
 
     open_entries = sorted(
-        [e for e in month_entries(member, branch, last_month.year, last_month.month) if e.status is EntryStatus.SUBMITTED]
-        or [e for e in month_entries(member, branch, today.year, today.month) if e.status is EntryStatus.SUBMITTED],
+        [
+            e
+            for e in month_entries(member, branch, last_month.year, last_month.month)
+            if e.status is EntryStatus.SUBMITTED
+        ]
+        or [
+            e
+            for e in month_entries(member, branch, today.year, today.month)
+            if e.status is EntryStatus.SUBMITTED
+        ],
         key=lambda e: (e.deed_date, e.id),
     )
     when = _local(max(today - timedelta(days=2), open_entries[0].deed_date if open_entries else today), 21)
@@ -330,7 +463,8 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
                 flag_modified(entry, "updated_at")
         review.comment_entry(secretary, target, ENTRY_COMMENTS[1])
         review.request_revision(
-            secretary, target,
+            secretary,
+            target,
             "Bài chưa ghi rõ học khóa nào, trong bao lâu. Em bổ sung tên khóa học, số giờ học và kết quả "
             "(nếu có bài kiểm tra), kèm ảnh chụp màn hình làm minh chứng.",
         )
@@ -340,7 +474,9 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
 
     # The secretary's own diary, reviewed one level up.
     secretary_plan = db.session.scalar(
-        select(Plan).where(Plan.user_id == secretary.id, Plan.unit_id == branch.id, Plan.year == member_plan.year)
+        select(Plan).where(
+            Plan.user_id == secretary.id, Plan.unit_id == branch.id, Plan.year == member_plan.year
+        )
     )
     if secretary_plan is not None:
         _review_history(secretary, officer, branch, history, clock, rng, comments=False)

@@ -26,14 +26,80 @@ DEMO_ACCOUNTS = [
     ("bithuchibo", "Bí thư Chi bộ Văn phòng Sở Giáo dục và Đào tạo (đánh giá theo thang điểm 100)"),
 ]
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi",
-          "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Thạch", "Lâm", "Sơn", "Danh", "Kim", "Châu", "Tăng"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Thạch",
+    "Lâm",
+    "Sơn",
+    "Danh",
+    "Kim",
+    "Châu",
+    "Tăng",
+]
 MIDDLE_M = ["Văn", "Minh", "Quốc", "Hoàng", "Thanh", "Hữu", "Đức", "Công", "Tấn", "Trọng"]
 MIDDLE_F = ["Thị", "Ngọc", "Thanh", "Kim", "Thị Mỹ", "Thị Thu", "Hồng", "Bảo", "Phương"]
-GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hùng", "Khang", "Khoa", "Lộc",
-           "Nam", "Nghĩa", "Phúc", "Quang", "Sang", "Tài", "Thành", "Thịnh", "Trí", "Tuấn", "Vinh"]
-GIVEN_F = ["Anh", "Châu", "Diễm", "Duyên", "Giang", "Hạnh", "Hằng", "Hương", "Lan", "Linh", "Mai",
-           "Ngân", "Nhi", "Oanh", "Phượng", "Quyên", "Thảo", "Trang", "Trinh", "Uyên", "Vy", "Yến"]
+GIVEN_M = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Đạt",
+    "Hải",
+    "Hiếu",
+    "Hùng",
+    "Khang",
+    "Khoa",
+    "Lộc",
+    "Nam",
+    "Nghĩa",
+    "Phúc",
+    "Quang",
+    "Sang",
+    "Tài",
+    "Thành",
+    "Thịnh",
+    "Trí",
+    "Tuấn",
+    "Vinh",
+]
+GIVEN_F = [
+    "Anh",
+    "Châu",
+    "Diễm",
+    "Duyên",
+    "Giang",
+    "Hạnh",
+    "Hằng",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Ngân",
+    "Nhi",
+    "Oanh",
+    "Phượng",
+    "Quyên",
+    "Thảo",
+    "Trang",
+    "Trinh",
+    "Uyên",
+    "Vy",
+    "Yến",
+]
 
 UNITS = {
     "code": "DK-CQT-ST",
@@ -45,13 +111,31 @@ UNITS = {
             "name": "Đoàn cơ sở Sở Giáo dục và Đào tạo",
             "kind": UnitKind.GRASSROOTS_UNION,
             "children": [
-                {"code": "CD-VP-SGDDT", "name": "Chi đoàn Văn phòng Sở Giáo dục và Đào tạo",
-                 "kind": UnitKind.BRANCH, "size": 16,
-                 "positions": ["Chuyên viên Văn phòng", "Kế toán", "Văn thư", "Chuyên viên Phòng Tổ chức cán bộ",
-                               "Chuyên viên Phòng Kế hoạch – Tài chính", "Thanh tra viên"]},
-                {"code": "CD-GDTrH", "name": "Chi đoàn Phòng Giáo dục Trung học",
-                 "kind": UnitKind.BRANCH, "size": 12,
-                 "positions": ["Chuyên viên Phòng Giáo dục Trung học", "Chuyên viên khảo thí", "Giáo viên biệt phái"]},
+                {
+                    "code": "CD-VP-SGDDT",
+                    "name": "Chi đoàn Văn phòng Sở Giáo dục và Đào tạo",
+                    "kind": UnitKind.BRANCH,
+                    "size": 16,
+                    "positions": [
+                        "Chuyên viên Văn phòng",
+                        "Kế toán",
+                        "Văn thư",
+                        "Chuyên viên Phòng Tổ chức cán bộ",
+                        "Chuyên viên Phòng Kế hoạch – Tài chính",
+                        "Thanh tra viên",
+                    ],
+                },
+                {
+                    "code": "CD-GDTrH",
+                    "name": "Chi đoàn Phòng Giáo dục Trung học",
+                    "kind": UnitKind.BRANCH,
+                    "size": 12,
+                    "positions": [
+                        "Chuyên viên Phòng Giáo dục Trung học",
+                        "Chuyên viên khảo thí",
+                        "Giáo viên biệt phái",
+                    ],
+                },
             ],
         },
         {
@@ -59,16 +143,30 @@ UNITS = {
             "name": "Đoàn cơ sở Sở Y tế",
             "kind": UnitKind.GRASSROOTS_UNION,
             "children": [
-                {"code": "CD-BVDK", "name": "Chi đoàn Bệnh viện Đa khoa tỉnh",
-                 "kind": UnitKind.BRANCH, "size": 19,
-                 "positions": ["Bác sĩ khoa Nội", "Điều dưỡng", "Kỹ thuật viên xét nghiệm", "Dược sĩ",
-                               "Bác sĩ khoa Nhi", "Hộ sinh"]},
+                {
+                    "code": "CD-BVDK",
+                    "name": "Chi đoàn Bệnh viện Đa khoa tỉnh",
+                    "kind": UnitKind.BRANCH,
+                    "size": 19,
+                    "positions": [
+                        "Bác sĩ khoa Nội",
+                        "Điều dưỡng",
+                        "Kỹ thuật viên xét nghiệm",
+                        "Dược sĩ",
+                        "Bác sĩ khoa Nhi",
+                        "Hộ sinh",
+                    ],
+                },
             ],
         },
     ],
 }
 PARTY_ROOT = {"code": "DB-SGDDT", "name": "Đảng bộ Sở Giáo dục và Đào tạo", "kind": UnitKind.PARTY_COMMITTEE}
-PARTY_CELL = {"code": "CB-VP-SGDDT", "name": "Chi bộ Văn phòng Sở Giáo dục và Đào tạo", "kind": UnitKind.PARTY_CELL}
+PARTY_CELL = {
+    "code": "CB-VP-SGDDT",
+    "name": "Chi bộ Văn phòng Sở Giáo dục và Đào tạo",
+    "kind": UnitKind.PARTY_CELL,
+}
 
 
 class DemoSeeder:
@@ -79,21 +177,39 @@ class DemoSeeder:
         self.used_names: set[str] = set()
 
     def unit(self, spec: dict, parent: Unit | None) -> Unit:
-        unit = Unit(code=spec["code"], name=spec["name"], kind=spec["kind"], org_type=spec["kind"].org_type,
-                    parent=parent, place="Sóc Trăng")
+        unit = Unit(
+            code=spec["code"],
+            name=spec["name"],
+            kind=spec["kind"],
+            org_type=spec["kind"].org_type,
+            parent=parent,
+            place="Sóc Trăng",
+        )
         db.session.add(unit)
         db.session.flush()
         unit.path = f"{parent.path if parent else '/'}{unit.id}/"
         return unit
 
-    def person(self, positions: list[str], *, username: str | None = None, name: str | None = None,
-               female: bool | None = None, birth_year: tuple[int, int] = (1990, 2003)) -> User:
+    def person(
+        self,
+        positions: list[str],
+        *,
+        username: str | None = None,
+        name: str | None = None,
+        female: bool | None = None,
+        birth_year: tuple[int, int] = (1990, 2003),
+    ) -> User:
         rng = self.rng
         if name is None:
             while True:
                 female = rng.random() < 0.55 if female is None else female
-                name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
-                                 rng.choice(GIVEN_F if female else GIVEN_M)])
+                name = " ".join(
+                    [
+                        rng.choice(FAMILY),
+                        rng.choice(MIDDLE_F if female else MIDDLE_M),
+                        rng.choice(GIVEN_F if female else GIVEN_M),
+                    ]
+                )
                 if name not in self.used_names:
                     break
                 female = None
@@ -109,9 +225,12 @@ class DemoSeeder:
         self.used_usernames.add(username)
         birth = date(rng.randint(*birth_year), rng.randint(1, 12), rng.randint(1, 28))
         user = User(
-            username=username, email=f"{username}@sonhatky.example",
-            birth_date=birth, phone="09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
-            position=rng.choice(positions), password_hash=self.password_hash,
+            username=username,
+            email=f"{username}@sonhatky.example",
+            birth_date=birth,
+            phone="09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
+            position=rng.choice(positions),
+            password_hash=self.password_hash,
             activated_at=utcnow(),
         )
         user.set_name(name)
@@ -122,12 +241,16 @@ class DemoSeeder:
         root = self.unit(UNITS, None)
         accounts: dict[str, User] = {}
 
-        admin = self.person(["Quản trị hệ thống"], username="admin", name="Quản Trị Viên", birth_year=(1985, 1990))
+        admin = self.person(
+            ["Quản trị hệ thống"], username="admin", name="Quản Trị Viên", birth_year=(1985, 1990)
+        )
         admin.is_admin = True
         admin.position = "Quản trị hệ thống"
         accounts["admin"] = admin
 
-        canbo = self.person(["Phó Bí thư Đoàn Khối"], username="canbo", name="Lâm Thị Ngọc Hân", birth_year=(1988, 1992))
+        canbo = self.person(
+            ["Phó Bí thư Đoàn Khối"], username="canbo", name="Lâm Thị Ngọc Hân", birth_year=(1988, 1992)
+        )
         canbo.position = "Phó Bí thư Đoàn Khối các Cơ quan tỉnh"
         db.session.add(Membership(user=canbo, unit=root, role=Role.OFFICER))
         accounts["canbo"] = canbo
@@ -141,12 +264,19 @@ class DemoSeeder:
                 positions = branch_spec["positions"]
                 for i in range(branch_spec["size"]):
                     if branch_spec["code"] == "CD-VP-SGDDT" and i == 0:
-                        user = self.person(positions, username="bithu", name="Trần Quốc Bảo", birth_year=(1992, 1994))
+                        user = self.person(
+                            positions, username="bithu", name="Trần Quốc Bảo", birth_year=(1992, 1994)
+                        )
                         user.position = "Chuyên viên Phòng Tổ chức cán bộ"
                         role = Role.SECRETARY
                         accounts["bithu"] = user
                     elif branch_spec["code"] == "CD-VP-SGDDT" and i == 1:
-                        user = self.person(positions, username="doanvien", name="Nguyễn Thị Mỹ Duyên", birth_year=(1998, 2000))
+                        user = self.person(
+                            positions,
+                            username="doanvien",
+                            name="Nguyễn Thị Mỹ Duyên",
+                            birth_year=(1998, 2000),
+                        )
                         user.position = "Chuyên viên Văn phòng"
                         role = Role.MEMBER
                         accounts["doanvien"] = user
@@ -158,8 +288,13 @@ class DemoSeeder:
         # The Party: a Đảng bộ with one Chi bộ; the Chi đoàn's secretary is also a đảng viên.
         party_root = self.unit(PARTY_ROOT, None)
         cell = self.unit(PARTY_CELL, party_root)
-        party_secretary = self.person(["Chánh Văn phòng Sở"], username="bithuchibo", name="Phạm Văn Hùng",
-                                      female=False, birth_year=(1975, 1980))
+        party_secretary = self.person(
+            ["Chánh Văn phòng Sở"],
+            username="bithuchibo",
+            name="Phạm Văn Hùng",
+            female=False,
+            birth_year=(1975, 1980),
+        )
         accounts["bithuchibo"] = party_secretary
         # canbo also sits on the Đảng ủy, so the demo shows ratification on both scales.
         db.session.add(Membership(user=canbo, unit=party_root, role=Role.OFFICER))
@@ -167,8 +302,10 @@ class DemoSeeder:
         db.session.add(Membership(user=party_secretary, unit=cell, role=Role.SECRETARY))
         db.session.add(Membership(user=accounts["bithu"], unit=cell, role=Role.MEMBER))
         for _ in range(7):
-            person = self.person(["Phó Chánh Văn phòng", "Chuyên viên chính", "Kế toán trưởng", "Chuyên viên"],
-                                 birth_year=(1970, 1992))
+            person = self.person(
+                ["Phó Chánh Văn phòng", "Chuyên viên chính", "Kế toán trưởng", "Chuyên viên"],
+                birth_year=(1970, 1992),
+            )
             db.session.add(Membership(user=person, unit=cell, role=Role.MEMBER))
         db.session.flush()
 

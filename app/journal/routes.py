@@ -59,8 +59,10 @@ def _context() -> DiaryContext | None:
     """The diary asked for by ?user_id=&unit_id= (default: one's own first branch); 404 when not allowed."""
     user_id = request.args.get("user_id", type=int)
     unit_id = request.args.get("unit_id", type=int)
-    owner = current_user if not user_id or user_id == current_user.id else (
-        permissions.get_visible_user(user_id, current_user)
+    owner = (
+        current_user
+        if not user_id or user_id == current_user.id
+        else (permissions.get_visible_user(user_id, current_user))
     )
     if unit_id:
         unit = permissions.get_visible_unit(unit_id, current_user)
@@ -138,8 +140,16 @@ def month(year: int, month: int):
     prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
     next_month = (year, month + 1) if month < 12 else (year + 1, 1)
     return render_template(
-        "journal/month.html", ctx=ctx, year=year, month=month, weeks=weeks, by_day=by_day,
-        entries=entries, weekdays=WEEKDAYS, prev_month=prev_month, next_month=next_month,
+        "journal/month.html",
+        ctx=ctx,
+        year=year,
+        month=month,
+        weeks=weeks,
+        by_day=by_day,
+        entries=entries,
+        weekdays=WEEKDAYS,
+        prev_month=prev_month,
+        next_month=next_month,
         signed_off=bool(month_review and month_review.is_signed),
         month_review=month_review,
         # A signed month is checked against its SHA-256 whenever it is shown.
@@ -147,7 +157,8 @@ def month(year: int, month: int):
         people=review_services.users_by_id(
             [month_review.signed_by_id, month_review.comment_by_id]
             + [r.reopened_by_id for r in month_review.reopenings]
-            if month_review else []
+            if month_review
+            else []
         ),
         can_review_month=review_services.can_review_member(current_user, ctx.owner, ctx.unit),
     )
@@ -185,11 +196,15 @@ def year_view(year: int):
     counts = services.day_counts(ctx.owner, ctx.unit, year)
     all_days = set(counts) if year == today_local().year else set()
     return render_template(
-        "journal/year.html", ctx=ctx, year=year,
-        heat=services.heatmap(counts, year), total=sum(counts.values()),
+        "journal/year.html",
+        ctx=ctx,
+        year=year,
+        heat=services.heatmap(counts, year),
+        total=sum(counts.values()),
         streak=services.week_streak(all_days) if all_days else 0,
         coverage=services.coverage(ctx.owner, ctx.unit, year),
-        legend=services.COVERAGE_LEGEND, plan=services.working_plan(ctx.owner, ctx.unit, year),
+        legend=services.COVERAGE_LEGEND,
+        plan=services.working_plan(ctx.owner, ctx.unit, year),
     )
 
 
@@ -254,24 +269,39 @@ def new_entry():
             draft = None
     if form.validate_on_submit():
         return _save(ctx, form, draft)
-    return render_template("journal/form.html", ctx=ctx, form=form, entry=draft, earliest=services.earliest_deed_date(ctx.unit))
+    return render_template(
+        "journal/form.html", ctx=ctx, form=form, entry=draft, earliest=services.earliest_deed_date(ctx.unit)
+    )
 
 
 def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
     submit = bool(form.submit.data)
-    if entry is not None and form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
+    if (
+        entry is not None
+        and form.lock_version.data
+        and str(form.lock_version.data) != str(entry.lock_version)
+    ):
         form.form_errors.append(
             "Bài này vừa được lưu ở nơi khác (một thẻ hoặc máy khác). Nội dung bạn đang gõ vẫn còn dưới "
             "đây; bản đã lưu ở nơi khác hiển thị bên cạnh. Hãy kiểm tra rồi lưu lại."
         )
         form.lock_version.data = entry.lock_version
         return render_template(
-            "journal/form.html", ctx=ctx, form=form, entry=entry, conflict=entry,
+            "journal/form.html",
+            ctx=ctx,
+            form=form,
+            entry=entry,
+            conflict=entry,
             earliest=services.earliest_deed_date(ctx.unit),
         ), 409
     try:
         entry = services.save_entry(
-            current_user, ctx.owner, ctx.unit, form.entry_data(), entry=entry, submit=submit,
+            current_user,
+            ctx.owner,
+            ctx.unit,
+            form.entry_data(),
+            entry=entry,
+            submit=submit,
             uploads=_uploads(),
         )
         db.session.commit()
@@ -285,14 +315,22 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
                 "Bài chưa lưu được nên tệp đã chọn chưa được tải lên: hãy chọn lại tệp minh chứng.",
             ]
         return render_template(
-            "journal/form.html", ctx=ctx, form=form, entry=entry,
+            "journal/form.html",
+            ctx=ctx,
+            form=form,
+            entry=entry,
             earliest=services.earliest_deed_date(ctx.unit),
         ), 422
     except StaleDataError:
         db.session.rollback()
-        form.form_errors.append("Bài này vừa được lưu ở nơi khác. Hãy tải lại trang và kiểm tra trước khi lưu.")
+        form.form_errors.append(
+            "Bài này vừa được lưu ở nơi khác. Hãy tải lại trang và kiểm tra trước khi lưu."
+        )
         return render_template(
-            "journal/form.html", ctx=ctx, form=form, entry=entry,
+            "journal/form.html",
+            ctx=ctx,
+            form=form,
+            entry=entry,
             earliest=services.earliest_deed_date(ctx.unit),
         ), 409
     flash("Đã gửi bài nhật ký." if submit else "Đã lưu nháp.", "success")
@@ -315,7 +353,10 @@ def render_entry(item: Entry, comment_form: CommentForm | None = None, status: i
         comment_form = CommentForm(formdata=None, back="entry")
     is_reviewer = review_services.can_review_entry(current_user, item)
     return render_template(
-        "journal/entry.html", ctx=ctx, entry=item, action_form=BaseForm(),
+        "journal/entry.html",
+        ctx=ctx,
+        entry=item,
+        action_form=BaseForm(),
         can_edit=services.can_edit_entry(current_user, item),
         comments=review_services.entry_comments(item),
         reply_form=comment_form,
@@ -323,7 +364,9 @@ def render_entry(item: Entry, comment_form: CommentForm | None = None, status: i
         is_reviewer=is_reviewer,
         diff=review_services.latest_diff(item) if is_reviewer else None,
         people=review_services.users_by_id([item.reviewed_by_id, item.exemplary_by_id]),
-        signed_off=services.month_is_signed_off(item.user, item.unit, item.deed_date.year, item.deed_date.month),
+        signed_off=services.month_is_signed_off(
+            item.user, item.unit, item.deed_date.year, item.deed_date.month
+        ),
     ), status
 
 
@@ -339,7 +382,10 @@ def edit_entry(entry_id: int):
     if form.validate_on_submit():
         return _save(ctx, form, item)
     return render_template(
-        "journal/form.html", ctx=ctx, form=form, entry=item,
+        "journal/form.html",
+        ctx=ctx,
+        form=form,
+        entry=item,
         earliest=services.earliest_deed_date(ctx.unit),
     )
 
@@ -352,8 +398,12 @@ def submit_entry(entry_id: int):
     permissions.require(services.can_edit_entry(current_user, item))
     if BaseForm().validate_on_submit():
         data = services.EntryData(
-            deed_date=item.deed_date, place=item.place, action=item.action, result=item.result,
-            lesson=item.lesson, commitment_ids=[c.id for c in item.commitments],
+            deed_date=item.deed_date,
+            place=item.place,
+            action=item.action,
+            result=item.result,
+            lesson=item.lesson,
+            commitment_ids=[c.id for c in item.commitments],
         )
         try:
             services.save_entry(current_user, item.user, item.unit, data, entry=item, submit=True)
@@ -396,7 +446,9 @@ def autosave():
     ]
     form.validate()
     if form.csrf_token.errors if hasattr(form, "csrf_token") else False:
-        return jsonify(ok=False, message="Phiên làm việc đã hết hạn; nội dung vẫn được giữ trên máy này."), 400
+        return jsonify(
+            ok=False, message="Phiên làm việc đã hết hạn; nội dung vẫn được giữ trên máy này."
+        ), 400
     entry = None
     if (entry_id := _entry_id(form.entry_id.data)) is not None:
         entry = db.session.get(Entry, entry_id)
@@ -414,8 +466,11 @@ def autosave():
         db.session.rollback()
         return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
     return jsonify(
-        ok=True, entry_id=entry.id, lock_version=entry.lock_version,
-        saved_at=vn_datetime(entry.updated_at), status=entry.status.value,
+        ok=True,
+        entry_id=entry.id,
+        lock_version=entry.lock_version,
+        saved_at=vn_datetime(entry.updated_at),
+        status=entry.status.value,
     )
 
 
@@ -437,8 +492,11 @@ def evidence(evidence_id: int):
     if not path.exists():
         abort(404)
     response = send_file(
-        path, mimetype=item.content_type, download_name=item.original_name,
-        as_attachment=request.args.get("download") == "1", max_age=0,
+        path,
+        mimetype=item.content_type,
+        download_name=item.original_name,
+        as_attachment=request.args.get("download") == "1",
+        max_age=0,
     )
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response.headers["Cache-Control"] = "private, no-store"

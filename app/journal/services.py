@@ -221,7 +221,11 @@ def _notify_reviewers(entry: Entry, owner: User, unit: Unit, previous: EntryStat
     else:
         kind, title = "submitted", f"{owner.full_name} gửi bài nhật ký ngày {day}"
     link = app_path(
-        "review.month", unit_id=unit.id, user_id=owner.id, year=entry.deed_date.year, month=entry.deed_date.month
+        "review.month",
+        unit_id=unit.id,
+        user_id=owner.id,
+        year=entry.deed_date.year,
+        month=entry.deed_date.month,
     )
     for reviewer in reviewers_to_notify(owner, unit):
         notify(reviewer, kind, title, entry.title, f"{link}#entry-{entry.id}")
@@ -230,8 +234,13 @@ def _notify_reviewers(entry: Entry, owner: User, unit: Unit, previous: EntryStat
 def _content_key(entry: Entry) -> tuple:
     """What the member wrote (not the review fields): an edit of a reviewed entry changes it."""
     return (
-        entry.deed_date, entry.place, entry.action, entry.result, entry.lesson,
-        tuple(sorted(c.id for c in entry.commitments)), tuple(sorted(e.sha256 for e in entry.evidence)),
+        entry.deed_date,
+        entry.place,
+        entry.action,
+        entry.result,
+        entry.lesson,
+        tuple(sorted(c.id for c in entry.commitments)),
+        tuple(sorted(e.sha256 for e in entry.evidence)),
     )
 
 
@@ -275,17 +284,18 @@ def save_entry(
             raise JournalError(str(exc), "evidence") from None
     before = _content_key(entry) if entry is not None else None
     if entry is None:
-        entry = Entry(
-            user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT
-        )
+        entry = Entry(user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT)
         db.session.add(entry)
     _apply(entry, data, commitments)
     for upload in uploads:
         stored = storage.store(upload)
         entry.evidence.append(
             Evidence(
-                stored_name=stored.stored_name, original_name=stored.original_name,
-                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                stored_name=stored.stored_name,
+                original_name=stored.original_name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
             )
         )
     previous = entry.status
@@ -320,9 +330,7 @@ def autosave_draft(
     commitments = _resolve_commitments(owner, unit, data, required=False)
     before = _content_key(entry) if entry is not None else None
     if entry is None:
-        entry = Entry(
-            user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT
-        )
+        entry = Entry(user_id=owner.id, unit_id=unit.id, deed_date=data.deed_date, status=EntryStatus.DRAFT)
         db.session.add(entry)
     _apply(entry, data, commitments)
     _after_edit(entry, owner, unit, before)
@@ -399,9 +407,7 @@ def timeline_page(owner: User, unit: Unit, before: tuple[date, int] | None, size
     stmt = diary_entries(owner, unit)
     if before is not None:
         day, entry_id = before
-        stmt = stmt.where(
-            (Entry.deed_date < day) | ((Entry.deed_date == day) & (Entry.id < entry_id))
-        )
+        stmt = stmt.where((Entry.deed_date < day) | ((Entry.deed_date == day) & (Entry.id < entry_id)))
     rows = list(db.session.scalars(stmt.limit(size + 1)))
     more = len(rows) > size
     return rows[:size], more
@@ -529,8 +535,7 @@ def coverage(
     first_plan_at = min(p.created_at for p in plans)
     start = max(date(year, 1, 1), first_plan_at.date()) if first_plan_at else date(year, 1, 1)
     return [
-        coverage_row(c, counts.get(c.lineage_id or c.id, {}), year, start, today)
-        for c in plan.commitments
+        coverage_row(c, counts.get(c.lineage_id or c.id, {}), year, start, today) for c in plan.commitments
     ]
 
 

@@ -18,9 +18,7 @@ bp = Blueprint("main", __name__)
 def index():
     """The start page: the user's roles and what each lets them do."""
     user = current_user
-    managed = db.session.scalars(
-        permissions.manageable_units(user).order_by("path").limit(50)
-    ).all()
+    managed = db.session.scalars(permissions.manageable_units(user).order_by("path").limit(50)).all()
     counts = {}
     if managed:
         rows = db.session.execute(
@@ -29,9 +27,7 @@ def index():
             .group_by(Membership.unit_id)
         )
         counts = dict(rows.all())
-    return render_template(
-        "main/index.html", managed=managed, counts=counts, diaries=_diary_summaries(user)
-    )
+    return render_template("main/index.html", managed=managed, counts=counts, diaries=_diary_summaries(user))
 
 
 def _diary_summaries(user) -> list[dict]:

@@ -44,7 +44,10 @@ class PersonFieldsMixin:
         filters=[strip_line],
         validators=[
             Optional(),
-            Regexp(r"^\+?[0-9 .()-]{8,20}$", message="Số điện thoại chỉ gồm chữ số (8–15 số), có thể có dấu + ở đầu."),
+            Regexp(
+                r"^\+?[0-9 .()-]{8,20}$",
+                message="Số điện thoại chỉ gồm chữ số (8–15 số), có thể có dấu + ở đầu.",
+            ),
         ],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )

@@ -53,7 +53,9 @@ class Plan(db.Model):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     commitments: Mapped[list[Commitment]] = relationship(
-        back_populates="plan", cascade="all, delete-orphan", order_by="Commitment.sort_order",
+        back_populates="plan",
+        cascade="all, delete-orphan",
+        order_by="Commitment.sort_order",
         lazy="selectin",
     )
 
@@ -93,6 +95,3 @@ class Commitment(db.Model):
     def short_label(self) -> str:
         text = self.action.strip().splitlines()[0] if self.action.strip() else ""
         return text if len(text) <= 80 else text[:77] + "…"
-
-
-

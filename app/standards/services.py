@@ -328,7 +328,11 @@ def copy_previous_year(actor: User, unit: Unit, year: int) -> list[Standard]:
 
 def carry_over_standards(actor: User, unit: Unit, from_year: int, to_year: int) -> int:
     """Closing a year: the unit's active standards go on into the next year, unless it has its own already."""
-    if not is_valid_year(to_year) or _has_own(unit, to_year) or not _has_own(unit, from_year, active_only=True):
+    if (
+        not is_valid_year(to_year)
+        or _has_own(unit, to_year)
+        or not _has_own(unit, from_year, active_only=True)
+    ):
         return 0
     previous = own_standards(unit, from_year, active=True)
     for s in previous:

@@ -41,5 +41,7 @@ class UnitForm(BaseForm):
 
 
 class MoveUnitForm(BaseForm):
-    parent_id = SelectField("Chuyển đến trực thuộc", coerce=int, validators=[DataRequired("Vui lòng chọn đơn vị cấp trên.")])
+    parent_id = SelectField(
+        "Chuyển đến trực thuộc", coerce=int, validators=[DataRequired("Vui lòng chọn đơn vị cấp trên.")]
+    )
     submit = SubmitField("Chuyển đơn vị")

@@ -66,15 +66,21 @@ def create():
         form.place.data = parent.place
         if parent.kind in (UnitKind.SECTOR_UNION, UnitKind.GRASSROOTS_UNION, UnitKind.JOINT_BRANCH):
             form.kind.data = (
-                UnitKind.GRASSROOTS_UNION.value if parent.kind is UnitKind.SECTOR_UNION else UnitKind.BRANCH.value
+                UnitKind.GRASSROOTS_UNION.value
+                if parent.kind is UnitKind.SECTOR_UNION
+                else UnitKind.BRANCH.value
             )
         elif parent.kind is UnitKind.PARTY_COMMITTEE:
             form.kind.data = UnitKind.PARTY_CELL.value
     if form.validate_on_submit():
         try:
             unit = services.create_unit(
-                current_user, name=form.name.data, code=form.code.data,
-                kind=UnitKind(form.kind.data), parent=parent, place=form.place.data,
+                current_user,
+                name=form.name.data,
+                code=form.code.data,
+                kind=UnitKind(form.kind.data),
+                parent=parent,
+                place=form.place.data,
             )
         except services.UnitError as exc:
             getattr(form, exc.field or "name").errors.append(str(exc))
@@ -97,9 +103,7 @@ def detail(unit_id: int):
     )
     counts = member_counts([c.id for c in children] + [unit.id])
     ancestors = list(
-        db.session.scalars(
-            select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1])).order_by(Unit.path)
-        )
+        db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids[:-1])).order_by(Unit.path))
     )
     return render_template(
         "units/detail.html", unit=unit, children=children, counts=counts, ancestors=ancestors
@@ -119,8 +123,12 @@ def edit(unit_id: int):
     if form.validate_on_submit():
         try:
             services.update_unit(
-                current_user, unit, name=form.name.data, code=form.code.data,
-                kind=UnitKind(form.kind.data), place=form.place.data,
+                current_user,
+                unit,
+                name=form.name.data,
+                code=form.code.data,
+                kind=UnitKind(form.kind.data),
+                place=form.place.data,
             )
         except services.UnitError as exc:
             getattr(form, exc.field or "name").errors.append(str(exc))

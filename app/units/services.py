@@ -54,8 +54,12 @@ def create_unit(
     check_code_free(code)
     check_kind_under(kind, parent)
     unit = Unit(
-        name=clean_line(name), code=code, kind=kind, org_type=kind.org_type,
-        parent=parent, place=clean_line(place) or (parent.place if parent else None),
+        name=clean_line(name),
+        code=code,
+        kind=kind,
+        org_type=kind.org_type,
+        parent=parent,
+        place=clean_line(place) or (parent.place if parent else None),
     )
     db.session.add(unit)
     db.session.flush()
@@ -64,9 +68,7 @@ def create_unit(
     return unit
 
 
-def update_unit(
-    actor: User, unit: Unit, *, name: str, code: str, kind: UnitKind, place: str | None
-) -> Unit:
+def update_unit(actor: User, unit: Unit, *, name: str, code: str, kind: UnitKind, place: str | None) -> Unit:
     """Rename a unit or change its code, kind or place; admins and officers of it or above."""
     permissions.require(permissions.can_edit_structure(actor, unit))
     code = normalize_code(code)

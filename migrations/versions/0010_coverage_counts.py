@@ -10,46 +10,49 @@ year, coverage_stale lists the member-years changed since, coverage_built the br
 counted; app.dashboard.coverage keeps them current. Empty at first: the next dashboard of each
 branch counts its year.
 """
-from alembic import op
+
 import sqlalchemy as sa
-
-import app.core.db
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_table('coverage_stale',
-    sa.Column('unit_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
-    sa.PrimaryKeyConstraint('unit_id', 'user_id', 'year', name=op.f('pk_coverage_stale'))
+    op.create_table(
+        "coverage_stale",
+        sa.Column("unit_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("unit_id", "user_id", "year", name=op.f("pk_coverage_stale")),
     )
-    op.create_table('coverage_built',
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_coverage_built_unit_id_units')),
-    sa.PrimaryKeyConstraint('unit_id', 'year', name=op.f('pk_coverage_built'))
+    op.create_table(
+        "coverage_built",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_coverage_built_unit_id_units")),
+        sa.PrimaryKeyConstraint("unit_id", "year", name=op.f("pk_coverage_built")),
     )
-    op.create_table('coverage_counts',
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('lineage_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('month', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('entries', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_coverage_counts_unit_id_units')),
-    sa.PrimaryKeyConstraint('unit_id', 'year', 'user_id', 'lineage_id', 'month', name=op.f('pk_coverage_counts')),
-    sqlite_with_rowid=False
+    op.create_table(
+        "coverage_counts",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("lineage_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("month", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_coverage_counts_unit_id_units")),
+        sa.PrimaryKeyConstraint(
+            "unit_id", "year", "user_id", "lineage_id", "month", name=op.f("pk_coverage_counts")
+        ),
+        sqlite_with_rowid=False,
     )
 
 
 def downgrade():
-    op.drop_table('coverage_counts')
-    op.drop_table('coverage_built')
-    op.drop_table('coverage_stale')
+    op.drop_table("coverage_counts")
+    op.drop_table("coverage_built")
+    op.drop_table("coverage_stale")

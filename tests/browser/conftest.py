@@ -102,8 +102,11 @@ def new_page(browser, live_server):
 
     def factory(viewport=DESKTOP, **options):
         context = browser.new_context(
-            viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-            base_url=live_server.url, **options,
+            viewport=viewport,
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
+            base_url=live_server.url,
+            **options,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

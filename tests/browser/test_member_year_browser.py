@@ -46,7 +46,9 @@ def test_plan_revised_approved_then_entries_from_a_phone(new_page):
     member.get_by_role("link", name="✎ Viết nhật ký").click()
     assert member.locator("#deed_date").input_value() == today_local().strftime("%d/%m/%Y")
     member.locator("#place").fill("Bộ phận một cửa, Sở Giáo dục và Đào tạo")
-    member.locator("#action").fill("Hướng dẫn bà Lâm Thị Năm nộp hồ sơ cấp bản sao bằng tốt nghiệp qua dịch vụ công trực tuyến.")
+    member.locator("#action").fill(
+        "Hướng dẫn bà Lâm Thị Năm nộp hồ sơ cấp bản sao bằng tốt nghiệp qua dịch vụ công trực tuyến."
+    )
     member.locator("#result").fill("Hồ sơ được tiếp nhận ngay trong buổi sáng, bà không phải đi lại.")
     member.get_by_label(NEW_ACTION[:40], exact=False).check()
     screenshot(member, "entry-form-360")
@@ -63,7 +65,9 @@ def test_plan_revised_approved_then_entries_from_a_phone(new_page):
     today_title = member.locator("svg.heatmap title", has_text=today_local().strftime("%d/%m/%Y"))
     count = int(today_title.text_content().split(": ")[1].split()[0])
     assert count >= 1
-    today_rect = member.locator("svg.heatmap rect", has=member.locator("title", has_text=today_local().strftime("%d/%m/%Y")))
+    today_rect = member.locator(
+        "svg.heatmap rect", has=member.locator("title", has_text=today_local().strftime("%d/%m/%Y"))
+    )
     assert today_rect.get_attribute("class") != "heat-0"
     coverage_row = member.locator("table.coverage-table tr", has_text=NEW_ACTION[:40])
     assert coverage_row.locator("td.fw-semibold").inner_text() == "1"

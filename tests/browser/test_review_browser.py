@@ -28,8 +28,12 @@ def entries_of(live_server, username, year, month):
     """(id, status, action) of the person's entries that month, oldest first."""
     with live_server.app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        rows = db.session.scalars(select(Entry).where(Entry.user_id == user.id).order_by(Entry.deed_date, Entry.id))
-        found = [(e.id, e.status, e.action) for e in rows if (e.deed_date.year, e.deed_date.month) == (year, month)]
+        rows = db.session.scalars(
+            select(Entry).where(Entry.user_id == user.id).order_by(Entry.deed_date, Entry.id)
+        )
+        found = [
+            (e.id, e.status, e.action) for e in rows if (e.deed_date.year, e.deed_date.month) == (year, month)
+        ]
         return user.id, found
 
 
@@ -85,7 +89,9 @@ def test_a_month_reviewed_and_signed(new_page, live_server):
     commended.locator("summary", has_text="Biểu dương").click()
     commended.get_by_role("button", name="Biểu dương, ghi vào sổ vàng").click()
 
-    secretary.locator("#month-review textarea").fill("Tháng này Duyên ghi đều, nội dung cụ thể; cần ghi thêm số liệu kết quả.")
+    secretary.locator("#month-review textarea").fill(
+        "Tháng này Duyên ghi đều, nội dung cụ thể; cần ghi thêm số liệu kết quả."
+    )
     secretary.get_by_role("button", name="Lưu nhận xét tháng").click()
     secretary.get_by_role("button", name=f"Ký xác nhận tháng {month}/{year}").click()
     assert "Đã ký xác nhận" in secretary.inner_text("main")
