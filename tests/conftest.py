@@ -84,6 +84,72 @@ def pytest_collection_modifyitems(config, items):
 def pytest_generate_tests(metafunc):
     if "db_backend" in metafunc.fixturenames:
         metafunc.parametrize("db_backend", metafunc.config._db_backends, indirect=True, scope="session")
+    if metafunc.definition.get_closest_marker("clock"):
+        metafunc.parametrize("clock_moment", [None, *CLOCK_MOMENTS], indirect=True, ids=_moment_id)
+
+
+# ---- the clock ----------------------------------------------------------------------------------
+# The app reads the date and the time from app/core/clock.py; time-machine moves that clock (and every
+# other reading of it, threads included) for a test. Tests marked `clock` run once at the real time and
+# once at each moment below, Vietnam time: the edges of a day, of a year, and a leap day. Setting
+# TEST_CLOCK="2028-02-29 23:55" runs every test at that moment instead of the real time.
+CLOCK_MOMENTS = [
+    f"{day} {hour}"
+    for day in ("2027-12-31", "2028-01-01", "2028-02-29")
+    for hour in ("00:05", "12:00", "23:55")
+]
+
+
+def _moment_id(value) -> str:
+    return "clock-now" if value is None else "clock-" + value.replace(" ", "T")
+
+
+def _local_moment(text: str):
+    from datetime import datetime
+
+    from app.core.clock import LOCAL_TZ
+
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+
+
+@dataclass
+class Clock:
+    """The test's handle on the app's clock: set it to a Vietnam-time moment, or move it on."""
+
+    traveller: object
+
+    def set(self, moment) -> None:
+        """Go to `moment` (a datetime, or "2028-02-29 23:55" in Vietnam time); time goes on from there."""
+        self.traveller.move_to(_local_moment(moment) if isinstance(moment, str) else moment)
+
+    def shift(self, delta) -> None:
+        """Move the clock on (or back) by a timedelta or a number of seconds."""
+        self.traveller.shift(delta)
+
+
+@pytest.fixture(autouse=True)
+def clock_moment(request):
+    """Runs the test at its `clock` moment, or at TEST_CLOCK, or at the real time."""
+    moment = getattr(request, "param", None) or os.environ.get("TEST_CLOCK") or None
+    if moment is None or request.node.get_closest_marker("browser"):
+        # Browser tests compare the server with Chromium's own clock: they run at the real time.
+        yield None
+        return
+    import time_machine
+
+    with time_machine.travel(_local_moment(moment), tick=True):
+        yield moment
+
+
+@pytest.fixture
+def clock(clock_moment):
+    """A clock the test sets: `clock.set("2028-01-01 00:05")`, `clock.shift(timedelta(days=1))`."""
+    import time_machine
+
+    from app.core.clock import utcnow
+
+    with time_machine.travel(utcnow(), tick=True) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture(scope="session")

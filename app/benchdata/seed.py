@@ -46,6 +46,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.benchdata import texts
+from app.core.clock import utcnow
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
@@ -1475,7 +1476,7 @@ def build(
     """
     preset = PRESETS[preset] if isinstance(preset, str) else preset
     today = today or today_local()
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     say = progress or (lambda _message: None)
     started = _time.perf_counter()
     builder = _Builder(preset, seed, today, now)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from app.core.clock import LOCAL_TZ
+from app.core.clock import today_local as today_local  # re-exported: views read today from here
 
 
 def to_local(value: datetime) -> datetime:
@@ -52,11 +52,6 @@ def vn_number(value: float | int | None, decimals: int = 0) -> str:
         return ""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def today_local() -> date:
-    """Today's date in Vietnam."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def register_filters(app: Flask) -> None:

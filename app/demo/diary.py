@@ -9,9 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.auth.models import User
+from app.core.clock import LOCAL_TZ, today_local, utcnow
 from app.core.db import db
 from app.core.enums import EntryStatus, PlanStatus
-from app.core.filters import LOCAL_TZ
 from app.core.text import fold
 from app.journal.models import Entry
 from app.plans.models import Plan
@@ -169,7 +169,7 @@ def _entry(
     written = _local(
         day + timedelta(days=rng.choice([0, 0, 0, 0, 1, 2])), rng.randint(19, 22), rng.randint(0, 59)
     )
-    written = min(written, datetime.now(UTC))  # never written in the future
+    written = min(written, utcnow())  # never written in the future
     entry = Entry(
         user_id=owner.id,
         unit_id=unit.id,
@@ -246,7 +246,7 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     from app.plans.services import seed_demo_plan
     from app.standards.services import applicable_standards, seed_demo_standards
 
-    today = today or datetime.now(LOCAL_TZ).date()
+    today = today or today_local()
     year = today.year
     rng = random.Random(508)
     seed_demo_standards(root, branch, year)
@@ -453,7 +453,7 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
         key=lambda e: (e.deed_date, e.id),
     )
     when = _local(max(today - timedelta(days=2), open_entries[0].deed_date if open_entries else today), 21)
-    when = min(when, datetime.now(UTC))
+    when = min(when, utcnow())
     if open_entries:
         target = open_entries[min(2, len(open_entries) - 1)]
         for entry in open_entries[:2]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Optional, Regexp, ValidationError
 
+from app.core.clock import today_local
 from app.core.enums import Role
 from app.core.forms import BaseForm, MaxLength, VNDateField, strip_line
 
@@ -14,7 +13,7 @@ from app.core.forms import BaseForm, MaxLength, VNDateField, strip_line
 def _reasonable_birth_date(form, field) -> None:
     if field.data is None:
         return
-    if field.data > date.today():
+    if field.data > today_local():
         raise ValidationError("Ngày sinh không thể ở tương lai.")
     if field.data.year < 1900:
         raise ValidationError("Ngày sinh phải từ năm 1900 trở đi.")
