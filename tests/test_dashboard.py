@@ -146,6 +146,7 @@ def coverage_share(user, unit, year, today):
 # ---- the figures ---------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_every_figure_matches_a_direct_count_for_a_past_year(org, diary):
     """December of last year: the whole year is over, so every figure is fixed."""
     year = today_local().year - 1
@@ -212,6 +213,7 @@ def test_every_figure_matches_a_direct_count_for_a_past_year(org, diary):
     assert dashboard.no_plan == 2  # secretary and deputy
 
 
+@pytest.mark.clock
 def test_months_not_signed_stop_before_the_current_month(org, diary):
     today = today_local()
     a = org.branch
@@ -226,6 +228,7 @@ def test_months_not_signed_stop_before_the_current_month(org, diary):
     assert row.unsigned_months == []
 
 
+@pytest.mark.clock
 def test_coverage_is_the_diarys_rule_for_every_member(org, diary):
     """The same figure as coverage() member by member, this year so far."""
     today = today_local()
@@ -401,6 +404,7 @@ def test_month_of_reads_the_month_on_every_database(app, day):
     assert db.session.scalar(select(coverage.month_of(literal(day, Date)))) == day.month
 
 
+@pytest.mark.clock
 def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
     """With remind_after_days = 7: 7 days without an entry stands out, 6 does not; someone who
     never wrote counts from the day they joined."""
@@ -461,6 +465,7 @@ def test_sorting_by_name_last_entry_and_waiting(org, diary):
     assert names("bogus") == names("attention")
 
 
+@pytest.mark.clock
 def test_the_page_shows_the_figures_and_links(client, login, org, diary):
     today = today_local()
     a = org.branch
@@ -493,6 +498,7 @@ def test_the_page_shows_the_figures_and_links(client, login, org, diary):
     assert f"/units/{a.id}/review/{org.secretary.id}/{today.year}/{today.month}" in html
 
 
+@pytest.mark.clock
 def test_a_past_month_and_a_filter_keep_their_arguments(client, login, org, diary):
     year = today_local().year - 1
     diary.entry(org.member, org.branch, date(year, 3, 10), EntryStatus.SUBMITTED)
@@ -584,6 +590,7 @@ def test_odd_query_arguments_never_fail(client, login, org, query):
     assert response.status_code == 200
 
 
+@pytest.mark.clock
 def test_parse_period():
     today = date(2026, 5, 17)
     assert services.parse_period(None, None, today) == (2026, 5)

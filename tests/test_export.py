@@ -35,8 +35,14 @@ needs_poppler = pytest.mark.skipif(
 )
 
 # Last year: plans may still be made for it, and every month of it lies in the past.
-YEAR = today_local().year - 1
-END = date(YEAR, 12, 31)
+
+
+def last_year() -> int:
+    """Last year by the test's clock (read when the test runs, not at import)."""
+    return today_local().year - 1
+
+
+END = date(last_year(), 12, 31)
 
 ACTION_1 = "Hướng dẫn chị Lý Thị Hồng Nhung ký số văn bản đến trên hệ thống quản lý văn bản điện tử."
 RESULT_1 = "Chị Nhung tự ký số được 12 văn bản; không còn văn bản tồn đọng quá 2 ngày."
@@ -98,21 +104,23 @@ def assert_only_embedded_subset_fonts(data: bytes, tmp_path: Path) -> None:
 
 def _plan(org):
     standard = Standard(
-        unit_id=org.root.id, year=YEAR, group=ContentGroup.ETHICS, title="Cần, kiệm, liêm, chính"
+        unit_id=org.root.id, year=last_year(), group=ContentGroup.ETHICS, title="Cần, kiệm, liêm, chính"
     )
     db.session.add(standard)
-    db.session.add(AnnualTheme(unit_id=org.root.id, year=YEAR, title="Xây dựng phong cách làm việc khoa học"))
+    db.session.add(
+        AnnualTheme(unit_id=org.root.id, year=last_year(), title="Xây dựng phong cách làm việc khoa học")
+    )
     plan = Plan(
         user_id=org.member.id,
         unit_id=org.branch.id,
-        year=YEAR,
+        year=last_year(),
         version=1,
         status=PlanStatus.APPROVED,
         shortcomings="Còn để văn bản tồn đọng cuối tuần.",
         created_by_id=org.member.id,
         decided_by_id=org.secretary.id,
-        decided_at=datetime(YEAR, 1, 10, 3, 0, tzinfo=UTC),
-        created_at=datetime(YEAR, 1, 5, 3, 0, tzinfo=UTC),
+        decided_at=datetime(last_year(), 1, 10, 3, 0, tzinfo=UTC),
+        created_at=datetime(last_year(), 1, 5, 3, 0, tzinfo=UTC),
     )
     plan.commitments = [
         Commitment(
@@ -163,11 +171,11 @@ def diary(org):
     org.branch.backdate_days = 1000
     db.session.commit()
     plan = _plan(org)
-    e1 = _write(org, plan, date(YEAR, 3, 4), ACTION_1, RESULT_1, LESSON_1)
+    e1 = _write(org, plan, date(last_year(), 3, 4), ACTION_1, RESULT_1, LESSON_1)
     e2 = _write(
-        org, plan, date(YEAR, 3, 18), ACTION_2, "Cả tuần không còn thiết bị để qua đêm.", commitment=1
+        org, plan, date(last_year(), 3, 18), ACTION_2, "Cả tuần không còn thiết bị để qua đêm.", commitment=1
     )
-    e3 = _write(org, plan, date(YEAR, 5, 9), ACTION_3, "Hiến 350 ml máu.", commitment=1)
+    e3 = _write(org, plan, date(last_year(), 5, 9), ACTION_3, "Hiến 350 ml máu.", commitment=1)
     db.session.commit()
     review.comment_entry(org.secretary, e1, COMMENT)
     review.request_revision(org.secretary, e2, REVISION_REASON)
@@ -183,8 +191,8 @@ def diary(org):
     journal.save_entry(org.member, org.member, org.branch, data, entry=e2, submit=True, today=END)
     db.session.commit()
     review.flag_exemplary(org.secretary, e3, EXEMPLARY_NOTE)
-    review.write_month_comment(org.secretary, org.member, org.branch, YEAR, 3, MONTH_COMMENT, None)
-    review.sign_off_month(org.secretary, org.member, org.branch, YEAR, 3, today=END)
+    review.write_month_comment(org.secretary, org.member, org.branch, last_year(), 3, MONTH_COMMENT, None)
+    review.sign_off_month(org.secretary, org.member, org.branch, last_year(), 3, today=END)
     db.session.commit()
     return {"plan": plan, "entries": [e1, e2, e3]}
 
@@ -204,7 +212,7 @@ def book_url(org, kind="book"):
 
 @needs_poppler
 def test_member_book_gives_back_the_exact_text_in_the_official_format(client, login, org, diary, tmp_path):
-    response = export(client, login, book_url(org), "bithu", {"book-year": str(YEAR)})
+    response = export(client, login, book_url(org), "bithu", {"book-year": str(last_year())})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -241,7 +249,7 @@ def test_member_book_gives_back_the_exact_text_in_the_official_format(client, lo
         "ĐOÀN TNCS HỒ CHÍ MINH",
         f"Sóc Trăng, {vn_long_date(made)}",
         "SỔ NHẬT KÝ LÀM THEO LỜI BÁC",
-        f"NĂM {YEAR}",
+        f"NĂM {last_year()}",
         "Nguyễn Thị Mỹ Duyên",
         f"Số văn bản: {number}",
     ):
@@ -255,7 +263,7 @@ def test_member_book_gives_back_the_exact_text_in_the_official_format(client, lo
         "TM. BAN CHẤP HÀNH BÍ THƯ",
         "Trần Quốc Bảo",
         "NGƯỜI VIẾT SỔ",
-        f"{documents.WEEKDAYS[date(YEAR, 3, 4).weekday()]}, 04/03/{YEAR}",
+        f"{documents.WEEKDAYS[date(last_year(), 3, 4).weekday()]}, 04/03/{last_year()}",
     ):
         assert expected in words, expected
 
@@ -265,20 +273,22 @@ def test_member_book_gives_back_the_exact_text_in_the_official_format(client, lo
     pages = pdf_pages(pdf, tmp_path)
     document = db.session.scalar(select(ExportedDocument).where(ExportedDocument.number == number))
     assert document.page_count == pages and 6 <= pages <= 20
-    assert document.kind == "book" and document.subject_user_id == org.member.id and document.year == YEAR
+    assert (
+        document.kind == "book" and document.subject_user_id == org.member.id and document.year == last_year()
+    )
     assert document.created_by_id == org.secretary.id and document.file_size == len(pdf)
     for page in (1, pages):
         assert f"Trang {page}/{pages}" in pdf_text(pdf, tmp_path, first=page, last=page)
     toc = flat(pdf_text(pdf, tmp_path, first=2, last=2))
     assert "MỤC LỤC" in toc
-    march = int(re.search(rf"Tháng 3/{YEAR} – 2 bài[ .]*?(\d+)", toc).group(1))
-    may = int(re.search(rf"Tháng 5/{YEAR} – 1 bài[ .]*?(\d+)", toc).group(1))
+    march = int(re.search(rf"Tháng 3/{last_year()} – 2 bài[ .]*?(\d+)", toc).group(1))
+    may = int(re.search(rf"Tháng 5/{last_year()} – 1 bài[ .]*?(\d+)", toc).group(1))
     # Each month starts a page, with its first entry on it.
-    assert f"Tháng 3/{YEAR}" in pdf_text(pdf, tmp_path, first=march, last=march)
+    assert f"Tháng 3/{last_year()}" in pdf_text(pdf, tmp_path, first=march, last=march)
     assert ACTION_1 in flat(pdf_text(pdf, tmp_path, first=march, last=march))
     assert ACTION_3 in flat(pdf_text(pdf, tmp_path, first=may, last=may))
     for month in range(1, 13):
-        assert f"Tháng {month}/{YEAR}" in toc
+        assert f"Tháng {month}/{last_year()}" in toc
     # The coverage grid and the closing page.
     assert "MỨC ĐỘ THỰC HIỆN CÁC NỘI DUNG ĐĂNG KÝ" in words and "XÁC NHẬN" in words
 
@@ -286,22 +296,22 @@ def test_member_book_gives_back_the_exact_text_in_the_official_format(client, lo
 @needs_poppler
 def test_the_member_downloads_their_own_book_from_their_diary(client, login, org, diary, tmp_path):
     login("doanvien")
-    page = client.get(f"/diary/{YEAR}/3")
+    page = client.get(f"/diary/{last_year()}/3")
     assert page.status_code == 200
     link = f"/units/{org.branch.id}/members/{org.member.id}/documents"
     assert link in page.get_data(as_text=True)
     listing = client.get(link)
     assert listing.status_code == 200 and "Chưa có văn bản nào được lập." in listing.get_data(as_text=True)
-    response = client.post(book_url(org), data={"book-year": str(YEAR)})
+    response = client.post(book_url(org), data={"book-year": str(last_year())})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     listing = client.get(link).get_data(as_text=True)
     number = response.headers["X-Document-Number"]
-    assert number in listing and "Nguyễn Thị Mỹ Duyên" in listing and f"Năm {YEAR}" in listing
+    assert number in listing and "Nguyễn Thị Mỹ Duyên" in listing and f"Năm {last_year()}" in listing
     assert "Sổ nhật ký làm theo lời Bác (cả năm)" in listing and f"/verify/{number}" in listing
 
 
 def test_grading_section_is_printed_only_when_there_is_one(org, diary, monkeypatch):
-    subject = documents.Subject(unit=org.branch, year=YEAR, as_of=today_local(), member=org.member)
+    subject = documents.Subject(unit=org.branch, year=last_year(), as_of=today_local(), member=org.member)
     assert documents.member_book(subject)["grading"] is None
     html = services.render_html(documents.KINDS["book"], documents.member_book(subject), _meta())
     assert "Tự đánh giá" not in html
@@ -345,14 +355,18 @@ def _meta():
 @needs_poppler
 def test_month_document(client, login, org, diary, tmp_path):
     response = export(
-        client, login, book_url(org, "month"), "doanvien", {"month-year": str(YEAR), "month-month": "3"}
+        client,
+        login,
+        book_url(org, "month"),
+        "doanvien",
+        {"month-year": str(last_year()), "month-month": "3"},
     )
     assert response.status_code == 200
     pdf = response.data
     text = pdf_text(pdf, tmp_path)
     assert unicodedata.is_normalized("NFC", text)
     words = flat(text)
-    assert f"Tháng 3 năm {YEAR}" in words and "ĐOÀN TNCS HỒ CHÍ MINH" in words
+    assert f"Tháng 3 năm {last_year()}" in words and "ĐOÀN TNCS HỒ CHÍ MINH" in words
     for expected in (
         ACTION_1,
         RESULT_1,
@@ -379,21 +393,21 @@ def test_golden_book_document(client, login, org, diary, tmp_path):
         login,
         f"/units/{org.branch.id}/documents/golden-book",
         "bithu",
-        {"golden-book-year": str(YEAR)},
+        {"golden-book-year": str(last_year())},
     )
     assert response.status_code == 200
     pdf = response.data
     words = flat(pdf_text(pdf, tmp_path))
     for expected in (
         "SỔ VÀNG",
-        f"năm {YEAR}",
+        f"năm {last_year()}",
         "Chi đoàn Văn phòng",
         "Nguyễn Thị Mỹ Duyên",
         ACTION_3,
         EXEMPLARY_NOTE,
         "TM. BAN CHẤP HÀNH",
         "Trần Quốc Bảo",
-        f"Tháng 5/{YEAR}",
+        f"Tháng 5/{last_year()}",
     ):
         assert expected in words, expected
     assert ACTION_1 not in words  # only commended deeds
@@ -412,23 +426,27 @@ def test_party_units_print_the_party_header(org, make_user, tmp_path):
     from app.core.enums import Role
 
     cell_member = make_user("dangvien", org.party_cell, Role.MEMBER, full_name="Phạm Văn Hùng")
-    result = services.export_member_book(None, cell_member, org.party_cell, YEAR, source="cli")
+    result = services.export_member_book(None, cell_member, org.party_cell, last_year(), source="cli")
     db.session.commit()
     header = flat(pdf_text(result.pdf, tmp_path, first=1, last=1))
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header and "ĐOÀN TNCS" not in header
     assert "ĐẢNG BỘ SỞ" in header and "CHI BỘ VĂN PHÒNG" in header and "BCH CHI BỘ" not in header
     words = flat(pdf_text(result.pdf, tmp_path))
-    assert f"Chưa có bản đăng ký (kế hoạch cá nhân) năm {YEAR}." in words and "T/M CHI BỘ" in words
+    assert f"Chưa có bản đăng ký (kế hoạch cá nhân) năm {last_year()}." in words and "T/M CHI BỘ" in words
 
 
 # ---- verification ----------------------------------------------------------------------------------
 
 
 def test_verification_answers_current_changed_and_unknown(client, login, org, diary):
-    response = export(client, login, book_url(org), "doanvien", {"book-year": str(YEAR)})
+    response = export(client, login, book_url(org), "doanvien", {"book-year": str(last_year())})
     number = response.headers["X-Document-Number"]
     month = export(
-        client, login, book_url(org, "month"), "doanvien", {"month-year": str(YEAR), "month-month": "5"}
+        client,
+        login,
+        book_url(org, "month"),
+        "doanvien",
+        {"month-year": str(last_year()), "month-month": "5"},
     ).headers["X-Document-Number"]
     client.post("/logout")
 
@@ -437,7 +455,7 @@ def test_verification_answers_current_changed_and_unknown(client, login, org, di
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Văn bản xác thực và còn khớp với hồ sơ hiện nay" in body
-    assert "N.T.M.D." in body and "Chi đoàn Văn phòng" in body and f"Năm {YEAR}" in body
+    assert "N.T.M.D." in body and "Chi đoàn Văn phòng" in body and f"Năm {last_year()}" in body
     assert "Nguyễn Thị Mỹ Duyên" not in body and ACTION_1 not in body and COMMENT not in body
     typed = client.get("/verify", query_string={"number": f" {number.lower()} "}).get_data(as_text=True)
     assert "Văn bản xác thực và còn khớp với hồ sơ hiện nay" in typed
@@ -457,7 +475,7 @@ def test_verification_answers_current_changed_and_unknown(client, login, org, di
     assert "thay đổi kể từ khi lập" in client.get(f"/verify/{month}").get_data(as_text=True)
 
     # Unknown and malformed numbers.
-    unknown = client.get(f"/verify/SNK-{YEAR}-999999")
+    unknown = client.get(f"/verify/SNK-{last_year()}-999999")
     assert unknown.status_code == 200 and "Không tìm thấy văn bản số" in unknown.get_data(as_text=True)
     assert "Văn bản xác thực" not in unknown.get_data(as_text=True)
     bad = client.get("/verify", query_string={"number": "abc"}).get_data(as_text=True)
@@ -468,19 +486,21 @@ def test_verification_answers_current_changed_and_unknown(client, login, org, di
 
 def test_verification_uses_the_day_the_document_was_made(org, diary):
     """Coverage and the months shown depend on the day: rebuilding with that day gives the same hash."""
-    made = datetime.combine(date(YEAR, 6, 15), datetime.min.time(), tzinfo=UTC)
-    result = services.export_member_book(None, org.member, org.branch, YEAR, source="cli", made_at=made)
+    made = datetime.combine(date(last_year(), 6, 15), datetime.min.time(), tzinfo=UTC)
+    result = services.export_member_book(
+        None, org.member, org.branch, last_year(), source="cli", made_at=made
+    )
     db.session.commit()
     content = result.document
     assert services.verify_document(content.number).status == services.CURRENT
-    later = services.export_member_book(None, org.member, org.branch, YEAR, source="cli")
+    later = services.export_member_book(None, org.member, org.branch, last_year(), source="cli")
     assert later.document.content_sha256 != content.content_sha256  # a later day shows more months
     assert services.verify_document(later.document.number).status == services.CURRENT
 
 
 def test_same_record_same_hash_and_numbers_run_on(org, diary):
-    first = services.export_member_book(None, org.member, org.branch, YEAR, source="cli")
-    second = services.export_member_book(None, org.member, org.branch, YEAR, source="cli")
+    first = services.export_member_book(None, org.member, org.branch, last_year(), source="cli")
+    second = services.export_member_book(None, org.member, org.branch, last_year(), source="cli")
     db.session.commit()
     assert first.document.content_sha256 == second.document.content_sha256
     assert first.document.number != second.document.number
@@ -563,7 +583,11 @@ def test_configured_certificate_signs_the_pdf_and_the_signature_validates(
     from pyhanko_certvalidator import ValidationContext
 
     response = export(
-        client, login, book_url(org, "month"), "doanvien", {"month-year": str(YEAR), "month-month": "3"}
+        client,
+        login,
+        book_url(org, "month"),
+        "doanvien",
+        {"month-year": str(last_year()), "month-month": "3"},
     )
     assert response.status_code == 200
     pdf = response.data
@@ -597,7 +621,7 @@ def test_configured_certificate_signs_the_pdf_and_the_signature_validates(
 def test_unsigned_without_a_certificate(org, diary):
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    result = services.export_member_month(None, org.member, org.branch, YEAR, 3, source="cli")
+    result = services.export_member_month(None, org.member, org.branch, last_year(), 3, source="cli")
     assert not PdfFileReader(io.BytesIO(result.pdf)).embedded_signatures
     assert not result.document.is_signed
 
@@ -631,7 +655,7 @@ def test_what_members_type_is_printed_as_text(org, diary):
     entry = diary["entries"][0]
     entry.action = 'Thử <img src="file:///etc/hostname"> & <b>đậm</b>'
     db.session.commit()
-    subject = documents.Subject(unit=org.branch, year=YEAR, as_of=today_local(), member=org.member)
+    subject = documents.Subject(unit=org.branch, year=last_year(), as_of=today_local(), member=org.member)
     html = services.render_html(documents.KINDS["book"], documents.member_book(subject), _meta())
     assert "Thử &lt;img src=&#34;file:///etc/hostname&#34;&gt; &amp; &lt;b&gt;đậm&lt;/b&gt;" in html
     assert '<img src="file:' not in html
@@ -674,7 +698,7 @@ def test_bad_choices_get_a_message_and_nothing_is_registered(client, login, org,
     response = client.post(book_url(org), data={"book-year": "abc"})
     body = response.get_data(as_text=True)
     assert response.status_code == 400 and "Vui lòng chọn một mục trong danh sách." in body
-    response = client.post(book_url(org, "month"), data={"month-year": str(YEAR), "month-month": "13"})
+    response = client.post(book_url(org, "month"), data={"month-year": str(last_year()), "month-month": "13"})
     assert response.status_code == 400
     assert client.post(book_url(org, "nothing"), data={}).status_code == 404
     assert (
@@ -687,7 +711,7 @@ def test_bad_choices_get_a_message_and_nothing_is_registered(client, login, org,
 def test_cli_export_book(app, org, diary, tmp_path):
     out = tmp_path / "so.pdf"
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["export-book", "doanvien", str(YEAR), str(out)])
+    result = runner.invoke(args=["export-book", "doanvien", str(last_year()), str(out)])
     assert result.exit_code == 0, result.output
     assert "SNK-" in result.output and "trang" in result.output
     data = out.read_bytes()
@@ -695,9 +719,9 @@ def test_cli_export_book(app, org, diary, tmp_path):
     document = db.session.scalar(select(ExportedDocument))
     assert document.source == "cli" and document.created_by_id is None and document.file_size == len(data)
     assert services.verify_document(document.number).status == services.CURRENT
-    missing = runner.invoke(args=["export-book", "khongco", str(YEAR), str(tmp_path / "x.pdf")])
+    missing = runner.invoke(args=["export-book", "khongco", str(last_year()), str(tmp_path / "x.pdf")])
     assert missing.exit_code != 0 and "Không có tài khoản khongco" in missing.output
-    officer = runner.invoke(args=["export-book", "canbo", str(YEAR), str(tmp_path / "x.pdf")])
+    officer = runner.invoke(args=["export-book", "canbo", str(last_year()), str(tmp_path / "x.pdf")])
     assert officer.exit_code != 0 and "không ghi sổ nhật ký" in officer.output
 
 
@@ -709,13 +733,15 @@ def test_entries_in_revision_and_drafts(org, diary):
         org.member,
         org.branch,
         journal.EntryData(
-            deed_date=date(YEAR, 5, 20), action="Bản nháp chưa gửi", commitment_ids=[plan.commitments[0].id]
+            deed_date=date(last_year(), 5, 20),
+            action="Bản nháp chưa gửi",
+            commitment_ids=[plan.commitments[0].id],
         ),
         today=END,
     )
     db.session.commit()
     content = documents.member_book(
-        documents.Subject(unit=org.branch, year=YEAR, as_of=today_local(), member=org.member)
+        documents.Subject(unit=org.branch, year=last_year(), as_of=today_local(), member=org.member)
     )
     actions = [e["action"] for m in content["months"] for e in m["entries"]]
     assert "Bản nháp chưa gửi" not in actions and ACTION_2_REVISED in actions

@@ -13,14 +13,17 @@ from sqlalchemy import func, select
 from app.audit.models import AuditLog
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, RoundStatus, Tier, UnitKind
-from app.core.filters import today_local
+from app.core.filters import today_local, vn_long_date
 from app.grading import catalogue, services
 from app.grading.models import Citation, Framework, Rating, RoundReopening
 from app.journal.models import Entry
 from app.plans.models import Commitment, Plan
 from app.standards.models import Standard
 
-YEAR = today_local().year
+
+def this_year() -> int:
+    """The grading year: this year by the test's clock (read when the test runs, not at import)."""
+    return today_local().year
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -28,11 +31,11 @@ YEAR = today_local().year
 
 def diary(owner, unit, approver, entries=3, group=ContentGroup.ETHICS):
     """An approved plan with one commitment and `entries` submitted entries this year."""
-    standard = Standard(unit_id=unit.id, year=YEAR, group=group, title=f"Chuẩn mực {owner.username}")
+    standard = Standard(unit_id=unit.id, year=this_year(), group=group, title=f"Chuẩn mực {owner.username}")
     plan = Plan(
         user_id=owner.id,
         unit_id=unit.id,
-        year=YEAR,
+        year=this_year(),
         status=PlanStatus.APPROVED,
         created_by_id=owner.id,
         decided_by_id=approver.id,
@@ -50,7 +53,7 @@ def diary(owner, unit, approver, entries=3, group=ContentGroup.ETHICS):
         entry = Entry(
             user_id=owner.id,
             unit_id=unit.id,
-            deed_date=date(YEAR, 1 + i, 5),
+            deed_date=date(this_year(), 1 + i, 5),
             action=f"Hướng dẫn đồng chí số {i + 1} dùng chữ ký số",
             result="Đã làm được",
             status=EntryStatus.SUBMITTED,
@@ -65,7 +68,7 @@ def diary(owner, unit, approver, entries=3, group=ContentGroup.ETHICS):
 
 def open_round(unit, actor, framework=None):
     framework = framework or services.default_framework(unit)
-    grading_round = services.open_round(actor, unit, YEAR, framework)
+    grading_round = services.open_round(actor, unit, this_year(), framework)
     db.session.commit()
     return grading_round
 
@@ -168,6 +171,7 @@ def test_a_unit_copies_a_framework_and_edits_criteria_without_code(org, client, 
 # ---- the round, end to end over HTTP ----------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_a_whole_youth_union_round_over_http(org, client, login):
     entries = diary(org.member, org.branch, org.secretary)
     other = diary(org.member_other, org.branch_other, org.secretary_other, entries=1)
@@ -175,7 +179,7 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
 
     # The secretary opens the round.
     login("bithu")
-    sheet = f"/grading/{org.branch.id}/{YEAR}"
+    sheet = f"/grading/{org.branch.id}/{this_year()}"
     page = client.get(sheet)
     assert page.status_code == 200 and "Mở đợt đánh giá" in page.get_data(as_text=True)
     framework = services.default_framework(org.branch)
@@ -188,7 +192,7 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
 
     # The member's self-assessment opens with the diary's evidence.
     login("doanvien")
-    me = f"/grading/{org.branch.id}/{YEAR}/me"
+    me = f"/grading/{org.branch.id}/{this_year()}/me"
     html = client.get(me).get_data(as_text=True)
     assert "Sổ nhật ký năm" in html and "Hướng dẫn đồng chí số 2 dùng chữ ký số" in html
     token = csrf(client, me)
@@ -213,7 +217,7 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     assert "Vui lòng viết phần ưu điểm: thực hiện nhiệm vụ" in body and "Giản dị, trung thực" in body
     response = client.post(me, data=form)
     assert response.status_code == 302
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     rating = rating_of(grading_round, org.member)
     assert rating.self_assessment.submitted_at is not None and rating.self_assessment.level_id == good.id
     # Citing someone else's entry is silently impossible: only the member's own entries are kept.
@@ -264,8 +268,7 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     minutes = client.get(f"{sheet}/minutes").get_data(as_text=True)
     assert "BIÊN BẢN" in minutes and "Nguyễn Thị Mỹ Duyên" in minutes and "Phòng họp tầng 2" in minutes
-    d = today_local()
-    assert f"ngày {d.day:02d} tháng {d.month}" in minutes or f"ngày {d.day} tháng {d.month}" in minutes
+    assert vn_long_date(today_local()) in minutes  # "ngày 01 tháng 02 năm 2028": months 1-2 take a zero
     assert "ĐOÀN TNCS HỒ CHÍ MINH" in minutes
     response = client.post(f"{sheet}/submit", data={"csrf_token": csrf(client, sheet)})
     assert response.status_code == 302
@@ -275,17 +278,17 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
 
     # The unit above ratifies.
     login("canbo")
-    assert f"/grading/{org.branch.id}/{YEAR}" in client.get("/grading/").get_data(as_text=True)
+    assert f"/grading/{org.branch.id}/{this_year()}" in client.get("/grading/").get_data(as_text=True)
     response = client.post(
         f"{sheet}/ratify",
         data={
             "csrf_token": csrf(client, sheet),
-            "lock_version": services.get_round(org.branch, YEAR).lock_version,
+            "lock_version": services.get_round(org.branch, this_year()).lock_version,
         },
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert services.get_round(org.branch, YEAR).status is RoundStatus.RATIFIED
+    assert services.get_round(org.branch, this_year()).status is RoundStatus.RATIFIED
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
 
     # The member sees the result and acknowledges it.
@@ -378,14 +381,14 @@ def test_a_ratified_rating_cannot_be_changed_by_any_role(org, who):
             attempt()
         db.session.rollback()
     db.session.expire_all()
-    assert rating_of(services.get_round(org.branch, YEAR), org.member).final_level.tier == Tier.GOOD
+    assert rating_of(services.get_round(org.branch, this_year()), org.member).final_level.tier == Tier.GOOD
 
 
 def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login):
     grading_round = _ratified(org)
     # Over HTTP the secretary's meeting post is refused with a message, and nothing changes.
     login("bithu")
-    sheet = f"/grading/{org.branch.id}/{YEAR}"
+    sheet = f"/grading/{org.branch.id}/{this_year()}"
     rating = rating_of(grading_round, org.member)
     data = {
         "csrf_token": csrf(client, f"{sheet}/meeting"),
@@ -411,7 +414,7 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
     )
     assert response.status_code == 302
     db.session.expire_all()
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     assert grading_round.status is RoundStatus.RETURNED
     reopening = db.session.scalar(select(RoundReopening))
     assert (
@@ -438,7 +441,7 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
         )
     assert error.value.field == "change_reason"
     db.session.rollback()
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     services.record_meeting(
         org.secretary,
         grading_round,
@@ -461,6 +464,7 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
     assert "Hoàn thành xuất sắc" in row.after and "Hoàn thành tốt" in row.before
 
 
+@pytest.mark.clock
 def test_the_member_answers_within_the_deadline_only(org):
     grading_round = _ratified(org)
     rating = rating_of(grading_round, org.member)
@@ -479,7 +483,7 @@ def test_the_member_answers_within_the_deadline_only(org):
     db.session.rollback()
     # The year cannot close while a request waits; the unit above answers it.
     with pytest.raises(services.GradingError):
-        services.close_year(org.secretary, org.branch, YEAR)
+        services.close_year(org.secretary, org.branch, this_year())
     db.session.rollback()
     with pytest.raises(services.GradingError):
         services.answer_reconsideration(org.secretary, rating, "Giữ nguyên")
@@ -562,7 +566,7 @@ def test_statistics_over_a_subtree_match_a_count_by_hand(org, make_user):
     services.submit_round(org.secretary_other, round_b)
     services.ratify_round(org.officer_root, round_b)
     db.session.commit()
-    stats = services.statistics(org.root, YEAR)
+    stats = services.statistics(org.root, this_year())
     by_hand: dict[Tier, int] = {}
     for grading_round in (round_a, round_b):
         for r in grading_round.ratings:
@@ -581,62 +585,66 @@ def test_statistics_over_a_subtree_match_a_count_by_hand(org, make_user):
 def test_statistics_page_shows_shares_and_is_for_officers(org, client, login):
     _ratified(org)
     login("canbo")
-    html = client.get(f"/grading/stats/{org.root.id}?year={YEAR}").get_data(as_text=True)
-    n = len(services.get_round(org.branch, YEAR).ratings)
+    html = client.get(f"/grading/stats/{org.root.id}?year={this_year()}").get_data(as_text=True)
+    n = len(services.get_round(org.branch, this_year()).ratings)
     assert f"{n} <span" in html or f">{n}<" in html
     assert "100%" in html and "Hoàn thành tốt nhiệm vụ" in html
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     login("doanvien")
-    assert client.get(f"/grading/stats/{org.branch.id}?year={YEAR}").status_code == 403
+    assert client.get(f"/grading/stats/{org.branch.id}?year={this_year()}").status_code == 403
 
 
 # ---- closing the year ------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_closing_the_year_freezes_it_and_prepares_the_next(org):
     from app.journal import services as journal
     from app.plans import services as plans
 
     entries = diary(org.member, org.branch, org.secretary)
     standard = Standard(
-        unit_id=org.branch.id, year=YEAR, group=ContentGroup.DUTIES, title="Chuẩn mực của chi"
+        unit_id=org.branch.id, year=this_year(), group=ContentGroup.DUTIES, title="Chuẩn mực của chi"
     )
     db.session.add(standard)
     db.session.commit()
     with pytest.raises(services.GradingError):
-        services.close_year(org.secretary, org.branch, YEAR)  # not ratified yet
+        services.close_year(org.secretary, org.branch, this_year())  # not ratified yet
     db.session.rollback()
     _ratified(org)
     with pytest.raises(services.GradingError):
-        services.close_year(org.member, org.branch, YEAR)
+        services.close_year(org.member, org.branch, this_year())
     db.session.rollback()
-    services.close_year(org.secretary, org.branch, YEAR)
+    services.close_year(org.secretary, org.branch, this_year())
     db.session.commit()
     # Nothing of the year changes any more.
     assert not journal.can_edit_entry(org.member, entries[0])
     with pytest.raises(journal.JournalError) as error:
-        journal.check_deed_date(org.member, org.branch, date(YEAR, 1, 5), today=date(YEAR, 1, 20))
+        journal.check_deed_date(
+            org.member, org.branch, date(this_year(), 1, 5), today=date(this_year(), 1, 20)
+        )
     assert "đã khoá sổ" in str(error.value)
-    plan = plans.plan_in_force(org.member, org.branch, YEAR)
+    plan = plans.plan_in_force(org.member, org.branch, this_year())
     assert not plans.can_revise_plan(org.member, plan)
     # The branch's own standards go on into next year.
     carried = db.session.scalars(
-        select(Standard).where(Standard.unit_id == org.branch.id, Standard.year == YEAR + 1)
+        select(Standard).where(Standard.unit_id == org.branch.id, Standard.year == this_year() + 1)
     ).all()
     assert [s.title for s in carried if s.title == "Chuẩn mực của chi"] == ["Chuẩn mực của chi"]
     with pytest.raises(services.GradingError):
-        services.close_year(org.secretary, org.branch, YEAR)
+        services.close_year(org.secretary, org.branch, this_year())
 
 
+@pytest.mark.clock
 def test_next_years_plan_starts_from_last_years(org):
     from app.plans import services as plans
 
     diary(org.member, org.branch, org.secretary, entries=0)
-    if YEAR + 1 not in plans.plan_years():
+    if this_year() + 1 not in plans.plan_years():
         pytest.skip("next year is not open for plans today")
-    plan = plans.start_plan_from_previous(org.member, org.member, org.branch, YEAR + 1)
+    plan = plans.start_plan_from_previous(org.member, org.member, org.branch, this_year() + 1)
     db.session.commit()
-    assert plan.status is PlanStatus.DRAFT and plan.year == YEAR + 1
+    assert plan.status is PlanStatus.DRAFT and plan.year == this_year() + 1
     assert [c.action for c in plan.commitments] == ["Giúp đồng nghiệp số hóa hồ sơ"]
 
 
@@ -646,18 +654,21 @@ def test_next_years_plan_starts_from_last_years(org):
 def test_sheets_and_self_assessments_are_scoped(org, client, login):
     open_round(org.branch, org.secretary)
     login("doanvien")
-    assert client.get(f"/grading/{org.branch.id}/{YEAR}").status_code == 403
-    assert client.get(f"/grading/{org.branch_other.id}/{YEAR}/me").status_code == 404
-    assert client.get(f"/grading/{org.branch.id}/{YEAR}/members/{org.member2.id}/propose").status_code == 403
+    assert client.get(f"/grading/{org.branch.id}/{this_year()}").status_code == 403
+    assert client.get(f"/grading/{org.branch_other.id}/{this_year()}/me").status_code == 404
+    assert (
+        client.get(f"/grading/{org.branch.id}/{this_year()}/members/{org.member2.id}/propose").status_code
+        == 403
+    )
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     login("bithub")
-    assert client.get(f"/grading/{org.branch.id}/{YEAR}").status_code == 404
+    assert client.get(f"/grading/{org.branch.id}/{this_year()}").status_code == 404
     assert db.session.scalar(select(func.count(Citation.id))) == 0
 
 
 def test_grading_pages_exist_for_a_grassroots_unit_only_as_statistics(org, client, login):
     login("canbo")
-    assert client.get(f"/grading/{org.grassroots.id}/{YEAR}").status_code == 404
+    assert client.get(f"/grading/{org.grassroots.id}/{this_year()}").status_code == 404
     assert client.get(f"/grading/stats/{org.grassroots.id}").status_code == 200
     assert org.grassroots.kind is UnitKind.GRASSROOTS_UNION
 
@@ -670,12 +681,14 @@ def test_the_audit_log_says_rating_changes_in_vietnamese(org, client, login):
         select(AuditLog).where(AuditLog.action == "rating.final", AuditLog.subject_user_id == org.member.id)
     )
     item = describe(row)
-    assert item.text == f"ghi kết quả họp xét phân loại năm {YEAR}"
+    assert item.text == f"ghi kết quả họp xét phân loại năm {this_year()}"
     assert [(c.label, c.after) for c in item.changes] == [("Mức xếp loại", "Hoàn thành tốt nhiệm vụ")]
     login("doanvien")
     html = client.get("/audit/me").get_data(as_text=True)
-    assert f"công nhận kết quả xếp loại năm {YEAR}" not in html  # the round's rows are about the branch
-    assert f"ghi kết quả họp xét phân loại năm {YEAR}" in html
+    assert (
+        f"công nhận kết quả xếp loại năm {this_year()}" not in html
+    )  # the round's rows are about the branch
+    assert f"ghi kết quả họp xét phân loại năm {this_year()}" in html
     assert grading_round.status is RoundStatus.RATIFIED
 
 
@@ -685,7 +698,7 @@ def test_quarterly_ratings_on_the_party_scale(org, client, login, make_user):
     grading_round = open_round(org.party_cell, secretary)
     good = level(grading_round.framework, Tier.GOOD)
     login("bithucb2")
-    url = f"/grading/{org.party_cell.id}/{YEAR}/quarters/2"
+    url = f"/grading/{org.party_cell.id}/{this_year()}/quarters/2"
     assert "Thạch Thị Quý" in client.get(url).get_data(as_text=True)
     response = client.post(
         url,
@@ -696,10 +709,10 @@ def test_quarterly_ratings_on_the_party_scale(org, client, login, make_user):
         },
     )
     assert response.status_code == 302
-    saved = services.quarter_ratings(org.party_cell, YEAR, 2)
+    saved = services.quarter_ratings(org.party_cell, this_year(), 2)
     assert saved[member.id].level_id == good.id and saved[member.id].comment == "Hoàn thành tốt nhiệm vụ quý"
     assert secretary.id not in saved  # nobody rates themselves
-    assert client.get(f"/grading/{org.party_cell.id}/{YEAR}/quarters/5").status_code == 404
+    assert client.get(f"/grading/{org.party_cell.id}/{this_year()}/quarters/5").status_code == 404
 
 
 def test_the_members_own_data_download_holds_their_result(org, client, login):
@@ -709,7 +722,7 @@ def test_the_members_own_data_download_holds_their_result(org, client, login):
     login("doanvien")
     data = json.loads(client.get("/me/data/download").get_data(as_text=True))
     (mine,) = [r for r in data["ratings"] if r.get("result")]
-    assert mine["year"] == YEAR and mine["result"]["level"] == "Hoàn thành tốt nhiệm vụ"
+    assert mine["year"] == this_year() and mine["result"]["level"] == "Hoàn thành tốt nhiệm vụ"
     assert mine["result"]["ratified_by"] == org.officer_root.full_name
     assert len(data["ratings"]) == 1  # nobody else's result
 
@@ -721,7 +734,7 @@ def test_the_upper_dashboard_shows_the_ratified_distribution(org, client, login)
     finish_meeting(grading_round, org.secretary, {org.member.id: Tier.EXCELLENT})
     services.submit_round(org.secretary, grading_round)
     db.session.commit()
-    period = reports.parse_period(str(YEAR), "year")
+    period = reports.parse_period(str(this_year()), "year")
     assert reports.build_report(org.root, period).ratings == []  # not ratified yet
     services.ratify_round(org.officer_root, grading_round)
     db.session.commit()
@@ -732,7 +745,7 @@ def test_the_upper_dashboard_shows_the_ratified_distribution(org, client, login)
         ("Hoàn thành tốt nhiệm vụ", total - 1),
     ]
     login("canbo")
-    html = client.get(f"/units/{org.root.id}/reports?year={YEAR}").get_data(as_text=True)
+    html = client.get(f"/units/{org.root.id}/reports?year={this_year()}").get_data(as_text=True)
     assert "Chưa có kết quả xếp loại" not in html and "Hoàn thành xuất sắc nhiệm vụ" in html
 
 

@@ -12,14 +12,14 @@ from app.core.filters import today_local, vn_long_date
 from app.export import services as export
 from app.grading import services
 from tests.test_export import flat, needs_poppler, pdf_text
-from tests.test_grading import YEAR, diary, level, rating_of
+from tests.test_grading import diary, level, rating_of, this_year
 
 
 @pytest.fixture
 def ratified(org):
     entries = diary(org.member, org.branch, org.secretary)
     grading_round = services.open_round(
-        org.secretary, org.branch, YEAR, services.default_framework(org.branch)
+        org.secretary, org.branch, this_year(), services.default_framework(org.branch)
     )
     rating = rating_of(grading_round, org.member)
     framework = grading_round.framework
@@ -79,7 +79,7 @@ def ratified(org):
 
 @needs_poppler
 def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_path):
-    minutes = export.export_document(org.secretary, "minutes", org.branch, YEAR)
+    minutes = export.export_document(org.secretary, "minutes", org.branch, this_year())
     db.session.commit()
     text = flat(pdf_text(minutes.pdf, tmp_path))
     assert "BIÊN BẢN" in text and "ĐOÀN TNCS HỒ CHÍ MINH" in text and "BCH CHI ĐOÀN VĂN PHÒNG" in text
@@ -91,17 +91,17 @@ def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_pat
     assert f"Hoàn thành xuất sắc nhiệm vụ: 1 ({services.percent(1, total)})" in text
     assert "TM. BAN CHẤP HÀNH" in text and minutes.document.number in text
 
-    listing = export.export_document(org.officer_root, "grading-list", org.branch, YEAR)
+    listing = export.export_document(org.officer_root, "grading-list", org.branch, this_year())
     db.session.commit()
     text = flat(pdf_text(listing.pdf, tmp_path))
-    assert "DANH SÁCH" in text and f"xếp loại đoàn viên năm {YEAR}" in text
+    assert "DANH SÁCH" in text and f"xếp loại đoàn viên năm {this_year()}" in text
     assert "Đoàn cơ sở Sở Giáo dục công nhận ngày" in text
     assert export.verify_document(listing.document.number).status == export.CURRENT
 
 
 @needs_poppler
 def test_the_book_prints_the_self_assessment_with_citations_and_the_result(org, ratified, tmp_path):
-    book = export.export_member_book(org.member, org.member, org.branch, YEAR)
+    book = export.export_member_book(org.member, org.member, org.branch, this_year())
     db.session.commit()
     text = flat(pdf_text(book.pdf, tmp_path))
     assert "TỰ ĐÁNH GIÁ VÀ XẾP LOẠI NĂM" in text
@@ -114,7 +114,7 @@ def test_the_book_prints_the_self_assessment_with_citations_and_the_result(org, 
     # The unit above reopens and the meeting changes the level: the printed book is no longer current.
     services.reopen_round(org.officer_root, ratified, "Xem xét lại theo đề nghị")
     db.session.commit()
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     lines = [
         services.MeetingLine(r.id, True, "", 3, 3, level(grading_round.framework, Tier.GOOD).id, None)
         for r in grading_round.ratings
@@ -127,21 +127,22 @@ def test_the_book_prints_the_self_assessment_with_citations_and_the_result(org, 
 
 
 def test_no_minutes_before_the_meeting(org, client, login):
-    services.open_round(org.secretary, org.branch, YEAR, services.default_framework(org.branch))
+    services.open_round(org.secretary, org.branch, this_year(), services.default_framework(org.branch))
     db.session.commit()
     login("bithu")
     assert client.get(f"/units/{org.branch.id}/documents").status_code == 200
-    response = client.post(f"/units/{org.branch.id}/documents/minutes", data={"minutes-year": YEAR})
+    response = client.post(f"/units/{org.branch.id}/documents/minutes", data={"minutes-year": this_year()})
     assert response.status_code == 400
     assert "Chưa ghi kết quả họp xét phân loại" in response.get_data(as_text=True)
-    assert services.get_round(org.branch, YEAR).status is RoundStatus.OPEN
+    assert services.get_round(org.branch, this_year()).status is RoundStatus.OPEN
 
 
 def test_bulk_export_holds_the_grading_documents(org, ratified):
     from app.jobs.documents import SUMMARY_DOCUMENTS, call_summary, summary_title
 
     made = {
-        summary_title(m): call_summary(m, org.branch, YEAR, org.secretary, "job") for m in SUMMARY_DOCUMENTS
+        summary_title(m): call_summary(m, org.branch, this_year(), org.secretary, "job")
+        for m in SUMMARY_DOCUMENTS
     }
     assert made["Danh sách xếp loại"] is not None and made["Biên bản họp xét phân loại"] is not None
     assert made["Danh sách xếp loại"].content.startswith(b"%PDF")

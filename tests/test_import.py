@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import time
 import unicodedata
 import zipfile
 from datetime import date, datetime
@@ -16,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.enums import Role
 from app.core.text import fold
 from app.mail.models import MailStatus, OutboxMessage
@@ -572,7 +571,7 @@ def test_kept_files_older_than_an_hour_are_removed(app):
     token = importing.save_pending(b"Ho va ten;Email\n", "csv")
     path = Path(app.config["UPLOAD_DIR"]) / "imports" / f"{token}.csv"
     assert importing.load_pending(token, "csv") is not None
-    old = time.time() - 2 * 3600
+    old = utcnow().timestamp() - 2 * 3600
     os.utime(path, (old, old))
     assert importing.load_pending(token, "csv") is None and not path.exists()
     token = importing.save_pending(b"x", "csv")

@@ -295,6 +295,7 @@ def test_an_unreachable_queue_is_said_on_the_page_not_a_500(app, client, org, lo
 # ---- expiry --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_expired_files_are_deleted_by_the_periodic_task_and_on_access(app, client, org, login, fake_pdfs):
     login("bithu")
     start(client, org.branch)
@@ -329,6 +330,7 @@ def test_expired_files_are_deleted_by_the_periodic_task_and_on_access(app, clien
     assert recent.status is JobStatus.EXPIRED
 
 
+@pytest.mark.clock
 def test_the_time_to_keep_follows_the_setting(app, client, org, login, fake_pdfs):
     app.config["EXPORT_TTL_HOURS"] = 2
     try:
@@ -340,6 +342,7 @@ def test_the_time_to_keep_follows_the_setting(app, client, org, login, fake_pdfs
     assert timedelta(hours=1, minutes=59) < job.expires_at - job.finished_at <= timedelta(hours=2)
 
 
+@pytest.mark.clock
 def test_a_job_whose_worker_died_is_closed(org):
     job = ExportJob(
         requested_by=org.secretary,
@@ -441,6 +444,7 @@ def real_queue(app, tmp_path):
         yield worker
 
 
+@pytest.mark.real_clock
 def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, login, real_queue):
     login("bithu")
     response = start(client, org.branch)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -77,8 +77,16 @@ def data(plan, **overrides):
 # ---- services ------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_submitted_entry_keeps_deed_date_and_time_of_writing(org, plan):
     yesterday = today_local() - timedelta(days=1)
+    if yesterday.year != today_local().year:
+        # On 1 January yesterday is in last year's diary, and the member made no plan for last year.
+        with pytest.raises(services.JournalError, match=f"chưa có kế hoạch cá nhân năm {yesterday.year}"):
+            services.save_entry(
+                org.member, org.member, org.branch, data(plan, deed_date=yesterday), submit=True
+            )
+        return
     entry = services.save_entry(
         org.member, org.member, org.branch, data(plan, deed_date=yesterday), submit=True
     )
@@ -90,6 +98,7 @@ def test_submitted_entry_keeps_deed_date_and_time_of_writing(org, plan):
     assert [c.id for c in entry.commitments] == [plan.commitments[0].id]
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("days_back", "message"),
     [(-1, "không thể ở tương lai"), (31, "Chỉ được ghi lùi tối đa 30 ngày")],
@@ -101,6 +110,7 @@ def test_deed_date_window(org, plan, days_back, message):
     assert info.value.field == "deed_date"
 
 
+@pytest.mark.clock
 def test_unit_sets_its_own_backdating_window(org, plan):
     org.branch.backdate_days = 7
     db.session.commit()
@@ -114,6 +124,7 @@ def test_unit_sets_its_own_backdating_window(org, plan):
     assert entry.id
 
 
+@pytest.mark.clock
 def test_signed_off_month_refuses_new_entries(org, plan, monkeypatch):
     today = today_local()
     monkeypatch.setitem(
@@ -177,6 +188,7 @@ def test_text_is_stored_nfc_and_search_ignores_diacritics(org, plan):
     assert services.search(org.member, org.branch, "%") == []
 
 
+@pytest.mark.clock
 def test_week_streak():
     today = date(2026, 11, 25)  # a Wednesday
     weeks_ago = [today - timedelta(days=7 * n) for n in range(4)]
@@ -188,11 +200,13 @@ def test_week_streak():
     assert services.week_streak(set(), today) == 0
 
 
+@pytest.mark.clock
 def test_coverage_against_expected_frequency(org, plan):
     weekly, once = plan.commitments
     year = 2026
     today = date(2026, 3, 31)
     plan.year = year
+    plan.created_at = datetime(year, 1, 1, tzinfo=UTC)  # expectations start with the plan, not the clock
     db.session.commit()
 
     def add(day, commitment, status=EntryStatus.SUBMITTED):
@@ -221,6 +235,7 @@ def test_coverage_against_expected_frequency(org, plan):
     assert once_row.cells[0].state == "none"
 
 
+@pytest.mark.clock
 def test_heatmap_and_day_counts(org, plan):
     day = today_local()
     for _ in range(3):
@@ -252,6 +267,7 @@ def post_entry(client, plan, **fields):
     )
 
 
+@pytest.mark.clock
 def test_member_writes_an_entry_and_sees_it_on_calendar_timeline_and_year(client, login, org, plan):
     login("doanvien")
     response = post_entry(client, plan, evidence=[(io.BytesIO(PNG), "anh hien mau.png")])
@@ -274,8 +290,12 @@ def test_member_writes_an_entry_and_sees_it_on_calendar_timeline_and_year(client
     ("fields", "message"),
     [
         ({"action": ""}, "Vui lòng ghi việc đã làm."),
-        ({"deed_date": (today_local() + timedelta(days=1)).isoformat()}, "không thể ở tương lai"),
-        ({"deed_date": (today_local() - timedelta(days=45)).isoformat()}, "Chỉ được ghi lùi tối đa 30 ngày"),
+        # Dates relative to today are read when the test runs (its clock), not when it is collected.
+        ({"deed_date": lambda: (today_local() + timedelta(days=1)).isoformat()}, "không thể ở tương lai"),
+        (
+            {"deed_date": lambda: (today_local() - timedelta(days=45)).isoformat()},
+            "Chỉ được ghi lùi tối đa 30 ngày",
+        ),
         ({"deed_date": "31/02/2026"}, "Ngày không hợp lệ"),
         ({"deed_date": "2026-13-45"}, "Ngày không hợp lệ"),
         ({"result": "x" * 100_000}, "Tối đa 5.000 ký tự (hiện có 100.000)"),
@@ -285,6 +305,7 @@ def test_member_writes_an_entry_and_sees_it_on_calendar_timeline_and_year(client
 def test_bad_input_gets_a_message_and_keeps_the_text(client, login, org, plan, fields, message):
     login("doanvien")
     kept = {"place": "Nhà văn hóa phường 3", "lesson": "Đi sớm 10 phút <b>không</b> trễ"}
+    fields = {name: value() if callable(value) else value for name, value in fields.items()}
     response = post_entry(client, plan, **{**kept, **fields})
     html = response.get_data(as_text=True)
     assert response.status_code in (200, 422)

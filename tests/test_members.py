@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.core.clock import today_local
 from app.core.db import db
 from app.core.enums import Role
 from app.mail.models import OutboxMessage
@@ -116,7 +117,11 @@ BAD_INPUT = [
     ({"username": "tên có dấu"}, "Tên đăng nhập gồm 2–64 ký tự"),
     ({"username": "a b"}, "Tên đăng nhập gồm 2–64 ký tự"),
     ({"username": "x" * 65}, "Tối đa 64 ký tự (hiện có 65)."),
-    ({"birth_date": (date.today() + timedelta(days=1)).isoformat()}, "Ngày sinh không thể ở tương lai."),
+    # Read when the test runs (its clock), not when it is collected.
+    (
+        {"birth_date": lambda: (today_local() + timedelta(days=1)).isoformat()},
+        "Ngày sinh không thể ở tương lai.",
+    ),
     ({"birth_date": "1850-01-01"}, "Ngày sinh phải từ năm 1900 trở đi."),
     ({"birth_date": "31/02/2000"}, "Ngày không hợp lệ"),
     ({"birth_date": "2000-02-31"}, "Ngày không hợp lệ"),
@@ -137,7 +142,7 @@ def test_bad_input_is_refused_next_to_the_field_and_the_rest_is_kept(client, org
         "email": "nhung@example.vn",
         "position": "Kế toán",
         "phone": "0912345678",
-        **fields,
+        **{name: value() if callable(value) else value for name, value in fields.items()},
     }
     response = add_new(client, org.branch, **data)
     assert response.status_code == 200

@@ -20,6 +20,9 @@ from tests.conftest import free_port
 
 DAY = date(2026, 3, 16)
 
+# Reminders count days in Vietnam: every test also runs at the edges of a day and a year.
+pytestmark = pytest.mark.clock
+
 
 def at(days_ago: int, day: date = DAY) -> datetime:
     """Noon in Vietnam `days_ago` days before `day`, as a UTC timestamp."""

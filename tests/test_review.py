@@ -266,6 +266,7 @@ def test_diff_escapes_what_members_type(org, plans):
     assert "&lt;script&gt;" in html and "&amp;" in html
 
 
+@pytest.mark.clock
 def test_sign_off_waits_for_revisions_and_drafts(org, plans):
     today = today_local()
     entry = write(org.member, org.branch, plans["member"])
@@ -282,6 +283,7 @@ def test_sign_off_waits_for_revisions_and_drafts(org, plans):
         services.sign_off_month(org.secretary, org.member, org.branch, next_month.year, next_month.month)
 
 
+@pytest.mark.clock
 def test_sign_off_marks_waiting_entries_reviewed_and_snapshots_them(org, plans):
     today = today_local()
     first = write(org.member, org.branch, plans["member"])
@@ -339,6 +341,7 @@ def test_who_reviews_whom_in_services(org, plans):
 # ---- the queue ----------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_queue_lists_what_the_viewer_reviews_oldest_first(org, plans):
     older = write(org.member2, org.branch, plans["member2"])
     older.submitted_at = utcnow() - timedelta(days=5)
@@ -413,6 +416,7 @@ def test_queue_runs_a_fixed_number_of_queries(app, client, login, org, plans):
 # ---- the month screen through the client ------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_whole_flow_through_the_client(client, login, org, plans):
     today = today_local()
     login("doanvien")
@@ -518,6 +522,7 @@ def test_whole_flow_through_the_client(client, login, org, plans):
     assert client.get(f"/diary/entries/{entry.id}/edit").status_code == 200
 
 
+@pytest.mark.clock
 def test_tampering_after_sign_off_is_reported_on_the_month(client, login, org, plans):
     today = today_local()
     entry = write(org.member, org.branch, plans["member"])

@@ -335,6 +335,7 @@ def test_a_member_reads_the_standards_and_themes_of_their_branch(client, org, tr
     assert 'style="' not in page and "<script>" not in page
 
 
+@pytest.mark.clock
 def test_the_page_defaults_to_this_year_in_vietnam(client, org, login):
     login("doanvien")
     page = html(client.get(f"/units/{org.branch.id}/standards"))

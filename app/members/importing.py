@@ -16,7 +16,6 @@ import math
 import os
 import re
 import secrets
-import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from sqlalchemy import func, select
 from app.auth import services as auth_services
 from app.auth.models import User
 from app.core import permissions
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.enums import OrgType, Role
 from app.core.filters import today_local, vn_date, vn_number
 from app.core.text import clean_line, fold
@@ -860,6 +859,9 @@ def save_pending(data: bytes, kind: str) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+    # The file's time is the app's clock (not the disk's), so its age is measured on one clock.
+    kept_at = utcnow().timestamp()
+    os.utime(path, (kept_at, kept_at))
     return token
 
 
@@ -868,7 +870,7 @@ def load_pending(token: str, kind: str) -> bytes | None:
     path = _pending_file(token, kind)
     if path is None or not path.is_file():
         return None
-    if time.time() - path.stat().st_mtime > PENDING_MAX_AGE.total_seconds():
+    if utcnow().timestamp() - path.stat().st_mtime > PENDING_MAX_AGE.total_seconds():
         path.unlink(missing_ok=True)
         return None
     return path.read_bytes()
@@ -885,7 +887,7 @@ def purge_stale_pending() -> int:
     directory = _pending_dir()
     if not directory.is_dir():
         return 0
-    limit = time.time() - PENDING_MAX_AGE.total_seconds()
+    limit = utcnow().timestamp() - PENDING_MAX_AGE.total_seconds()
     removed = 0
     for path in directory.iterdir():
         try:
