@@ -42,7 +42,10 @@ def last_year() -> int:
     return today_local().year - 1
 
 
-END = date(last_year(), 12, 31)
+def year_end() -> date:
+    """The last day of last year, by the test's clock."""
+    return date(last_year(), 12, 31)
+
 
 ACTION_1 = "Hướng dẫn chị Lý Thị Hồng Nhung ký số văn bản đến trên hệ thống quản lý văn bản điện tử."
 RESULT_1 = "Chị Nhung tự ký số được 12 văn bản; không còn văn bản tồn đọng quá 2 ngày."
@@ -160,7 +163,7 @@ def _write(org, plan, day: date, action: str, result: str = "", lesson: str = ""
             commitment_ids=[plan.commitments[commitment].id],
         ),
         submit=True,
-        today=END,
+        today=year_end(),
     )
 
 
@@ -188,11 +191,11 @@ def diary(org):
         lesson=e2.lesson,
         commitment_ids=[plan.commitments[1].id],
     )
-    journal.save_entry(org.member, org.member, org.branch, data, entry=e2, submit=True, today=END)
+    journal.save_entry(org.member, org.member, org.branch, data, entry=e2, submit=True, today=year_end())
     db.session.commit()
     review.flag_exemplary(org.secretary, e3, EXEMPLARY_NOTE)
     review.write_month_comment(org.secretary, org.member, org.branch, last_year(), 3, MONTH_COMMENT, None)
-    review.sign_off_month(org.secretary, org.member, org.branch, last_year(), 3, today=END)
+    review.sign_off_month(org.secretary, org.member, org.branch, last_year(), 3, today=year_end())
     db.session.commit()
     return {"plan": plan, "entries": [e1, e2, e3]}
 
@@ -737,7 +740,7 @@ def test_entries_in_revision_and_drafts(org, diary):
             action="Bản nháp chưa gửi",
             commitment_ids=[plan.commitments[0].id],
         ),
-        today=END,
+        today=year_end(),
     )
     db.session.commit()
     content = documents.member_book(

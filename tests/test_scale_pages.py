@@ -87,7 +87,8 @@ def test_queue_pages_through_every_waiting_entry_oldest_first(app, monkeypatch):
     assert "Về các bài chờ lâu nhất" in following
 
 
-def test_month_screen_gives_every_entry_its_own_forms(app):
+def test_month_screen_gives_every_entry_its_own_forms(app, clock):
+    clock.set("2026-11-18 10:00")  # mid-month: this month already has entries (not so on the 1st)
     org = build(BRANCH, seed=4)
     today = today_local()
     member = db.session.execute(sa.text("SELECT id FROM users WHERE username = 'doanvien'")).scalar_one()

@@ -476,9 +476,10 @@ def test_zip_bombs_are_refused_quickly_with_bounded_memory(
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="file-error"' in html
     assert message in html, re.sub(r"\s+", " ", html)[:3000]
-    # Refused before anything is unpacked: a second or less here (10,000 parts is the slowest, under
-    # tracemalloc); the limit leaves room for a busy machine, far below the many seconds of a parse.
-    assert elapsed < 5, f"{label}: {elapsed:.1f} s"
+    # Refused before anything is unpacked: about a second on a quiet machine (10,000 parts is the
+    # slowest, under tracemalloc). Only a hang guard here: timings belong in bench/, and a loaded CI
+    # machine took 5 s; the memory bound below is what proves nothing was unpacked.
+    assert elapsed < 30, f"{label}: {elapsed:.1f} s"
     # The upload itself is held a few times over (request body, form, bytes read); nothing is unpacked.
     assert peak < 8 * len(data) + 24 * MB, f"{label}: peak {peak / MB:.0f} MB"
     with client.session_transaction() as s:
