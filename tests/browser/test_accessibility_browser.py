@@ -120,6 +120,21 @@ class Keyboard:
     def faint(self) -> list[str]:
         return [f"{what}: {ratio:.2f}:1" for what, ratio in self.stops if ratio < 3]
 
+    def sweep(self, limit: int = 300) -> int:
+        """Tab through the whole page once, measuring every stop; returns how many there were."""
+        self.page.evaluate("document.activeElement && document.activeElement.blur()")
+        for count in range(limit):
+            self.page.keyboard.press("Tab")
+            seen = self.page.evaluate(
+                """() => { const el = document.activeElement;
+                   if (!el || el === document.body || el.dataset.a11ySeen) return true;
+                   el.dataset.a11ySeen = "1"; return false; }"""
+            )
+            if seen:
+                return count
+            self.measure()
+        return limit
+
 
 def assert_error_announced(page, keys: Keyboard, message: str) -> None:
     """After a refused submit the cursor is on the field, which names the error as its description."""
@@ -320,3 +335,38 @@ def test_titles_and_pagination_tell_pages_apart(new_page, live_server):
     expect(pages.get_by_role("link", name="Trước")).to_have_count(0)  # text, not a link to ?page=0
     pages.get_by_role("link", name="Sau").click()
     assert page.title() != first and "trang 2" in page.title()
+
+
+SWEEP = {
+    None: ["/login"],
+    "doanvien": ["/", "/diary/", "/diary/entries/new", "/plans"],
+    "bithu": ["/units/3/review", "/units/3/dashboard", "/units/3/members"],
+    "admin": ["/units/", "/people"],
+}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_tab_stop_of_the_main_pages_shows_its_focus(new_page, viewport):
+    faint, total = [], 0
+    for account, paths in SWEEP.items():
+        page = new_page(viewport)
+        if account:
+            page.goto("/login")
+            page.locator("#login").fill(account)
+            page.locator("#password").fill("demo1234")
+            page.keyboard.press("Enter")
+            page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+        for path in paths:
+            page.goto(path)
+            keys = Keyboard(page)
+            total += keys.sweep()
+            faint += [f"{account} {path}: {stop}" for stop in keys.faint()]
+        if viewport is PHONE and account:  # the collapsed menu, opened from the keyboard
+            keys = Keyboard(page)
+            keys.tab_to(".navbar-toggler")
+            keys.press("Enter")
+            expect(page.locator("#mainNav")).to_be_visible()
+            keys.tab_to("#mainNav a.dropdown-toggle")
+            faint += [f"{account} menu: {stop}" for stop in keys.faint()]
+    assert total > 100, total
+    assert not faint, "focus rings under 3:1:\n" + "\n".join(faint)
