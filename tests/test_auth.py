@@ -77,6 +77,18 @@ def test_wrong_login_shows_one_message_and_keeps_the_name(client, member, login,
     assert logged_in_as(client) is None
 
 
+def test_a_refused_login_puts_the_cursor_on_the_field_its_error_belongs_to(client, member, login):
+    fresh = html(client.get("/login"))
+    assert re.search(r'<input[^>]*autofocus[^>]*id="login"|<input[^>]*id="login"[^>]*autofocus', fresh)
+    page = html(login("doanvien", "sai-mat-khau"))
+    # The user name no longer takes the focus; the password box is invalid and names its error,
+    # and static/js/app.js puts the cursor there, so a screen reader reads the message.
+    assert not re.search(r'<input[^>]*id="login"[^>]*autofocus', page)
+    password = re.search(r'<input[^>]*id="password"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in password and 'aria-describedby="password-error"' in password
+    assert re.search(r'id="password-error">' + re.escape(BAD_LOGIN), page)
+
+
 def test_empty_login_form_says_what_is_missing(client):
     response = client.post("/login", data={"login": "", "password": ""})
     page = html(response)

@@ -286,6 +286,27 @@ def test_member_writes_an_entry_and_sees_it_on_calendar_timeline_and_year(client
     assert "Tham gia hiến máu tình nguyện đợt 1" in found
 
 
+@pytest.mark.clock
+def test_a_calendar_day_says_its_entries_and_their_states_in_words(client, login, org, plan):
+    login("doanvien")
+    today = today_local()
+    assert post_entry(client, plan).status_code == 302
+    assert (
+        post_entry(
+            client, plan, action="Dọn vệ sinh nhà văn hóa", submit="", save_draft="Lưu nháp"
+        ).status_code
+        == 302
+    )
+    page = client.get(f"/diary/{today.year}/{today.month}").get_data(as_text=True)
+    # Read aloud the same at every width (visually hidden text, not an aria-label on a span).
+    said = f"Ngày {today.day}, hôm nay, 2 bài, 1 bản nháp, 1 đã gửi"
+    assert f'<span class="visually-hidden">{said}</span>' in page
+    assert page.count('aria-current="date"') == 1
+    assert '<span class="calendar-state">Nháp:</span>' in page  # the draft is told in words, not colour
+    assert "THai" not in page and '<span class="d-md-none">T2</span>' in page
+    assert '<span class="visually-hidden">Thứ Hai</span>' in page
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

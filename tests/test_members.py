@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -494,3 +495,18 @@ def test_member_lists_are_paged(client, org, login, make_user):
     assert "Thành Viên 54" in second and "Thành Viên 00" not in second
     assert client.get(f"/units/{org.branch_other.id}/members?page=0").status_code == 200
     assert client.get(f"/units/{org.branch_other.id}/members?page=x").status_code == 200
+
+
+def test_list_pages_have_their_own_title_and_no_link_past_the_ends(client, org, login, make_user):
+    for i in range(55):
+        make_user(f"tv{i:02d}", org.branch_other, full_name=f"Thành Viên {i:02d}", password=None)
+    login("bithub")
+    first = html(client.get(f"/units/{org.branch_other.id}/members"))
+    second = html(client.get(f"/units/{org.branch_other.id}/members?page=2"))
+    title = re.compile(r"<title>(.*?)</title>", re.S)
+    assert "trang 2" in title.search(second).group(1) and "trang" not in title.search(first).group(1)
+    # "Trước" on page 1 and "Sau" on the last page are text, not links (to ?page=0 or past the end).
+    assert '<span class="page-link">Trước</span>' in first and "page=0" not in first
+    assert '<span class="page-link">Sau</span>' in second and "page=3" not in second
+    assert 'rel="next"' in first and 'rel="prev"' in second
+    assert client.get(f"/units/{org.branch_other.id}/members?page=2x").status_code == 200

@@ -86,6 +86,11 @@ class BaseForm(FlaskForm):
         return valid
 
     @property
+    def has_errors(self) -> bool:
+        """Whether any field or the form itself has an error (also those a view added after validate)."""
+        return bool(self.form_errors_all) or any(f.errors for f in self)
+
+    @property
     def form_errors_all(self) -> list[str]:
         """Errors not tied to a visible field (CSRF and form-level), for the top of the form."""
         messages = list(self.form_errors)

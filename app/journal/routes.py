@@ -39,7 +39,16 @@ bp = Blueprint("journal", __name__, url_prefix="/diary")
 # Room for five 10 MB files: a larger single file is refused by the form with a message that
 # keeps the text, instead of the bare "request too large" page.
 ENTRY_REQUEST_LIMIT = 60 * 1024 * 1024
-WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+# (full name read aloud and shown on wide screens, short label shown on a phone)
+WEEKDAYS = [
+    ("Thứ Hai", "T2"),
+    ("Thứ Ba", "T3"),
+    ("Thứ Tư", "T4"),
+    ("Thứ Năm", "T5"),
+    ("Thứ Sáu", "T6"),
+    ("Thứ Bảy", "T7"),
+    ("Chủ Nhật", "CN"),
+]
 
 
 class DiaryContext:
@@ -181,7 +190,13 @@ def timeline():
             before = None
     log_diary_read(ctx.owner, ctx.unit, "timeline")
     entries, more = services.timeline_page(ctx.owner, ctx.unit, before)
-    return render_template("journal/timeline.html", ctx=ctx, entries=entries, more=more)
+    return render_template(
+        "journal/timeline.html",
+        ctx=ctx,
+        entries=entries,
+        more=more,
+        before_date=before[0] if before else None,  # later pages say where they start (title)
+    )
 
 
 @bp.route("/year/<int:year>")

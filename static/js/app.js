@@ -9,6 +9,12 @@
       event.preventDefault();
     }
   });
+  // After a refused submit the cursor goes to the first field with an error, whose error is tied
+  // to it (aria-describedby), so a screen reader reads the field and what is wrong with it.
+  var invalid = document.querySelector("main [aria-invalid='true']");
+  if (invalid && !document.querySelector("main [autofocus]")) {
+    invalid.focus();
+  }
   // Copy buttons: <button data-copy="#element-id">
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
