@@ -4,9 +4,9 @@ ratification and its lock, the member's answer, closing the year, statistics in 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from datetime import date, timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select

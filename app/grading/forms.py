@@ -14,7 +14,6 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    TimeField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
@@ -25,6 +24,7 @@ from app.core.forms import (
     MaxLength,
     VietnameseTranslations,
     VNDateField,
+    VNTimeField,
     normalize_text,
     strip_line,
 )
@@ -97,14 +97,19 @@ def _optional_int(value):
     return int(value)
 
 
-def _check_votes(agree, total) -> None:
-    """Both counts or neither; no more in favour than voting."""
+def _check_votes(agree, total) -> bool:
+    """Both counts or neither; no more in favour than voting. The error goes next to the total."""
     if agree.errors or total.errors:
-        return
+        return True
+    message = None
     if (agree.data is None) != (total.data is None):
-        raise ValidationError("Ghi cả số tán thành và số biểu quyết (hoặc để trống cả hai).")
-    if agree.data is not None and agree.data > total.data:
-        raise ValidationError("Số tán thành không được lớn hơn số biểu quyết.")
+        message = "Ghi cả số tán thành và số biểu quyết (hoặc để trống cả hai)."
+    elif agree.data is not None and agree.data > total.data:
+        message = "Số tán thành không được lớn hơn số biểu quyết."
+    if message:
+        total.errors = [*total.errors, message]
+        return False
+    return True
 
 
 def _count_field(label: str) -> IntegerField:
@@ -146,8 +151,9 @@ class MeetingLineForm(Form):
         if self.is_points and not field.data:
             raise ValidationError(f"Vui lòng ghi tổng điểm đã thống nhất cho {self.member_name}.")
 
-    def validate_votes_total(self, field) -> None:
-        _check_votes(self.votes_agree, field)
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return _check_votes(self.votes_agree, self.votes_total) and valid
 
 
 class MeetingForm(GoAheadFields, BaseForm):
@@ -161,11 +167,11 @@ class MeetingForm(GoAheadFields, BaseForm):
         validators=[DataRequired("Vui lòng ghi số biên bản, ví dụ 01-BB/CĐ."), MaxLength(40)],
     )
     meeting_date = VNDateField("Ngày họp", validators=[DataRequired("Vui lòng nhập ngày họp (dd/mm/yyyy).")])
-    meeting_start = TimeField(
+    meeting_start = VNTimeField(
         "Bắt đầu lúc",
         validators=[InputRequired("Vui lòng ghi giờ bắt đầu (giờ:phút, ví dụ 14:00).")],
     )
-    meeting_end = TimeField(
+    meeting_end = VNTimeField(
         "Kết thúc lúc",
         validators=[InputRequired("Vui lòng ghi giờ kết thúc (giờ:phút, ví dụ 16:30).")],
     )
@@ -201,8 +207,9 @@ class MeetingForm(GoAheadFields, BaseForm):
         if field.data is not None and start is not None and field.data <= start:
             raise ValidationError("Giờ kết thúc phải sau giờ bắt đầu.")
 
-    def validate_all_votes_total(self, field) -> None:
-        _check_votes(self.all_votes_agree, field)
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return _check_votes(self.all_votes_agree, self.all_votes_total) and valid
 
     def prepare(self, ratings: dict, framework) -> None:
         """Give each line its member and its choices (before validating or rendering)."""

@@ -540,6 +540,7 @@ def meeting(unit_id: int, year: int):
     ratings = services.ratings_of(grading_round)
     form = _meeting_form(unit, grading_round, ratings)
     errors: dict[str, str] = {}
+    refused = False
     if request.method == "POST":
         permissions.require(services.can_run_round(current_user, grading_round))
         locked = services.meeting_lock_message(grading_round)
@@ -574,6 +575,7 @@ def meeting(unit_id: int, year: int):
                 grading_round = services.get_round(unit, year)
                 ratings = services.ratings_of(grading_round)
                 form.prepare({r.id: r for r in ratings}, grading_round.framework)
+                refused = True
                 if not _place_error(form, exc):
                     errors["_form"] = exc.message
                 if isinstance(exc, services.StaleRating):
@@ -587,7 +589,7 @@ def meeting(unit_id: int, year: int):
         for line in form.lines
         if parse_int(line.form.rating_id.data) in by_id
     ]
-    invalid = bool(errors) or (request.method == "POST" and bool(form.errors))
+    invalid = refused or bool(errors) or (request.method == "POST" and bool(form.errors))
     return (
         render_template(
             "grading/meeting.html",

@@ -827,13 +827,20 @@ class GoAhead:
     token: str
 
 
+def summary_count(ready: Readiness) -> str:
+    """ "3 chưa gửi bản tự đánh giá, 1 vượt tỷ lệ": what is missing, counted."""
+    parts = [f"{len(g.names)} {g.label[0].lower()}{g.label[1:]}" for g in ready.gaps]
+    if ready.quota:
+        parts.append(f"{len(ready.quota)} mức vượt tỷ lệ")
+    return ", ".join(parts)
+
+
 def _confirm_gaps(actor: User, grading_round: GradingRound, step: str, go_ahead: GoAhead | None) -> None:
     """Nothing missing: nothing to do. Otherwise the step needs a confirmation for exactly what is
     missing now, with a reason; it is stored for the round's page and written to the audit log."""
     ready = readiness(grading_round, step)
     if not ready.missing:
         return
-    summary = " ".join(ready.lines)
     if go_ahead is None or go_ahead.token != ready.token:
         seen = go_ahead is not None and go_ahead.token
         raise GradingError(
@@ -842,7 +849,8 @@ def _confirm_gaps(actor: User, grading_round: GradingRound, step: str, go_ahead:
                 if seen
                 else ""
             )
-            + f"Còn thiếu: {summary} Nếu vẫn {STEPS[step]}, hãy đánh dấu xác nhận và ghi lý do.",
+            + f"Còn thiếu hồ sơ ({summary_count(ready)}, xem danh sách). Nếu vẫn {STEPS[step]}, "
+            "hãy đánh dấu xác nhận và ghi lý do.",
             "go_ahead",
         )
     reason = _text(go_ahead.reason, "Lý do", REASON_MAX, "go_ahead_reason")

@@ -89,6 +89,13 @@ def _fill_self_assessment(page, points: bool) -> None:
     assert "Đã gửi bản tự đánh giá cho bí thư." in page.inner_text("main")
 
 
+def _go_ahead(page, reason: str) -> None:
+    """Where something is missing, confirm going ahead with a reason (the readiness panel lists it)."""
+    if page.locator("#go_ahead").count():
+        page.locator("#go_ahead").check()
+        page.locator("#go_ahead_reason").fill(reason)
+
+
 def _round(new_page, live_server, *, code, secretary, member, points, name):
     unit_id = _proposals_for_the_rest(live_server, code, keep=member)
     sheet = f"/grading/{unit_id}/{YEAR}"
@@ -128,12 +135,17 @@ def _round(new_page, live_server, *, code, secretary, member, points, name):
     desk.get_by_role("link", name="Ghi kết quả họp xét").click()
     desk.locator("#meeting_date").fill(today_local().strftime("%d/%m/%Y"))
     desk.locator("#recorder_name").fill("Võ Thị Lan")
+    desk.locator("#meeting_start").fill("14:00")
+    desk.locator("#meeting_end").fill("16:00")
+    _go_ahead(desk, "Chi đã thống nhất; hồ sơ còn thiếu bổ sung sau.")
     desk.get_by_role("button", name="Ghi kết quả và lập biên bản").click()
     text = desk.inner_text("main")
     assert "BIÊN BẢN" in text and "Kết quả xếp loại" in text, text[:500]
     screenshot(desk, f"grading-{name}-minutes-1280")
     desk.get_by_role("link", name="Về bảng xếp loại").click()
-    desk.get_by_role("button", name="Gửi cấp trên công nhận").click()
+    desk.get_by_role("link", name="Gửi cấp trên công nhận").click()
+    _go_ahead(desk, "Chi thống nhất gửi.")
+    desk.get_by_role("button", name="Xác nhận gửi cấp trên").click()
     assert "Đã gửi kết quả lên cấp trên" in desk.inner_text("main")
 
     # canbo ratifies.
@@ -141,7 +153,9 @@ def _round(new_page, live_server, *, code, secretary, member, points, name):
     login_as(officer, "canbo")
     officer.goto("/grading/")
     officer.locator(f"a[href='{sheet}']").first.click()
-    officer.get_by_role("button", name="Công nhận kết quả").click()
+    officer.get_by_role("link", name="Công nhận kết quả").click()
+    _go_ahead(officer, "Đồng ý kết quả của chi.")
+    officer.get_by_role("button", name="Xác nhận công nhận").click()
     assert "Đã công nhận kết quả" in officer.inner_text("main")
 
     # The member sees the result and acknowledges it.
