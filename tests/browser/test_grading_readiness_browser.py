@@ -206,6 +206,12 @@ def test_thirty_members_from_round_open_to_ratified(new_page, live_server, tmp_p
     officer.get_by_role("button", name="Xác nhận công nhận").click()
     assert "Đã công nhận kết quả" in officer.inner_text("main")
     assert officer.js_errors == [] and desk.js_errors == []
+    # The meeting's page and the sheet fit a phone (no sideways scrolling).
+    desk.set_viewport_size(PHONE)
+    for url, name in ((f"{sheet}/meeting", "meeting"), (sheet, "sheet")):
+        desk.goto(url)
+        assert desk.evaluate("document.documentElement.scrollWidth") <= 360, url
+        screenshot(desk, f"grading30-{name}-ratified-360")
 
     # The PDFs name the unit that ratified, with the date, and the branch that met.
     with live_server.app.app_context():
