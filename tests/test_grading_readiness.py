@@ -192,7 +192,8 @@ def test_the_round_page_and_the_audit_log_show_the_confirmations(org, client, lo
     html = client.get(f"/grading/{org.branch.id}/{YEAR}").get_data(as_text=True)
     assert "Trước khi gửi cấp trên công nhận" in html and "Chưa có kế hoạch được duyệt: 4" in html
     assert "Các bước đã làm khi còn thiếu" in html
-    assert "vẫn ghi kết quả họp xét. Lý do: “Chi đã thống nhất, hồ sơ bổ sung sau”" in html
+    assert "vẫn ghi kết quả họp xét, lý do: “Chi đã thống nhất, hồ sơ bổ sung sau”" in html
+    assert "<li>Chưa gửi bản tự đánh giá (4): " in html
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "round.go_ahead"))
     item = describe(row)
     assert item.text == f"xác nhận vẫn ghi kết quả họp xét năm {YEAR} khi còn thiếu"
