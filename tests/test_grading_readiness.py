@@ -433,3 +433,28 @@ def test_the_web_minutes_have_a_number_hours_and_plain_wording(org, client, logi
     html = client.get(f"/grading/{org.branch.id}/{YEAR}/minutes").get_data(as_text=True)
     assert "Số: 03-BB/CĐ" in html and "vào lúc 08 giờ 05" in html and "kết thúc lúc 09 giờ 40" in html
     assert "theo Xếp loại" not in html and "Khung tiêu chí áp dụng:" in html
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"lines-0-rating_id": "abc"},
+        {"lines-0-rating_id": "999999"},
+        {"lines-0-level_id": "None"},
+        {"lines-0-level_id": "x" * 50},
+        {"lines-0-votes_total": "9" * 40},
+        {"lines-0-present": "\x00"},
+        {"lines-700-rating_id": "1", "lines-700-level_id": "1"},
+        {"meeting_start": "99999999999999999999:00"},
+        {"gaps_token": "<script>"},
+    ],
+)
+def test_a_tampered_meeting_post_never_answers_500(org, client, login, tamper):
+    complete_branch(org)
+    login("bithu")
+    url, page = _meeting_page(client, org)
+    data = browser_form(page, "minutes_number")
+    data.update({"recorder_name": "B", "meeting_start": "14:00", "meeting_end": "15:00"})
+    data.update(tamper)
+    response = client.post(url, data=data)
+    assert response.status_code in (302, 422), response.status_code
