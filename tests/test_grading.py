@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -89,6 +90,71 @@ def csrf(client, url) -> str:
     return found.group(1) if found else ""
 
 
+class _FormReader(HTMLParser):
+    """What a browser would post from each form of a page: inputs, ticked boxes, selected options."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[tuple[str, dict]] = []
+        self._select: str | None = None
+        self._option: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append((a.get("action") or "", {}))
+        if not self.forms:
+            return
+        data = self.forms[-1][1]
+        name = a.get("name")
+        if tag == "input" and name and "disabled" not in a:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    data[name] = a.get("value", "on")
+            elif kind not in ("submit", "button"):
+                data[name] = a.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+            data.setdefault(name, None)
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            if data.get(self._select) is None or "selected" in a:
+                data[self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, text):
+        if self._textarea and self.forms:
+            self.forms[-1][1][self._textarea] += (
+                text.lstrip("\n") if not self.forms[-1][1][self._textarea] else text
+            )
+
+
+def browser_form(html: str, key: str) -> dict:
+    """The fields of the first form that posts to a URL containing `key`, or that has a field `key`."""
+    reader = _FormReader()
+    reader.feed(html)
+    for action, data in reader.forms:
+        if (action and key in action) or key in data:
+            return data
+    raise AssertionError(f"no form for {key}")
+
+
+def go_ahead(grading_round, step: str):
+    """The confirmation a secretary or officer gives to go ahead with what is missing now (if any)."""
+    ready = services.readiness(grading_round, step)
+    return services.GoAhead("Chi đã thống nhất, hồ sơ bổ sung sau", ready.token) if ready.missing else None
+
+
 def finish_meeting(grading_round, actor, tiers: dict[int, Tier] | None = None):
     framework = grading_round.framework
     lines = []
@@ -97,7 +163,17 @@ def finish_meeting(grading_round, actor, tiers: dict[int, Tier] | None = None):
         n = len(grading_round.ratings)
         lines.append(services.MeetingLine(r.id, True, "", n, n, level(framework, tier).id, None))
     services.record_meeting(
-        actor, grading_round, today_local(), "Hội trường", actor.full_name, "Thư ký", "", lines, "", None
+        actor,
+        grading_round,
+        today_local(),
+        "Hội trường",
+        actor.full_name,
+        "Thư ký",
+        "",
+        lines,
+        "",
+        None,
+        go_ahead=go_ahead(grading_round, "meeting"),
     )
     db.session.commit()
 
@@ -248,47 +324,74 @@ def test_a_whole_youth_union_round_over_http(org, client, login):
     assert rating.proposed_level_id == excellent.id
     assert rating.cited("proposal", f"c{criterion.id}") == [entries[2].id]
 
-    # The meeting: attendance, votes, the agreed level; the minutes follow.
+    # The meeting starts from the proposals: the member's agreed level is the proposal, everyone is
+    # present; the secretary sets the votes once for all and picks levels where no proposal exists.
     meeting = f"{sheet}/meeting"
-    data = {
-        "csrf_token": csrf(client, meeting),
-        "lock_version": grading_round.lock_version,
-        "meeting_date": today_local().strftime("%d/%m/%Y"),
-        "meeting_place": "Phòng họp tầng 2",
-        "chair_name": "Trần Quốc Bảo",
-        "recorder_name": "Võ Thị Lan",
-        "meeting_notes": "Thống nhất cao.",
-    }
-    for r in grading_round.ratings:
-        data[f"present-{r.id}"] = "1"
-        data[f"agree-{r.id}"] = "3"
-        data[f"total-{r.id}"] = "4"
-        data[f"level-{r.id}"] = str(excellent.id if r.user_id == org.member.id else good.id)
+    data = browser_form(client.get(meeting).get_data(as_text=True), "minutes_number")
+    lines = {data[f"lines-{i}-rating_id"]: i for i in range(len(grading_round.ratings))}
+    mine = lines[str(rating.id)]
+    assert data[f"lines-{mine}-level_id"] == str(excellent.id) and data[f"lines-{mine}-present"] == "y"
+    data.update(
+        {
+            "meeting_place": "Phòng họp tầng 2",
+            "chair_name": "Trần Quốc Bảo",
+            "recorder_name": "Võ Thị Lan",
+            "meeting_notes": "Thống nhất cao.",
+            "meeting_start": "14:00",
+            "meeting_end": "16:30",
+            "minutes_number": "05-BB/CĐ",
+            "all_votes_agree": "3",
+            "all_votes_total": "4",
+        }
+    )
+    for i in lines.values():
+        data[f"lines-{i}-level_id"] = data[f"lines-{i}-level_id"] or str(good.id)
+    # Self-assessments and proposals are missing: the meeting asks for a confirmation with a reason,
+    # and keeps what was typed.
     response = client.post(meeting, data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Chưa có đề xuất của bí thư" in body
+    assert "Vui lòng ghi lý do vẫn" not in body and "hãy đánh dấu xác nhận và ghi lý do" in body
+    assert 'value="Võ Thị Lan"' in body and 'value="05-BB/CĐ"' in body
+    data = browser_form(body, "minutes_number")
+    data.update({"go_ahead": "y", "go_ahead_reason": "Chi đã thống nhất, bổ sung hồ sơ sau"})
+    response = client.post(meeting, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     minutes = client.get(f"{sheet}/minutes").get_data(as_text=True)
     assert "BIÊN BẢN" in minutes and "Nguyễn Thị Mỹ Duyên" in minutes and "Phòng họp tầng 2" in minutes
     assert vn_long_date(today_local()) in minutes  # "ngày 01 tháng 02 năm 2028": months 1-2 take a zero
     assert "ĐOÀN TNCS HỒ CHÍ MINH" in minutes
-    response = client.post(f"{sheet}/submit", data={"csrf_token": csrf(client, sheet)})
+    assert (
+        "Số: 05-BB/CĐ" in minutes and "vào lúc 14 giờ 00" in minutes and "kết thúc lúc 16 giờ 30" in minutes
+    )
+    db.session.expire_all()
+    assert {r.votes_agree for r in services.get_round(org.branch, this_year()).ratings} == {3}
+    # Sending up confirms first, on a page of its own.
+    confirm = client.get(f"{sheet}/confirm/submit").get_data(as_text=True)
+    assert "Gửi kết quả lên cấp trên công nhận" in confirm and "Chưa gửi bản tự đánh giá" in confirm
+    data = browser_form(confirm, "/submit")
+    response = client.post(f"{sheet}/submit", data=data)
+    assert response.status_code == 422  # the gaps were not confirmed
+    data.update({"go_ahead": "y", "go_ahead_reason": "Đã họp, chi thống nhất gửi"})
+    response = client.post(f"{sheet}/submit", data=data)
     assert response.status_code == 302
     # The secretary cannot ratify their own branch's result.
+    assert client.get(f"{sheet}/confirm/ratify").status_code == 403
     assert client.post(f"{sheet}/ratify", data={"csrf_token": csrf(client, sheet)}).status_code == 403
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
 
-    # The unit above ratifies.
+    # The unit above ratifies, after a confirmation page that says on whose behalf.
     login("canbo")
     assert f"/grading/{org.branch.id}/{this_year()}" in client.get("/grading/").get_data(as_text=True)
-    response = client.post(
-        f"{sheet}/ratify",
-        data={
-            "csrf_token": csrf(client, sheet),
-            "lock_version": services.get_round(org.branch, this_year()).lock_version,
-        },
-    )
+    confirm = client.get(f"{sheet}/confirm/ratify").get_data(as_text=True)
+    assert f"do <strong>{org.root.name}</strong> công nhận" in confirm
+    data = browser_form(confirm, "/ratify")
+    data.update({"go_ahead": "y", "go_ahead_reason": "Chi đã họp đủ; kế hoạch bổ sung sau"})
+    response = client.post(f"{sheet}/ratify", data=data)
     assert response.status_code == 302
     db.session.expire_all()
-    assert services.get_round(org.branch, this_year()).status is RoundStatus.RATIFIED
+    grading_round = services.get_round(org.branch, this_year())
+    assert grading_round.status is RoundStatus.RATIFIED and grading_round.ratified_unit_id == org.root.id
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
 
     # The member sees the result and acknowledges it.
@@ -341,11 +444,21 @@ def test_a_party_cell_round_on_the_100_point_scale(org, make_user):
         for r in grading_round.ratings
     ]
     services.record_meeting(
-        secretary, grading_round, today_local(), "", "Chủ trì", "Thư ký", "", lines, "", None
+        secretary,
+        grading_round,
+        today_local(),
+        "",
+        "Chủ trì",
+        "Thư ký",
+        "",
+        lines,
+        "",
+        None,
+        go_ahead=go_ahead(grading_round, "meeting"),
     )
     assert rating.final_score == Decimal("85.5") and rating.final_level.tier == Tier.GOOD
-    services.submit_round(secretary, grading_round)
-    services.ratify_round(officer, grading_round)
+    services.submit_round(secretary, grading_round, go_ahead(grading_round, "submit"))
+    services.ratify_round(officer, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     assert grading_round.status is RoundStatus.RATIFIED
 
@@ -356,8 +469,8 @@ def test_a_party_cell_round_on_the_100_point_scale(org, make_user):
 def _ratified(org):
     grading_round = open_round(org.branch, org.secretary)
     finish_meeting(grading_round, org.secretary)
-    services.submit_round(org.secretary, grading_round)
-    services.ratify_round(org.officer_root, grading_round)
+    services.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
+    services.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     return grading_round
 
@@ -374,7 +487,7 @@ def test_a_ratified_rating_cannot_be_changed_by_any_role(org, who):
         ),
         lambda: finish_meeting(grading_round, actor, {org.member.id: Tier.EXCELLENT}),
         lambda: services.save_self_assessment(actor, rating, {}, None, {}, {}, None, submit=False),
-        lambda: services.submit_round(actor, grading_round),
+        lambda: services.submit_round(actor, grading_round, go_ahead(grading_round, "submit")),
     ]
     for attempt in attempts:
         with pytest.raises(services.GradingError):
@@ -437,7 +550,17 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
     ]
     with pytest.raises(services.GradingError) as error:
         services.record_meeting(
-            org.secretary, grading_round, today_local(), "", "A", "B", "", lines, "", None
+            org.secretary,
+            grading_round,
+            today_local(),
+            "",
+            "A",
+            "B",
+            "",
+            lines,
+            "",
+            None,
+            go_ahead=go_ahead(grading_round, "meeting"),
         )
     assert error.value.field == "change_reason"
     db.session.rollback()
@@ -453,6 +576,7 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
         lines,
         "Xét lại theo ý kiến cấp trên",
         None,
+        go_ahead=go_ahead(grading_round, "meeting"),
     )
     db.session.commit()
     row = db.session.scalar(
@@ -559,12 +683,12 @@ def test_statistics_over_a_subtree_match_a_count_by_hand(org, make_user):
         make_user(f"a{i}", org.branch, Role.MEMBER)
     round_a = open_round(org.branch, org.secretary)
     finish_meeting(round_a, org.secretary, {org.member.id: Tier.EXCELLENT, org.member2.id: Tier.EXCELLENT})
-    services.submit_round(org.secretary, round_a)
-    services.ratify_round(org.officer_root, round_a)
+    services.submit_round(org.secretary, round_a, go_ahead(round_a, "submit"))
+    services.ratify_round(org.officer_root, round_a, go_ahead=go_ahead(round_a, "ratify"))
     round_b = open_round(org.branch_other, org.secretary_other)
     finish_meeting(round_b, org.secretary_other, {r.user_id: Tier.COMPLETED for r in round_b.ratings})
-    services.submit_round(org.secretary_other, round_b)
-    services.ratify_round(org.officer_root, round_b)
+    services.submit_round(org.secretary_other, round_b, go_ahead(round_b, "submit"))
+    services.ratify_round(org.officer_root, round_b, go_ahead=go_ahead(round_b, "ratify"))
     db.session.commit()
     stats = services.statistics(org.root, this_year())
     by_hand: dict[Tier, int] = {}
@@ -732,11 +856,11 @@ def test_the_upper_dashboard_shows_the_ratified_distribution(org, client, login)
 
     grading_round = open_round(org.branch, org.secretary)
     finish_meeting(grading_round, org.secretary, {org.member.id: Tier.EXCELLENT})
-    services.submit_round(org.secretary, grading_round)
+    services.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
     db.session.commit()
     period = reports.parse_period(str(this_year()), "year")
     assert reports.build_report(org.root, period).ratings == []  # not ratified yet
-    services.ratify_round(org.officer_root, grading_round)
+    services.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     report = reports.build_report(org.root, period)
     total = len(grading_round.ratings)
@@ -759,10 +883,10 @@ def test_the_unit_above_is_told_of_a_submission_and_members_of_the_ratification(
 
     grading_round = open_round(org.branch, org.secretary)
     finish_meeting(grading_round, org.secretary)
-    services.submit_round(org.secretary, grading_round)
+    services.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
     db.session.commit()
     assert any("gửi kết quả xếp loại" in t for t in titles(org.officer_root))
     assert titles(org.officer_sibling) == []  # an officer of another Đoàn cơ sở is not told
-    services.ratify_round(org.officer_root, grading_round)
+    services.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     assert any("đã được công nhận: Hoàn thành tốt nhiệm vụ" in t for t in titles(org.member))

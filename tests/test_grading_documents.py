@@ -4,15 +4,17 @@ changed after the document was made."""
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from app.core.db import db
 from app.core.enums import RoundStatus, Tier
-from app.core.filters import today_local, vn_long_date
+from app.core.filters import to_local, today_local, vn_date, vn_long_date
 from app.export import services as export
 from app.grading import services
 from tests.test_export import flat, needs_poppler, pdf_text
-from tests.test_grading import diary, level, rating_of, this_year
+from tests.test_grading import diary, go_ahead, level, rating_of, this_year
 
 
 @pytest.fixture
@@ -70,9 +72,13 @@ def ratified(org):
         lines,
         "",
         None,
+        minutes_number="07-BB/CĐ",
+        start=time(14, 0),
+        end=time(16, 30),
+        go_ahead=go_ahead(grading_round, "meeting"),
     )
-    services.submit_round(org.secretary, grading_round)
-    services.ratify_round(org.officer_root, grading_round)
+    services.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
+    services.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     return grading_round
 
@@ -90,12 +96,20 @@ def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_pat
     total = len(ratified.ratings)
     assert f"Hoàn thành xuất sắc nhiệm vụ: 1 ({services.percent(1, total)})" in text
     assert "TM. BAN CHẤP HÀNH" in text and minutes.document.number in text
+    # The minutes' number, the hours, and the framework named without "theo Xếp loại … theo 4 mức".
+    assert "*** Số: 07-BB/CĐ" in text
+    assert "vào lúc 14 giờ 00" in text and "kết thúc lúc 16 giờ 30 cùng ngày" in text
+    assert "theo Xếp loại" not in text and "Khung tiêu chí áp dụng: Xếp loại đoàn viên theo 4 mức" in text
+    # The unit that actually ratified (canbo is an officer of Đoàn Khối), with the date.
+    ratified_on = vn_date(to_local(ratified.ratified_at))
+    assert f"đã được Đoàn Khối các Cơ quan tỉnh công nhận ngày {ratified_on}" in text
 
     listing = export.export_document(org.officer_root, "grading-list", org.branch, this_year())
     db.session.commit()
     text = flat(pdf_text(listing.pdf, tmp_path))
     assert "DANH SÁCH" in text and f"xếp loại đoàn viên năm {this_year()}" in text
-    assert "Đoàn cơ sở Sở Giáo dục công nhận ngày" in text
+    assert f"Đoàn Khối các Cơ quan tỉnh công nhận ngày {ratified_on}" in text
+    assert "Đoàn cơ sở Sở Giáo dục công nhận" not in text
     assert export.verify_document(listing.document.number).status == export.CURRENT
 
 
@@ -109,7 +123,9 @@ def test_the_book_prints_the_self_assessment_with_citations_and_the_result(org, 
     assert "Dẫn chứng: bài ngày 05/01/" in text and "Hướng dẫn đồng chí số 1 dùng chữ ký số" in text
     assert "Hướng dẫn 3 đồng chí" in text  # the secretary's comment on the criterion
     assert "Hoàn thành xuất sắc nhiệm vụ (3/3 tán thành)" in text
-    assert "Đoàn cơ sở Sở Giáo dục công nhận ngày" in text
+    ratified_on = vn_date(to_local(ratified.ratified_at))
+    assert f"Đã được Đoàn Khối các Cơ quan tỉnh công nhận ngày {ratified_on}" in text
+    assert "Đoàn cơ sở Sở Giáo dục công nhận" not in text
 
     # The unit above reopens and the meeting changes the level: the printed book is no longer current.
     services.reopen_round(org.officer_root, ratified, "Xem xét lại theo đề nghị")
@@ -120,7 +136,17 @@ def test_the_book_prints_the_self_assessment_with_citations_and_the_result(org, 
         for r in grading_round.ratings
     ]
     services.record_meeting(
-        org.secretary, grading_round, today_local(), "", "A", "B", "", lines, "Xét lại", None
+        org.secretary,
+        grading_round,
+        today_local(),
+        "",
+        "A",
+        "B",
+        "",
+        lines,
+        "Xét lại",
+        None,
+        go_ahead=go_ahead(grading_round, "meeting"),
     )
     db.session.commit()
     assert export.verify_document(book.document.number).status == export.CHANGED

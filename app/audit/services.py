@@ -187,6 +187,9 @@ def describe(row: AuditLog) -> AuditItem:
         "round.ratify": f"công nhận kết quả xếp loại năm {info.get('year', '?')}",
         "round.return": f"trả lại kết quả xếp loại năm {info.get('year', '?')}",
         "round.reopen": f"mở lại kết quả xếp loại năm {info.get('year', '?')} đã công nhận",
+        "round.go_ahead": (
+            f"xác nhận vẫn {info.get('step', 'tiếp tục')} năm {info.get('year', '?')} khi còn thiếu"
+        ),
         "year.close": f"khoá sổ năm {info.get('year', '?')}",
         "framework.copy": "tạo khung tiêu chí đánh giá của đơn vị",
         "framework.edit": "sửa khung tiêu chí đánh giá",
@@ -207,6 +210,8 @@ def describe(row: AuditLog) -> AuditItem:
     rating_changed = before.get("level") != after.get("level") or before.get("score") != after.get("score")
     if row.action in ("rating.self", "rating.propose", "rating.final") and rating_changed:
         changes.append(Change("Mức xếp loại", _level(before), _level(after)))
+    if row.action == "round.go_ahead":
+        changes.append(Change("Còn thiếu", "", " ".join(after.get("missing", []))))
     if row.action == "month.reopen":
         changes.append(Change("Mã SHA-256 đã ký", before.get("content_hash", ""), ""))
     return AuditItem(row, text, changes)

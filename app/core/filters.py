@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask import Flask, g
 
@@ -54,6 +54,13 @@ def vn_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def vn_time(value: time | None) -> str:
+    """ "14 giờ 05", as minutes write the hour of a meeting."""
+    if value is None:
+        return ""
+    return f"{value.hour:02d} giờ {value.minute:02d}"
+
+
 def register_filters(app: Flask) -> None:
     """Filters, and the permission helpers templates ask (the same functions views use)."""
     from flask_login import current_user
@@ -65,6 +72,7 @@ def register_filters(app: Flask) -> None:
         vn_datetime=vn_datetime,
         vn_long_date=vn_long_date,
         vn_number=vn_number,
+        vn_time=vn_time,
     )
     app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
 

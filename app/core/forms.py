@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
+
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectMultipleField, ValidationError
+from wtforms import DateField, Field, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app.core.text import clean_line, nfc
@@ -150,6 +153,38 @@ class VNDateField(DateField):
         if self.raw_data:
             return " ".join(self.raw_data)
         return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+
+class VNTimeField(Field):
+    """An hour typed as people write it, 24-hour: "14:00", "14h00", "14 giờ 30", "8g15", "14".
+
+    A text box rather than a native time picker, which shows "02:00 PM" to a browser set to English.
+    """
+
+    widget = TextInput()
+    _pattern = re.compile(r"^(\d{1,2})\s*(?:[:hgH.]|giờ)?\s*(\d{2})?\s*(?:phút|p)?$")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"placeholder": "giờ:phút, ví dụ 14:00", "inputmode": "numeric", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = " ".join(v.strip() for v in valuelist if isinstance(v, str)).strip().lower()
+        if not text:
+            self.data = None
+            return
+        found = self._pattern.match(text)
+        hour, minute = (int(found.group(1)), int(found.group(2) or 0)) if found else (99, 99)
+        if hour > 23 or minute > 59:
+            self.data = None
+            raise ValueError("Giờ không hợp lệ: hãy ghi giờ:phút theo 24 giờ, ví dụ 14:00 hoặc 8:30.")
+        self.data = time(hour, minute)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%H:%M") if self.data else ""
 
 
 class MultiCheckboxField(SelectMultipleField):

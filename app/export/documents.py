@@ -544,8 +544,7 @@ def grading_section(member: User, unit: Unit, year: int) -> dict | None:
         "votes": f"{rating.votes_agree}/{rating.votes_total}" if rating.votes_total else None,
         "final_level": _level_text(rating.final_level, rating.final_score),
         "status": grading_round.status.label,
-        "ratified_on": grading_round.ratified_at.date() if ratified else None,
-        "ratified_by": _ancestors(unit)[0].name if ratified and _ancestors(unit) else None,
+        **_ratification(grading_round),
         "acknowledged_on": rating.acknowledged_at.date() if rating.acknowledged_at else None,
         "reconsideration": rating.reconsideration_reason,
         "reconsideration_answer": rating.reconsideration_answer,
@@ -566,6 +565,20 @@ def _round_for(subject: Subject, need_meeting: bool):
     if need_meeting and grading_round.meeting_recorded_at is None:
         raise ExportError("Chưa ghi kết quả họp xét phân loại, nên chưa có biên bản.")
     return grading_round, ratings_of(grading_round), round_tiers(grading_round)
+
+
+def _ratification(grading_round) -> dict:
+    """Who ratified the round and on which day (Vietnam's date): the unit that actually did."""
+    from app.core.filters import to_local
+    from app.grading.services import ratified_by_unit
+
+    if grading_round.ratified_at is None:
+        return {"ratified_on": None, "ratified_by": None}
+    unit = ratified_by_unit(grading_round)
+    return {
+        "ratified_on": to_local(grading_round.ratified_at).date(),
+        "ratified_by": unit.name if unit is not None else None,
+    }
 
 
 def _rows(ratings) -> list[dict]:
@@ -606,15 +619,13 @@ def _grading_list_title(s: Subject) -> str:
 def grading_list(subject: Subject) -> dict:
     """Every member of the branch with the self-proposed, proposed and agreed levels, and the shares."""
     grading_round, ratings, tiers = _round_for(subject, need_meeting=False)
-    above = _ancestors(subject.unit)
     return {
         "unit": unit_info(subject.unit),
         "year": subject.year,
         "framework": grading_round.framework.name,
         "status": grading_round.status.label,
         "meeting_date": grading_round.meeting_date,
-        "ratified_on": grading_round.ratified_at.date() if grading_round.ratified_at else None,
-        "ratified_by": above[0].name if above and grading_round.ratified_at else None,
+        **_ratification(grading_round),
         "rows": _rows(ratings),
         "tiers": _tiers(tiers),
         "rated": sum(t.count for t in tiers),
@@ -635,6 +646,8 @@ def _minutes_title(s: Subject) -> str:
 )
 def minutes(subject: Subject) -> dict:
     """The grading meeting's minutes (biên bản) with the result list."""
+    from app.core.filters import vn_time
+
     grading_round, ratings, tiers = _round_for(subject, need_meeting=True)
     rows = _rows(ratings)
     party = subject.unit.org_type is OrgType.PARTY
@@ -642,7 +655,11 @@ def minutes(subject: Subject) -> dict:
         "unit": unit_info(subject.unit),
         "year": subject.year,
         "framework": grading_round.framework.name,
+        "number": grading_round.minutes_number,
         "meeting_date": grading_round.meeting_date,
+        "start": vn_time(grading_round.meeting_start) or None,
+        "end": vn_time(grading_round.meeting_end) or None,
+        **_ratification(grading_round),
         "place": grading_round.meeting_place or subject.unit.name,
         "chair": grading_round.chair_name,
         "recorder": grading_round.recorder_name,

@@ -9,7 +9,7 @@ the round is locked until the unit above records a reopening.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -146,6 +146,10 @@ class GradingRound(db.Model):
     reconsider_days: Mapped[int] = mapped_column(default=10)
     # The grading meeting (họp chi đoàn / chi bộ xét phân loại).
     meeting_date: Mapped[date | None]
+    # When the meeting began and ended, and the minutes' number ("05-BB/CĐ"), as the minutes print them.
+    meeting_start: Mapped[time | None]
+    meeting_end: Mapped[time | None]
+    minutes_number: Mapped[str] = mapped_column(String(40), default="")
     meeting_place: Mapped[str] = mapped_column(String(200), default="")
     chair_name: Mapped[str] = mapped_column(String(120), default="")
     recorder_name: Mapped[str] = mapped_column(String(120), default="")
@@ -156,9 +160,13 @@ class GradingRound(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     ratified_at: Mapped[datetime | None]
     ratified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The unit on whose behalf the officer ratified (the nearest unit above the branch they are an
+    # officer of): the documents name it, not simply the branch's parent.
+    ratified_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     lock_version: Mapped[int] = mapped_column(default=1)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[unit_id])
+    ratified_unit: Mapped[Unit | None] = relationship(foreign_keys=[ratified_unit_id])
     framework: Mapped[Framework] = relationship(lazy="joined")
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
     ratified_by: Mapped[User | None] = relationship(foreign_keys=[ratified_by_id])
@@ -302,6 +310,33 @@ class RoundReopening(db.Model):
     reason: Mapped[str] = mapped_column(Text)
 
     reopened_by: Mapped[User] = relationship()
+
+
+class StepConfirmation(db.Model):
+    """A step taken although something was missing: what was missing, who went ahead, and why.
+
+    The meeting, the submission and the ratification never block on missing self-assessments,
+    proposals, plans or diaries; they ask for this explicit confirmation instead, and the round's
+    page shows it (as does the audit log).
+    """
+
+    __tablename__ = "grading_step_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("grading_rounds.id", ondelete="CASCADE"), index=True)
+    # "meeting", "submit" or "ratify".
+    step: Mapped[str] = mapped_column(String(20))
+    # What was missing at that moment, one line per kind ("Chưa gửi bản tự đánh giá (3): …").
+    missing: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    confirmed_by: Mapped[User] = relationship()
+
+    @property
+    def missing_lines(self) -> list[str]:
+        return [line for line in self.missing.splitlines() if line]
 
 
 class QuarterRating(db.Model):

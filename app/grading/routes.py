@@ -20,8 +20,10 @@ from app.units.models import Unit
 
 from . import services
 from .forms import (
+    MAX_MEETING_LINES,
     ActionForm,
     AnswerForm,
+    ConfirmForm,
     CriterionForm,
     FrameworkCopyForm,
     FrameworkForm,
@@ -209,6 +211,7 @@ def me(unit_id: int, year: int):
     evidence = services.evidence(current_user, unit, year)
     db.session.commit()
     status = 422 if errors else 200
+    assessment = rating.self_assessment
     return (
         render_template(
             "grading/me.html",
@@ -228,6 +231,9 @@ def me(unit_id: int, year: int):
             can_answer=services.can_answer_result(current_user, rating),
             can_edit=services.can_self_assess(current_user, rating),
             reason_form=ReasonForm(prefix="rc"),
+            diary_warning=services.diary_warning(
+                assessment.level if assessment else None, evidence.entries_total, evidence.months_written
+            ),
         ),
         status,
     )
@@ -315,6 +321,7 @@ def sheet(unit_id: int, year: int):
 
 def _render_sheet(unit, grading_round, reason_form=None, status=200):
     ratings = services.ratings_of(grading_round)
+    ready = services.readiness(grading_round)
     return (
         render_template(
             "grading/sheet.html",
@@ -334,6 +341,10 @@ def _render_sheet(unit, grading_round, reason_form=None, status=200):
             answer_form=AnswerForm(),
             deadline=services.reconsider_deadline(grading_round),
             can_propose={r.id: services.can_propose(current_user, r) for r in ratings},
+            ready=ready,
+            diary_warnings=ready.diary_by_user,
+            confirmations=services.confirmations(grading_round),
+            ratified_unit=services.ratified_by_unit(grading_round),
         ),
         status,
     )
@@ -430,6 +441,7 @@ def propose(unit_id: int, year: int, user_id: int):
                 grading_round = services.get_round(unit, year)
                 rating = _member_rating(grading_round, user_id)
     evidence = services.evidence(rating.user, unit, year)
+    assessment = rating.self_assessment
     return (
         render_template(
             "grading/propose.html",
@@ -445,6 +457,12 @@ def propose(unit_id: int, year: int, user_id: int):
             evidence=evidence,
             sections=SECTIONS,
             editable=rating.round.status.is_editable,
+            diary_warning=services.diary_warning(
+                assessment.level if assessment and assessment.submitted_at else None,
+                evidence.entries_total,
+                evidence.months_written,
+            ),
+            review_month=12 if year < today_local().year else today_local().month,
         ),
         422 if errors else 200,
     )
@@ -453,57 +471,82 @@ def propose(unit_id: int, year: int, user_id: int):
 # ---- the meeting --------------------------------------------------------------------------------
 
 
-def _meeting_lines(grading_round) -> list[services.MeetingLine]:
-    form = request.form
-    lines = []
-    for rating in grading_round.ratings:
-        key = rating.id
-        lines.append(
-            services.MeetingLine(
-                rating_id=key,
-                present=form.get(f"present-{key}") == "1",
-                absence_reason=form.get(f"absence-{key}", ""),
-                votes_agree=parse_int(form.get(f"agree-{key}")),
-                votes_total=parse_int(form.get(f"total-{key}")),
-                level_id=parse_int(form.get(f"level-{key}")),
-                score=form.get(f"score-{key}", ""),
-            )
-        )
-    return lines
+def _meeting_data(unit: Unit, grading_round, ratings) -> dict:
+    """What the meeting form starts from: the recorded meeting, else the proposals (agreed level =
+    proposal), everyone present, today's date, the secretary in the chair."""
+    party = unit.org_type.value == "party"
+    return {
+        "lock_version": grading_round.lock_version,
+        "minutes_number": grading_round.minutes_number or ("01-BB/CB" if party else "01-BB/CĐ"),
+        "meeting_date": grading_round.meeting_date or today_local(),
+        "meeting_start": grading_round.meeting_start,
+        "meeting_end": grading_round.meeting_end,
+        "meeting_place": grading_round.meeting_place or unit.name,
+        "chair_name": grading_round.chair_name or current_user.full_name,
+        "recorder_name": grading_round.recorder_name,
+        "meeting_notes": grading_round.meeting_notes,
+        "lines": [_line_data(r) for r in ratings],
+    }
 
 
-def _meeting_values(grading_round) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for r in grading_round.ratings:
-        values[f"present-{r.id}"] = r.present if r.present is not None else True
-        values[f"absence-{r.id}"] = r.absence_reason
-        values[f"agree-{r.id}"] = r.votes_agree if r.votes_agree is not None else ""
-        values[f"total-{r.id}"] = r.votes_total if r.votes_total is not None else ""
-        values[f"level-{r.id}"] = r.final_level_id or r.proposed_level_id
-        score = r.final_score if r.final_score is not None else r.proposed_score
-        values[f"score-{r.id}"] = _points_text(score)
-    return values
+def _line_data(rating: Rating) -> dict:
+    score = rating.final_score if rating.final_score is not None else rating.proposed_score
+    return {
+        "rating_id": rating.id,
+        "present": rating.present if rating.present is not None else True,
+        "absence_reason": rating.absence_reason,
+        "votes_agree": rating.votes_agree,
+        "votes_total": rating.votes_total,
+        "level_id": rating.final_level_id or rating.proposed_level_id,
+        "score": _points_text(score),
+    }
+
+
+def _meeting_form(unit: Unit, grading_round, ratings) -> MeetingForm:
+    if request.method == "GET":
+        form = MeetingForm(data=_meeting_data(unit, grading_round, ratings))
+    else:
+        form = MeetingForm()
+        # Members who joined since the page was shown get their line, from their proposal.
+        posted = {parse_int(line.form.rating_id.data) for line in form.lines}
+        for rating in ratings:
+            if rating.id not in posted and len(form.lines) < MAX_MEETING_LINES:
+                form.lines.append_entry(_line_data(rating))
+    form.prepare({r.id: r for r in ratings}, grading_round.framework)
+    return form
+
+
+def _place_error(form: MeetingForm, exc: services.GradingError) -> bool:
+    """Put a service error next to its field: a form field, or a member's line."""
+    name = exc.field or ""
+    if name and hasattr(form, name) and name not in ("lines", "meta"):
+        getattr(form, name).errors = [exc.message]
+        return True
+    kind, _, rating_id = name.partition("-")
+    for line in form.lines:
+        if kind in ("level", "votes") and str(line.form.rating_id.data) == rating_id:
+            target = line.form.votes_total if kind == "votes" else line.form.level_id
+            if line.form.is_points and kind == "level":
+                target = line.form.score
+            target.errors = [exc.message]
+            return True
+    return False
 
 
 @bp.route("/<int:unit_id>/<int:year>/meeting", methods=["GET", "POST"])
 @login_required
 def meeting(unit_id: int, year: int):
     unit, grading_round = _existing_round(unit_id, year)
-    form = MeetingForm(obj=grading_round if request.method == "GET" else None)
-    if request.method == "GET":
-        form.lock_version.data = grading_round.lock_version
-        if not form.chair_name.data:
-            form.chair_name.data = current_user.full_name
-        if not form.meeting_place.data:
-            form.meeting_place.data = unit.name
-    values = _meeting_values(grading_round)
+    ratings = services.ratings_of(grading_round)
+    form = _meeting_form(unit, grading_round, ratings)
     errors: dict[str, str] = {}
+    refused = False
     if request.method == "POST":
-        values = {k: v for k, v in request.form.items()}
-        for r in grading_round.ratings:
-            values[f"present-{r.id}"] = request.form.get(f"present-{r.id}") == "1"
-            values[f"level-{r.id}"] = parse_int(request.form.get(f"level-{r.id}"))
-        if form.validate_on_submit():
+        permissions.require(services.can_run_round(current_user, grading_round))
+        locked = services.meeting_lock_message(grading_round)
+        if locked:
+            errors["_form"] = locked
+        elif form.validate_on_submit():
             try:
                 services.record_meeting(
                     current_user,
@@ -513,9 +556,13 @@ def meeting(unit_id: int, year: int):
                     chair=form.chair_name.data,
                     recorder=form.recorder_name.data,
                     notes=form.meeting_notes.data,
-                    lines=_meeting_lines(grading_round),
+                    lines=form.meeting_lines({r.id: r for r in ratings}),
                     change_reason=form.change_reason.data,
                     lock_version=parse_int(form.lock_version.data),
+                    minutes_number=form.minutes_number.data,
+                    start=form.meeting_start.data,
+                    end=form.meeting_end.data,
+                    go_ahead=form.go_ahead_data(),
                 )
                 db.session.commit()
                 flash(
@@ -526,13 +573,23 @@ def meeting(unit_id: int, year: int):
             except services.GradingError as exc:
                 db.session.rollback()
                 grading_round = services.get_round(unit, year)
-                if exc.field and hasattr(form, exc.field):
-                    getattr(form, exc.field).errors = [exc.message]
-                else:
-                    errors[exc.field or "_form"] = exc.message
+                ratings = services.ratings_of(grading_round)
+                form.prepare({r.id: r for r in ratings}, grading_round.framework)
+                refused = True
+                if not _place_error(form, exc):
+                    errors["_form"] = exc.message
                 if isinstance(exc, services.StaleRating):
                     form.lock_version.data = grading_round.lock_version
     permissions.require(services.can_run_round(current_user, grading_round))
+    ready = services.readiness(grading_round, "meeting")
+    form.gaps_token.data = ready.token
+    by_id = {r.id: r for r in ratings}
+    lines = [
+        (line, by_id[parse_int(line.form.rating_id.data)])
+        for line in form.lines
+        if parse_int(line.form.rating_id.data) in by_id
+    ]
+    invalid = refused or bool(errors) or (request.method == "POST" and bool(form.errors))
     return (
         render_template(
             "grading/meeting.html",
@@ -540,14 +597,14 @@ def meeting(unit_id: int, year: int):
             year=year,
             grading_round=grading_round,
             framework=grading_round.framework,
-            ratings=services.ratings_of(grading_round),
+            lines=lines,
             form=form,
-            values=values,
             errors=errors,
             editable=grading_round.status.is_editable,
+            ready=ready,
             warnings=services.quota_warnings(grading_round, "final"),
         ),
-        422 if (errors or form.errors) else 200,
+        422 if invalid else 200,
     )
 
 
@@ -571,56 +628,162 @@ def minutes(unit_id: int, year: int):
         present=present,
         absent=[r for r in ratings if not r.present],
         tiers=stats,
+        ratified_unit=services.ratified_by_unit(grading_round),
     )
 
 
 # ---- sending up, ratifying, reopening ---------------------------------------------------------------
 
 
+# Irreversible acts confirm first on a page of their own (no script needed): what will happen, what
+# is missing, and the button that does it.
+ACTS = {
+    "submit": {
+        "title": "Gửi kết quả lên cấp trên công nhận",
+        "button": "Xác nhận gửi cấp trên",
+        "endpoint": "grading.submit",
+        "effect": "Sau khi gửi, chi không sửa được đề xuất và kết quả họp nữa, trừ khi cấp trên trả lại.",
+        "style": "btn-primary",
+    },
+    "ratify": {
+        "title": "Công nhận kết quả xếp loại",
+        "button": "Xác nhận công nhận",
+        "endpoint": "grading.ratify",
+        "effect": (
+            "Kết quả được khoá; chỉ cấp trên mở lại được (kèm lý do). Từng người được báo kết quả và có "
+            "thời hạn ghi nhận hoặc đề nghị xem xét lại."
+        ),
+        "style": "btn-success",
+    },
+    "return": {
+        "title": "Trả lại kết quả cho chi",
+        "button": "Xác nhận trả lại",
+        "endpoint": "grading.send_back",
+        "effect": "Chi được sửa và gửi lại; lý do trả lại được gửi tới bí thư và hiện trên bảng xếp loại.",
+        "style": "btn-danger",
+    },
+    "close": {
+        "title": "Khoá sổ năm",
+        "button": "Xác nhận khoá sổ",
+        "endpoint": "grading.close_year",
+        "effect": (
+            "Mọi kế hoạch, bài nhật ký, nhận xét và kết quả của năm chỉ còn để xem; chuẩn mực được chuyển "
+            "sang năm sau. Không mở lại được từ trang này."
+        ),
+        "style": "btn-dark",
+    },
+}
+
+
+def _act_allowed(act: str, unit: Unit, grading_round) -> bool:
+    if act == "submit":
+        return services.can_run_round(current_user, grading_round)
+    if act in ("ratify", "return"):
+        return services.can_ratify(current_user, grading_round)
+    return permissions.can_close_year(current_user, unit)
+
+
+def _render_confirm(unit: Unit, grading_round, act: str, form: ConfirmForm, errors=None, status=200):
+    step = {"submit": "submit", "ratify": "ratify"}.get(act)
+    ready = services.readiness(grading_round, step) if step else None
+    form.gaps_token.data = ready.token if ready else ""
+    form.lock_version.data = grading_round.lock_version
+    return (
+        render_template(
+            "grading/confirm.html",
+            unit=unit,
+            year=grading_round.year,
+            grading_round=grading_round,
+            act=act,
+            info=ACTS[act],
+            form=form,
+            errors=errors or {},
+            ready=ready,
+            ratifier=services.ratifying_unit_of(current_user, unit) if act == "ratify" else None,
+            confirmations=services.confirmations(grading_round),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:unit_id>/<int:year>/confirm/<act>")
+@login_required
+def confirm(unit_id: int, year: int, act: str):
+    """The confirmation page of an irreversible act."""
+    if act not in ACTS:
+        abort(404)
+    unit, grading_round = _existing_round(unit_id, year)
+    permissions.require(_act_allowed(act, unit, grading_round))
+    return _render_confirm(unit, grading_round, act, ConfirmForm())
+
+
+def _do_act(unit_id: int, year: int, act: str, action, done: str):
+    """Validate the confirmation form, run the act, or show the confirmation page again with the error."""
+    unit, grading_round = _existing_round(unit_id, year)
+    permissions.require(_act_allowed(act, unit, grading_round))
+    form = ConfirmForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            action(grading_round, form)
+            db.session.commit()
+            flash(done, "success")
+            return _back_to_sheet(unit, year)
+        except services.GradingError as exc:
+            db.session.rollback()
+            grading_round = services.get_round(unit, year)
+            if exc.field in ("go_ahead", "go_ahead_reason", "reason"):
+                getattr(form, exc.field).errors = [exc.message]
+            else:
+                errors["_form"] = exc.message
+    return _render_confirm(unit, grading_round, act, form, errors, 422)
+
+
 @bp.post("/<int:unit_id>/<int:year>/submit")
 @login_required
 def submit(unit_id: int, year: int):
-    unit, grading_round = _existing_round(unit_id, year)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        flash(" ".join(form.form_errors_all), "danger")
-        return _back_to_sheet(unit, year)
-    try:
-        services.submit_round(current_user, grading_round)
-        db.session.commit()
-        flash("Đã gửi kết quả lên cấp trên để công nhận.", "success")
-    except services.GradingError as exc:
-        _fail(exc)
-    return _back_to_sheet(unit, year)
+    return _do_act(
+        unit_id,
+        year,
+        "submit",
+        lambda r, form: services.submit_round(current_user, r, form.go_ahead_data()),
+        "Đã gửi kết quả lên cấp trên để công nhận.",
+    )
+
+
+@bp.post("/<int:unit_id>/<int:year>/ratify")
+@login_required
+def ratify(unit_id: int, year: int):
+    unit = _branch(unit_id, year)
+    return _do_act(
+        unit_id,
+        year,
+        "ratify",
+        lambda r, form: services.ratify_round(
+            current_user, r, parse_int(form.lock_version.data), form.go_ahead_data()
+        ),
+        f"Đã công nhận kết quả xếp loại năm {year} của {unit.name}.",
+    )
+
+
+@bp.post("/<int:unit_id>/<int:year>/return")
+@login_required
+def send_back(unit_id: int, year: int):
+    return _do_act(
+        unit_id,
+        year,
+        "return",
+        lambda r, form: services.return_round(
+            current_user, r, form.reason.data or "", parse_int(form.lock_version.data)
+        ),
+        "Đã trả lại kết quả cho chi đoàn kèm lý do.",
+    )
 
 
 def _ratifiable(unit_id: int, year: int):
     unit, grading_round = _existing_round(unit_id, year)
     permissions.require(services.can_ratify(current_user, grading_round))
     return unit, grading_round
-
-
-@bp.post("/<int:unit_id>/<int:year>/ratify")
-@login_required
-def ratify(unit_id: int, year: int):
-    unit, grading_round = _ratifiable(unit_id, year)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        flash(" ".join(form.form_errors_all), "danger")
-        return _back_to_sheet(unit, year)
-    try:
-        services.ratify_round(current_user, grading_round, parse_int(form.lock_version.data))
-        db.session.commit()
-        flash(f"Đã công nhận kết quả xếp loại năm {year} của {unit.name}.", "success")
-    except services.GradingError as exc:
-        _fail(exc)
-    return _back_to_sheet(unit, year)
-
-
-@bp.post("/<int:unit_id>/<int:year>/return")
-@login_required
-def send_back(unit_id: int, year: int):
-    return _with_reason(unit_id, year, services.return_round, "Đã trả lại kết quả cho chi đoàn kèm lý do.")
 
 
 @bp.post("/<int:unit_id>/<int:year>/reopen")
@@ -669,23 +832,14 @@ def answer(unit_id: int, year: int, user_id: int):
 @bp.post("/<int:unit_id>/<int:year>/close")
 @login_required
 def close_year(unit_id: int, year: int):
-    unit = _branch(unit_id, year)
-    permissions.require(permissions.can_close_year(current_user, unit))
-    form = ActionForm()
-    if not form.validate_on_submit():
-        flash(" ".join(form.form_errors_all), "danger")
-    else:
-        try:
-            services.close_year(current_user, unit, year)
-            db.session.commit()
-            flash(
-                f"Đã khoá sổ năm {year}: nhật ký, kế hoạch và kết quả năm {year} chỉ còn để xem. "
-                f"Chuẩn mực được chuyển sang năm {year + 1}; đoàn viên có thể lập kế hoạch mới từ kế hoạch cũ.",
-                "success",
-            )
-        except services.GradingError as exc:
-            _fail(exc)
-    return _back_to_sheet(unit, year)
+    return _do_act(
+        unit_id,
+        year,
+        "close",
+        lambda r, form: services.close_year(current_user, r.unit, year),
+        f"Đã khoá sổ năm {year}: nhật ký, kế hoạch và kết quả năm {year} chỉ còn để xem. "
+        f"Chuẩn mực được chuyển sang năm {year + 1}; đoàn viên có thể lập kế hoạch mới từ kế hoạch cũ.",
+    )
 
 
 # ---- quarterly ratings ----------------------------------------------------------------------------
@@ -931,6 +1085,11 @@ def round_status_class(status: RoundStatus) -> str:
         RoundStatus.RETURNED: "text-bg-danger",
         RoundStatus.RATIFIED: "text-bg-success",
     }[status]
+
+
+@bp.app_template_filter("grading_step")
+def grading_step_filter(step: str) -> str:
+    return services.STEPS.get(step, step)
 
 
 @bp.app_template_filter("points")

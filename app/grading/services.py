@@ -6,24 +6,34 @@ locked: nothing here changes it until the unit above records a reopening (`reope
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.services import record
 from app.auth.models import User
 from app.core import permissions
 from app.core.db import db, utcnow
-from app.core.enums import ContentGroup, EntryStatus, OrgType, Role, RoundStatus, Tier, UnitKind
+from app.core.enums import (
+    ContentGroup,
+    EntryStatus,
+    OrgType,
+    PlanStatus,
+    Role,
+    RoundStatus,
+    Tier,
+    UnitKind,
+)
 from app.core.filters import to_local, today_local, vn_date, vn_number
 from app.core.text import clean_line, nfc
 from app.journal import services as journal
 from app.journal.models import Entry
-from app.plans.models import Commitment
+from app.plans.models import Commitment, Plan
 from app.review.models import MonthReview
 from app.units.models import Membership, Unit
 
@@ -42,6 +52,7 @@ from .models import (
     Rating,
     RoundReopening,
     SelfAssessment,
+    StepConfirmation,
     YearClosure,
 )
 
@@ -655,6 +666,229 @@ def quota_warnings(grading_round: GradingRound, stage: str) -> list[str]:
     return warnings
 
 
+# ---- readiness: what is missing before each step ---------------------------------------------------
+
+# The steps that ask for an explicit confirmation when something is missing, as sentences say them.
+STEPS = {
+    "meeting": "ghi kết quả họp xét",
+    "submit": "gửi cấp trên công nhận",
+    "ratify": "công nhận kết quả",
+}
+
+# A self-assessed level the diary should back: below these figures the member and the secretary see a
+# warning (never a block). Tier: (fewest entries in the year, fewest months with an entry).
+DIARY_EXPECTED = {Tier.EXCELLENT: (10, 6), Tier.GOOD: (3, 2)}
+
+
+def diary_warning(level: FrameworkLevel | None, entries: int, months: int) -> str | None:
+    """A warning when a self-assessed level is out of line with what the diary holds, else None."""
+    if level is None or level.tier not in DIARY_EXPECTED:
+        return None
+    fewest_entries, fewest_months = DIARY_EXPECTED[Tier(level.tier)]
+    if entries >= fewest_entries and months >= fewest_months:
+        return None
+    held = "chưa có bài nào" if entries == 0 else f"chỉ có {entries} bài trong {months} tháng"
+    return (
+        f"Tự xếp loại “{level.name}” nhưng sổ nhật ký năm nay {held}; mức này thường cần ít nhất "
+        f"{fewest_entries} bài trong {fewest_months} tháng làm minh chứng. Hãy bổ sung dẫn chứng "
+        "hoặc cân nhắc lại mức tự xếp loại."
+    )
+
+
+@dataclass
+class Gap:
+    """One kind of thing missing, with the members it concerns (by name)."""
+
+    key: str
+    label: str
+    names: list[str]
+
+    @property
+    def line(self) -> str:
+        return f"{self.label} ({len(self.names)}): {', '.join(self.names)}."
+
+
+@dataclass
+class Readiness:
+    """What is missing before a step of the round; nothing here blocks, everything is shown."""
+
+    step: str | None
+    members: int
+    gaps: list[Gap]
+    quota: list[str]
+    diary: list[tuple[str, str]]  # (name, warning): self-assessed above what the diary shows
+    diary_by_user: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def step_label(self) -> str:
+        return STEPS.get(self.step or "", "")
+
+    @property
+    def missing(self) -> bool:
+        return bool(self.gaps or self.quota)
+
+    @property
+    def lines(self) -> list[str]:
+        return [g.line for g in self.gaps] + [f"Vượt tỷ lệ: {q}" for q in self.quota]
+
+    @property
+    def token(self) -> str:
+        """Names what was missing when the page was shown; a confirmation holds only for that."""
+        return hashlib.sha256("\n".join(self.lines).encode()).hexdigest()[:16] if self.missing else ""
+
+
+def _diary_figures(grading_round: GradingRound) -> dict[int, tuple[int, int]]:
+    """Entries and months written in the round's year, per member, in one grouped query."""
+    year = grading_round.year
+    rows = db.session.execute(
+        select(
+            Entry.user_id,
+            func.count(Entry.id),
+            func.count(func.distinct(extract("month", Entry.deed_date))),
+        )
+        .where(
+            Entry.unit_id == grading_round.unit_id,
+            Entry.status.in_(EntryStatus.in_diary()),
+            Entry.deed_date >= date(year, 1, 1),
+            Entry.deed_date <= date(year, 12, 31),
+        )
+        .group_by(Entry.user_id)
+    )
+    return {user_id: (int(count), int(months)) for user_id, count, months in rows}
+
+
+def _with_plan(grading_round: GradingRound) -> set[int]:
+    """Members with an approved plan for the year (a superseded version was approved too)."""
+    return set(
+        db.session.scalars(
+            select(Plan.user_id).where(
+                Plan.unit_id == grading_round.unit_id,
+                Plan.year == grading_round.year,
+                Plan.status.in_([PlanStatus.APPROVED, PlanStatus.SUPERSEDED]),
+            )
+        )
+    )
+
+
+def step_for(grading_round: GradingRound) -> str | None:
+    """The step the round waits for next."""
+    return {
+        RoundStatus.OPEN: "meeting",
+        RoundStatus.MEETING_HELD: "submit",
+        RoundStatus.RETURNED: "submit",
+        RoundStatus.SUBMITTED: "ratify",
+    }.get(grading_round.status)
+
+
+def readiness(grading_round: GradingRound, step: str | None = None) -> Readiness:
+    """Who has no self-assessment, no proposal, no plan, no entries, no agreed level; quota breaches."""
+    step = step if step is not None else step_for(grading_round)
+    ratings = ratings_of(grading_round)
+    figures = _diary_figures(grading_round)
+    planned = _with_plan(grading_round)
+    kinds: list[tuple[str, str, list[str]]] = [
+        ("self", "Chưa gửi bản tự đánh giá", []),
+        ("proposal", "Chưa có đề xuất của bí thư", []),
+        ("plan", "Chưa có kế hoạch được duyệt", []),
+        ("entries", "Chưa có bài nhật ký nào trong năm", []),
+        ("final", "Chưa có mức xếp loại đã thống nhất tại cuộc họp", []),
+    ]
+    names = {key: found for key, _, found in kinds}
+    diary = []
+    diary_by_user: dict[int, str] = {}
+    for rating in ratings:
+        name = rating.user.full_name
+        assessment = rating.self_assessment
+        if assessment is None or assessment.submitted_at is None:
+            names["self"].append(name)
+        elif warning := diary_warning(assessment.level, *figures.get(rating.user_id, (0, 0))):
+            diary.append((name, warning))
+            diary_by_user[rating.user_id] = warning
+        if rating.proposed_level_id is None:
+            names["proposal"].append(name)
+        if rating.user_id not in planned:
+            names["plan"].append(name)
+        if rating.user_id not in figures:
+            names["entries"].append(name)
+        if step in ("submit", "ratify") and rating.final_level_id is None:
+            names["final"].append(name)
+    gaps = [Gap(key, label, found) for key, label, found in kinds if found]
+    quota = quota_warnings(grading_round, "proposed" if step == "meeting" else "final") if step else []
+    return Readiness(
+        step=step, members=len(ratings), gaps=gaps, quota=quota, diary=diary, diary_by_user=diary_by_user
+    )
+
+
+@dataclass
+class GoAhead:
+    """The acting user's confirmation to go ahead although something is missing."""
+
+    reason: str
+    token: str
+
+
+def summary_count(ready: Readiness) -> str:
+    """ "3 chưa gửi bản tự đánh giá, 1 vượt tỷ lệ": what is missing, counted."""
+    parts = [f"{len(g.names)} {g.label[0].lower()}{g.label[1:]}" for g in ready.gaps]
+    if ready.quota:
+        parts.append(f"{len(ready.quota)} mức vượt tỷ lệ")
+    return ", ".join(parts)
+
+
+def _confirm_gaps(actor: User, grading_round: GradingRound, step: str, go_ahead: GoAhead | None) -> None:
+    """Nothing missing: nothing to do. Otherwise the step needs a confirmation for exactly what is
+    missing now, with a reason; it is stored for the round's page and written to the audit log."""
+    ready = readiness(grading_round, step)
+    if not ready.missing:
+        return
+    if go_ahead is None or go_ahead.token != ready.token:
+        seen = go_ahead is not None and go_ahead.token
+        raise GradingError(
+            (
+                "Những điều còn thiếu đã thay đổi từ lúc bạn xem trang; hãy xem lại rồi xác nhận lần nữa. "
+                if seen
+                else ""
+            )
+            + f"Còn thiếu hồ sơ ({summary_count(ready)}, xem danh sách). Nếu vẫn {STEPS[step]}, "
+            "hãy đánh dấu xác nhận và ghi lý do.",
+            "go_ahead",
+        )
+    reason = _text(go_ahead.reason, "Lý do", REASON_MAX, "go_ahead_reason")
+    if not reason:
+        raise GradingError(
+            f"Vui lòng ghi lý do vẫn {STEPS[step]} khi còn thiếu những điều trên.", "go_ahead_reason"
+        )
+    db.session.add(
+        StepConfirmation(
+            round_id=grading_round.id,
+            step=step,
+            missing="\n".join(ready.lines),
+            reason=reason,
+            confirmed_by_id=actor.id,
+        )
+    )
+    record(
+        actor,
+        "round.go_ahead",
+        grading_round,
+        None,
+        grading_round.unit,
+        after={"year": grading_round.year, "step": STEPS[step], "missing": ready.lines},
+        reason=reason,
+    )
+
+
+def confirmations(grading_round: GradingRound) -> list[StepConfirmation]:
+    """The steps taken although something was missing, oldest first."""
+    return list(
+        db.session.scalars(
+            select(StepConfirmation)
+            .where(StepConfirmation.round_id == grading_round.id)
+            .order_by(StepConfirmation.id)
+        )
+    )
+
+
 # ---- the grading meeting ---------------------------------------------------------------------------
 
 
@@ -667,6 +901,15 @@ class MeetingLine:
     votes_total: int | None
     level_id: int | None
     score: str | None
+
+
+def meeting_lock_message(grading_round: GradingRound) -> str | None:
+    """Why the meeting's result cannot be changed now (ratified, waiting, year closed), or None."""
+    try:
+        _require_editable(grading_round)
+    except GradingError as exc:
+        return exc.message
+    return None
 
 
 def can_run_round(user: User, grading_round: GradingRound) -> bool:
@@ -684,7 +927,16 @@ def record_meeting(
     lines: list[MeetingLine],
     change_reason: str,
     lock_version: int | None,
+    *,
+    minutes_number: str = "",
+    start: time | None = None,
+    end: time | None = None,
+    go_ahead: GoAhead | None = None,
 ) -> GradingRound:
+    """Record attendance, votes and agreed levels, and the facts the minutes print.
+
+    Missing self-assessments, proposals, plans or diaries do not block the meeting: they need
+    `go_ahead`, a confirmation with a reason (see `readiness`)."""
     _require_editable(grading_round)
     if not can_run_round(actor, grading_round):
         raise GradingError("Bạn không ghi kết quả họp của đơn vị này được.")
@@ -702,6 +954,8 @@ def record_meeting(
         raise GradingError("Vui lòng nhập người chủ trì.", "chair_name")
     if not recorder:
         raise GradingError("Vui lòng nhập thư ký cuộc họp.", "recorder_name")
+    if start is not None and end is not None and end <= start:
+        raise GradingError("Giờ kết thúc phải sau giờ bắt đầu.", "meeting_end")
     framework = grading_round.framework
     by_id = {r.id: r for r in grading_round.ratings}
     change_reason = _text(change_reason, "Lý do thay đổi", REASON_MAX, "change_reason")
@@ -726,12 +980,12 @@ def record_meeting(
         if line.votes_total is not None and line.votes_agree is not None:
             if line.votes_agree > line.votes_total or line.votes_agree < 0:
                 raise GradingError(
-                    f"Số phiếu tán thành của {rating.user.full_name} không hợp lệ.", field_name
+                    f"Số phiếu tán thành của {rating.user.full_name} không hợp lệ.", f"votes-{rating.id}"
                 )
             if line.votes_total > present_total:
                 raise GradingError(
                     f"Số người biểu quyết ({line.votes_total}) nhiều hơn số có mặt ({present_total}).",
-                    field_name,
+                    f"votes-{rating.id}",
                 )
         before = _rating_facts(rating, "final")
         rating.present = line.present
@@ -749,7 +1003,11 @@ def record_meeting(
         raise GradingError(
             f"Kết quả của {names} thay đổi so với lần ghi trước: vui lòng ghi lý do.", "change_reason"
         )
+    _confirm_gaps(actor, grading_round, "meeting", go_ahead)
     grading_round.meeting_date = meeting_date
+    grading_round.meeting_start = start
+    grading_round.meeting_end = end
+    grading_round.minutes_number = clean_line(minutes_number or "")[:40]
     grading_round.meeting_place = clean_line(place or "")[:200]
     grading_round.chair_name = chair
     grading_round.recorder_name = recorder
@@ -775,7 +1033,9 @@ def record_meeting(
 # ---- ratification --------------------------------------------------------------------------------
 
 
-def submit_round(actor: User, grading_round: GradingRound) -> None:
+def submit_round(actor: User, grading_round: GradingRound, go_ahead: GoAhead | None = None) -> None:
+    """Send the meeting's result up. Every member needs an agreed level; anything else missing needs
+    `go_ahead` (a confirmation with a reason)."""
     if not can_run_round(actor, grading_round):
         raise GradingError("Bạn không gửi kết quả của đơn vị này được.")
     if grading_round.status not in (RoundStatus.MEETING_HELD, RoundStatus.RETURNED):
@@ -783,6 +1043,7 @@ def submit_round(actor: User, grading_round: GradingRound) -> None:
     missing = [r.user.full_name for r in grading_round.ratings if r.final_level is None]
     if missing:
         raise GradingError("Chưa có mức xếp loại của: " + ", ".join(missing) + ".")
+    _confirm_gaps(actor, grading_round, "submit", go_ahead)
     grading_round.status = RoundStatus.SUBMITTED
     grading_round.submitted_at = utcnow()
     _flush()
@@ -794,18 +1055,48 @@ def can_ratify(user: User, grading_round: GradingRound) -> bool:
     return permissions.can_ratify(user, grading_round.unit)
 
 
-def ratify_round(actor: User, grading_round: GradingRound, lock_version: int | None = None) -> None:
+def ratify_round(
+    actor: User,
+    grading_round: GradingRound,
+    lock_version: int | None = None,
+    go_ahead: GoAhead | None = None,
+) -> None:
+    """Công nhận: the unit above locks the result, on behalf of the nearest unit the officer serves."""
     if not can_ratify(actor, grading_round):
         raise GradingError("Chỉ cấp trên trực tiếp công nhận kết quả được.")
     _check_version(grading_round, lock_version)
     if grading_round.status is not RoundStatus.SUBMITTED:
         raise GradingError("Kết quả chưa được gửi lên để công nhận.")
+    _confirm_gaps(actor, grading_round, "ratify", go_ahead)
     grading_round.status = RoundStatus.RATIFIED
     grading_round.ratified_at = utcnow()
     grading_round.ratified_by_id = actor.id
+    grading_round.ratified_unit = ratifying_unit_of(actor, grading_round.unit)
     _flush()
     record(actor, "round.ratify", grading_round, None, grading_round.unit, after={"year": grading_round.year})
     _notify_members(grading_round, actor)
+
+
+def ratifying_unit_of(officer: User, branch: Unit) -> Unit | None:
+    """The nearest unit above the branch of which the user is an officer: who ratifies, by name."""
+    if branch.parent is None:
+        return None
+    path = branch.parent.path
+    units = [m.unit for m in officer.memberships if m.role is Role.OFFICER and path.startswith(m.unit.path)]
+    return max(units, key=lambda u: len(u.path), default=None)
+
+
+def ratified_by_unit(grading_round: GradingRound) -> Unit | None:
+    """The unit that ratified the round (for rounds ratified before it was stored: the officer's)."""
+    if grading_round.ratified_at is None:
+        return None
+    if grading_round.ratified_unit is not None:
+        return grading_round.ratified_unit
+    if grading_round.ratified_by is not None:
+        found = ratifying_unit_of(grading_round.ratified_by, grading_round.unit)
+        if found is not None:
+            return found
+    return grading_round.unit.parent
 
 
 def return_round(
@@ -855,6 +1146,7 @@ def reopen_round(actor: User, grading_round: GradingRound, reason: str) -> Round
     grading_round.returned_at = utcnow()
     grading_round.ratified_at = None
     grading_round.ratified_by_id = None
+    grading_round.ratified_unit_id = None
     _flush()
     record(
         actor,

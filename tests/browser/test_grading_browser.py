@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.core.db import db
-from app.core.enums import Tier
+from app.core.enums import RoundStatus, Tier
 from app.core.filters import today_local
 from app.grading import services
-from app.grading.models import Rating
+from app.grading.models import GradingRound, Rating
 from app.units.models import Unit
 from tests.browser.conftest import DESKTOP, PHONE, login_as, screenshot
 
@@ -89,6 +89,13 @@ def _fill_self_assessment(page, points: bool) -> None:
     assert "Đã gửi bản tự đánh giá cho bí thư." in page.inner_text("main")
 
 
+def _go_ahead(page, reason: str) -> None:
+    """Where something is missing, confirm going ahead with a reason (the readiness panel lists it)."""
+    if page.locator("#go_ahead").count():
+        page.locator("#go_ahead").check()
+        page.locator("#go_ahead_reason").fill(reason)
+
+
 def _round(new_page, live_server, *, code, secretary, member, points, name):
     unit_id = _proposals_for_the_rest(live_server, code, keep=member)
     sheet = f"/grading/{unit_id}/{YEAR}"
@@ -128,12 +135,17 @@ def _round(new_page, live_server, *, code, secretary, member, points, name):
     desk.get_by_role("link", name="Ghi kết quả họp xét").click()
     desk.locator("#meeting_date").fill(today_local().strftime("%d/%m/%Y"))
     desk.locator("#recorder_name").fill("Võ Thị Lan")
+    desk.locator("#meeting_start").fill("14:00")
+    desk.locator("#meeting_end").fill("16:00")
+    _go_ahead(desk, "Chi đã thống nhất; hồ sơ còn thiếu bổ sung sau.")
     desk.get_by_role("button", name="Ghi kết quả và lập biên bản").click()
     text = desk.inner_text("main")
     assert "BIÊN BẢN" in text and "Kết quả xếp loại" in text, text[:500]
     screenshot(desk, f"grading-{name}-minutes-1280")
     desk.get_by_role("link", name="Về bảng xếp loại").click()
-    desk.get_by_role("button", name="Gửi cấp trên công nhận").click()
+    desk.get_by_role("link", name="Gửi cấp trên công nhận").click()
+    _go_ahead(desk, "Chi thống nhất gửi.")
+    desk.get_by_role("button", name="Xác nhận gửi cấp trên").click()
     assert "Đã gửi kết quả lên cấp trên" in desk.inner_text("main")
 
     # canbo ratifies.
@@ -141,7 +153,9 @@ def _round(new_page, live_server, *, code, secretary, member, points, name):
     login_as(officer, "canbo")
     officer.goto("/grading/")
     officer.locator(f"a[href='{sheet}']").first.click()
-    officer.get_by_role("button", name="Công nhận kết quả").click()
+    officer.get_by_role("link", name="Công nhận kết quả").click()
+    _go_ahead(officer, "Đồng ý kết quả của chi.")
+    officer.get_by_role("button", name="Xác nhận công nhận").click()
     assert "Đã công nhận kết quả" in officer.inner_text("main")
 
     # The member sees the result and acknowledges it.
@@ -173,11 +187,19 @@ def test_a_whole_round_on_both_scales(new_page, live_server):
         name="dang",
     )
 
-    # The shares on the statistics page equal a count made by hand from the ratified results.
+    # The shares on the statistics page equal a count made by hand from the ratified results (of
+    # every branch under the Đoàn Khối: other tests of the session ratify rounds there too).
     with live_server.app.app_context():
         root = db.session.get(Unit, branch_id).parent.parent
         rows = db.session.scalars(
-            select(Rating).join(Rating.round).where(Rating.round.has(unit_id=branch_id))
+            select(Rating)
+            .join(GradingRound, GradingRound.id == Rating.round_id)
+            .join(Unit, Unit.id == GradingRound.unit_id)
+            .where(
+                Unit.path.startswith(root.path),
+                GradingRound.year == YEAR,
+                GradingRound.status == RoundStatus.RATIFIED,
+            )
         )
         counts: dict[int, int] = {}
         for r in rows:
