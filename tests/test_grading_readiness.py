@@ -16,7 +16,6 @@ from app.core.filters import today_local
 from app.grading import services
 from app.grading.models import StepConfirmation
 from tests.test_grading import (
-    YEAR,
     browser_form,
     csrf,
     diary,
@@ -25,6 +24,7 @@ from tests.test_grading import (
     level,
     open_round,
     rating_of,
+    this_year,
 )
 
 STRENGTHS = {k: "Tốt" for k in ("politics", "ethics", "work_style", "discipline", "duties")}
@@ -156,9 +156,9 @@ def test_each_step_goes_ahead_only_with_a_confirmation_and_a_reason(org):
         record(grading_round, org.secretary, go_ahead=services.GoAhead("  ", token))
     assert error.value.field == "go_ahead_reason"
     db.session.rollback()
-    assert services.get_round(org.branch, YEAR).meeting_recorded_at is None
+    assert services.get_round(org.branch, this_year()).meeting_recorded_at is None
     # With both, the meeting is recorded and the confirmation kept with what was missing.
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     record(grading_round, org.secretary, go_ahead=services.GoAhead("Chi đã họp, hồ sơ bổ sung sau", token))
     db.session.commit()
     (kept,) = services.confirmations(grading_round)
@@ -171,13 +171,13 @@ def test_each_step_goes_ahead_only_with_a_confirmation_and_a_reason(org):
         services.submit_round(org.secretary, grading_round)
     assert error.value.field == "go_ahead"
     db.session.rollback()
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     services.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
     db.session.commit()
     with pytest.raises(services.GradingError):
         services.ratify_round(org.officer_root, grading_round)
     db.session.rollback()
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     services.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     assert [c.step for c in services.confirmations(grading_round)] == ["meeting", "submit", "ratify"]
@@ -189,14 +189,14 @@ def test_the_round_page_and_the_audit_log_show_the_confirmations(org, client, lo
     grading_round = open_round(org.branch, org.secretary)
     finish_meeting(grading_round, org.secretary)
     login("bithu")
-    html = client.get(f"/grading/{org.branch.id}/{YEAR}").get_data(as_text=True)
+    html = client.get(f"/grading/{org.branch.id}/{this_year()}").get_data(as_text=True)
     assert "Trước khi gửi cấp trên công nhận" in html and "Chưa có kế hoạch được duyệt: 4" in html
     assert "Các bước đã làm khi còn thiếu" in html
     assert "vẫn ghi kết quả họp xét, lý do: “Chi đã thống nhất, hồ sơ bổ sung sau”" in html
     assert "<li>Chưa gửi bản tự đánh giá (4): " in html
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "round.go_ahead"))
     item = describe(row)
-    assert item.text == f"xác nhận vẫn ghi kết quả họp xét năm {YEAR} khi còn thiếu"
+    assert item.text == f"xác nhận vẫn ghi kết quả họp xét năm {this_year()} khi còn thiếu"
     assert "Chưa gửi bản tự đánh giá (4)" in item.changes[0].after
 
 
@@ -207,7 +207,7 @@ def test_irreversible_acts_confirm_on_their_own_page(org, client, login):
     grading_round = complete_branch(org)
     record(grading_round, org.secretary)
     db.session.commit()
-    sheet = f"/grading/{org.branch.id}/{YEAR}"
+    sheet = f"/grading/{org.branch.id}/{this_year()}"
     login("bithu")
     html = client.get(sheet).get_data(as_text=True)
     # The sheet links to the confirmation; it holds no form that submits straight away.
@@ -229,17 +229,17 @@ def test_irreversible_acts_confirm_on_their_own_page(org, client, login):
     data = browser_form(page, "/return")
     response = client.post(f"{sheet}/return", data=data)
     assert response.status_code == 422 and "Vui lòng ghi lý do trả lại." in response.get_data(as_text=True)
-    assert services.get_round(org.branch, YEAR).status is RoundStatus.SUBMITTED
+    assert services.get_round(org.branch, this_year()).status is RoundStatus.SUBMITTED
     page = client.get(f"{sheet}/confirm/ratify").get_data(as_text=True)
     assert "Kết quả sẽ ghi là do <strong>Đoàn Khối các Cơ quan tỉnh</strong> công nhận." in page
     assert client.post(f"{sheet}/ratify", data=browser_form(page, "/ratify")).status_code == 302
     db.session.expire_all()
-    assert services.get_round(org.branch, YEAR).status is RoundStatus.RATIFIED
+    assert services.get_round(org.branch, this_year()).status is RoundStatus.RATIFIED
     # Closing the year, too.
     page = client.get(f"{sheet}/confirm/close").get_data(as_text=True)
     assert "Khoá sổ năm" in page and "Xác nhận khoá sổ" in page
     assert client.post(f"{sheet}/close", data=browser_form(page, "/close")).status_code == 302
-    assert services.year_closure(org.branch, YEAR) is not None
+    assert services.year_closure(org.branch, this_year()) is not None
 
 
 def test_the_ratifying_unit_is_the_officers_nearest_unit(org, make_user):
@@ -261,7 +261,7 @@ def test_the_ratifying_unit_is_the_officers_nearest_unit(org, make_user):
 
 
 def _meeting_page(client, org):
-    url = f"/grading/{org.branch.id}/{YEAR}/meeting"
+    url = f"/grading/{org.branch.id}/{this_year()}/meeting"
     return url, client.get(url).get_data(as_text=True)
 
 
@@ -296,7 +296,7 @@ def test_the_meeting_form_starts_from_the_proposals_and_votes_once_for_all(org, 
     response = client.post(url, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     db.session.expire_all()
-    grading_round = services.get_round(org.branch, YEAR)
+    grading_round = services.get_round(org.branch, this_year())
     by_user = {r.user_id: r for r in grading_round.ratings}
     assert by_user[org.member.id].final_level_id == excellent.id
     assert (by_user[org.member.id].votes_agree, by_user[org.member.id].votes_total) == (3, 3)
@@ -344,7 +344,7 @@ def test_meeting_errors_are_in_vietnamese_next_to_the_field_and_keep_what_was_ty
     found = body.split(f'id="{field}-error"', 1)
     assert len(found) == 2 and message in found[1][:300], body[-3000:]
     assert 'value="Thư ký Lưu Ý"' in body
-    assert services.get_round(org.branch, YEAR).meeting_recorded_at is None
+    assert services.get_round(org.branch, this_year()).meeting_recorded_at is None
 
 
 def test_a_member_who_joined_after_the_page_was_shown_gets_a_line(org, client, login, make_user):
@@ -370,16 +370,16 @@ def test_excellent_with_no_entries_warns_the_member_and_the_secretary(org, clien
     self_assess(org.member, grading_round, Tier.EXCELLENT)
     warning = "Tự xếp loại “Hoàn thành xuất sắc nhiệm vụ” nhưng sổ nhật ký năm nay chưa có bài nào"
     login("doanvien")
-    assert warning in client.get(f"/grading/{org.branch.id}/{YEAR}/me").get_data(as_text=True)
+    assert warning in client.get(f"/grading/{org.branch.id}/{this_year()}/me").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     login("bithu")
-    sheet = client.get(f"/grading/{org.branch.id}/{YEAR}").get_data(as_text=True)
+    sheet = client.get(f"/grading/{org.branch.id}/{this_year()}").get_data(as_text=True)
     assert "Chưa tương xứng với sổ nhật ký" in sheet and warning in sheet  # the badge's title
     assert (
         'Tự xếp loại chưa tương xứng với sổ nhật ký: 1</strong> — <span class="small">Nguyễn Thị Mỹ Duyên'
         in sheet
     )
-    page = client.get(f"/grading/{org.branch.id}/{YEAR}/members/{org.member.id}/propose")
+    page = client.get(f"/grading/{org.branch.id}/{this_year()}/members/{org.member.id}/propose")
     assert warning in page.get_data(as_text=True)
 
 
@@ -405,7 +405,7 @@ def test_a_full_diary_raises_no_warning(org, client, login):
     grading_round = open_round(org.branch, org.secretary)
     self_assess(org.member, grading_round, Tier.EXCELLENT)
     login("doanvien")
-    html = client.get(f"/grading/{org.branch.id}/{YEAR}/me").get_data(as_text=True)
+    html = client.get(f"/grading/{org.branch.id}/{this_year()}/me").get_data(as_text=True)
     assert "diary-warning" not in html
 
 
@@ -415,12 +415,12 @@ def test_a_full_diary_raises_no_warning(org, client, login):
 def test_the_proposal_page_links_to_the_members_diary_not_the_queue(org, client, login):
     open_round(org.branch, org.secretary)
     login("bithu")
-    html = client.get(f"/grading/{org.branch.id}/{YEAR}/members/{org.member.id}/propose").get_data(
+    html = client.get(f"/grading/{org.branch.id}/{this_year()}/members/{org.member.id}/propose").get_data(
         as_text=True
     )
     assert "Sổ nhật ký của chi" not in html
     month = today_local().month
-    href = f"/units/{org.branch.id}/review/{org.member.id}/{YEAR}/{month}"
+    href = f"/units/{org.branch.id}/review/{org.member.id}/{this_year()}/{month}"
     assert f'href="{href}">Sổ nhật ký của Nguyễn Thị Mỹ Duyên</a>' in html
     assert client.get(href).status_code == 200
 
@@ -430,7 +430,7 @@ def test_the_web_minutes_have_a_number_hours_and_plain_wording(org, client, logi
     record(grading_round, org.secretary, minutes_number="03-BB/CĐ", start=time(8, 5), end=time(9, 40))
     db.session.commit()
     login("bithu")
-    html = client.get(f"/grading/{org.branch.id}/{YEAR}/minutes").get_data(as_text=True)
+    html = client.get(f"/grading/{org.branch.id}/{this_year()}/minutes").get_data(as_text=True)
     assert "Số: 03-BB/CĐ" in html and "vào lúc 08 giờ 05" in html and "kết thúc lúc 09 giờ 40" in html
     assert "theo Xếp loại" not in html and "Khung tiêu chí áp dụng:" in html
 
