@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,8 +97,9 @@ def _server_copy(entry: Entry) -> dict:
 def sync_entry():
     """Receive one entry written offline (the member, in their own branch); JSON.
 
-    200 when applied or already applied before (the same client id); 422 (or 403, 404) refused
-    with the reason, the phone keeps it; 409 when the entry changed on the server meanwhile."""
+    200 when applied or already applied before (the same client id); 422 or 400 refused with the
+    reason (403, 404 and 413 are the app's error answers, in JSON for the phone, which keeps the
+    entry and shows their message); 409 when the entry changed on the server meanwhile."""
     request.max_content_length = ENTRY_REQUEST_LIMIT
     form = SyncEntryForm()
     form.validate()
@@ -114,15 +115,14 @@ def sync_entry():
     if (entry_id := _int(form.entry_id.data)) is not None:
         entry = db.session.get(Entry, entry_id)
         if entry is None or entry.user_id != current_user.id:
-            return _refused("Không tìm thấy bài này trong sổ của bạn.", 404)
+            abort(404)
         unit = entry.unit
     else:
         unit_id = _int(request.args.get("unit_id"))
         unit = db.session.get(Unit, unit_id) if unit_id is not None else None
         if unit is None or not permissions.can_view_unit(current_user, unit):
-            return _refused("Không tìm thấy chi đoàn (chi bộ) của bài này.", 404)
-        if not permissions.keeps_diary_in(current_user, unit):
-            return _refused("Bạn không ghi sổ nhật ký ở đơn vị này.", 403)
+            abort(404)
+        permissions.require(permissions.keeps_diary_in(current_user, unit))
     try:
         result = services.sync_entry(
             current_user,
@@ -140,12 +140,12 @@ def sync_entry():
         return _refused(str(exc), field=exc.field)
     except Forbidden:
         db.session.rollback()
-        return _refused("Bạn không có quyền ghi bài này vào sổ.", 403)
+        raise
     except (services.SyncConflict, StaleDataError):
         db.session.rollback()
         current = db.session.get(Entry, entry.id) if entry is not None else None
         if current is None:
-            return _refused("Không tìm thấy bài này trong sổ của bạn.", 404)
+            abort(404)
         return jsonify(
             ok=False,
             conflict=True,

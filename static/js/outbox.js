@@ -196,7 +196,9 @@
           record.server = json.server;
           return put(record);
         }
-        if (json && json.refused) {
+        // Refused by a rule (422, 400), or by the app's error answers: not allowed (403), no such
+        // branch or entry (404), too large (413). Kept on the phone with the reason.
+        if (json && (json.refused || [400, 403, 404, 413].indexOf(response.status) !== -1)) {
           report.refused += 1;
           record.state = "refused";
           record.message = json.message;
