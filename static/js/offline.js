@@ -150,7 +150,9 @@
     statusBox.setAttribute("data-waiting", String(waiting));
     statusBox.setAttribute("data-stuck", String(stuck));
     var sent = lastReport && lastReport.sent;
-    if (!offline && !records.length && !sent) { statusBox.hidden = true; return; }
+    // Shown while something waits or there is no connection, and for a while after a sync.
+    var recent = last && Date.now() - new Date(last).getTime() < 15 * 60 * 1000;
+    if (!offline && !records.length && !sent && !recent) { statusBox.hidden = true; return; }
     var spoken = [];
     var line = h("div", { class: "container-lg d-flex flex-wrap align-items-center gap-2 py-1 small" });
     if (offline) {
@@ -194,7 +196,7 @@
       list.appendChild(h("dt", { text: pair[0] }));
       list.appendChild(h("dd", { class: "text-pre", text: pair[1] || "—" }));
     });
-    return h("div", { class: "col-sm-6" }, [h("h4", { class: "h6", text: title }), list]);
+    return h("div", { class: "col-sm-6" }, [h("h3", { class: "h6", text: title }), list]);
   }
 
   function card(record) {
@@ -406,10 +408,20 @@
       var kept = fixing ? fixing.files || [] : [];
       if (kept.length + chosen.length > MAX_FILES) { fieldError(form, "evidence", "Mỗi bài tối đa " + MAX_FILES + " tệp minh chứng."); return; }
       var boxes = form.querySelectorAll("input[name=commitment_ids]:checked");
-      var entryId = el("entry_id") && el("entry_id").value;
-      Promise.all(chosen.map(shrink)).then(function (files) {
+      var entryId = null;
+      // No more drafts to the server from this form; one in flight may still name the draft it
+      // made, which this entry then continues (instead of a second entry beside the draft).
+      form.setAttribute("data-kept-offline", "1");
+      Promise.resolve(form.autosaveInFlight).catch(function () {}).then(function () {
+        entryId = (el("entry_id") && el("entry_id").value) || null;
+        return Promise.all(chosen.map(shrink));
+      }).then(function (files) {
         var big = files.filter(function (f) { return f.blob.size > MAX_BYTES; });
-        if (big.length) { fieldError(form, "evidence", "Tệp quá 10 MB: " + big.map(function (f) { return f.name; }).join(", ") + "."); return null; }
+        if (big.length) {
+          form.removeAttribute("data-kept-offline");
+          fieldError(form, "evidence", "Tệp quá 10 MB: " + big.map(function (f) { return f.name; }).join(", ") + ".");
+          return null;
+        }
         return (entryId && !fixing ? Outbox.all(userId) : Promise.resolve([])).then(function (records) {
           // A second offline edit of the same entry replaces the first (one version to send).
           var earlier = records.filter(function (r) { return String(r.entry_id) === String(entryId); })[0];

@@ -42,13 +42,21 @@ def phone(browser, live_server, tmp_path):
     context.set_default_timeout(10_000)
     errors: list[str] = []
     context.on("weberror", lambda error: errors.append(str(error.error)))
-    context.on("dialog", lambda dialog: dialog.accept())
     context.js_errors = errors
+    # Dialogs are answered with context.answer (yes unless a test says otherwise) and kept.
+    context.dialogs = []
+    context.answer = True
+
+    def answer(dialog):
+        context.dialogs.append(dialog.message)
+        dialog.accept() if context.answer else dialog.dismiss()
+
+    context.on("dialog", answer)
     yield context
     context.close()
 
 
-def make_member(live_server) -> tuple[int, int]:
+def make_member(live_server, username: str = "didong") -> tuple[int, int]:
     """A member of the demo's Chi đoàn Văn phòng with an approved plan this year, of their own
     (the live server is shared by every browser test: nobody else's month gets signed here)."""
     with live_server.app.app_context():
@@ -56,7 +64,7 @@ def make_member(live_server) -> tuple[int, int]:
         unit = db.session.scalar(
             select(Unit).join(Membership).where(Membership.user_id == demo.id, Membership.role == Role.MEMBER)
         )
-        user = User(username="didong", password_hash=hash_password("demo1234"))
+        user = User(username=username, password_hash=hash_password("demo1234"))
         user.set_name("Lê Thị Di Động")
         db.session.add(user)
         db.session.add(Membership(user=user, unit=unit, role=Role.MEMBER))
@@ -166,7 +174,7 @@ def test_entries_written_offline_reach_the_server_once(phone, live_server, tmp_p
 
             with Image.open(storage.path_of(evidence[0].stored_name)) as image:
                 assert max(image.size) == 1600
-    assert "Đồng bộ lần cuối" in page.inner_text("#offline-status")
+    expect(page.locator("#offline-status")).to_contain_text("Đồng bộ lần cuối")
     # Sending again (the page and the worker both try) made nothing more.
     page.evaluate("SNKOutbox.flush()")
     with live_server.app.app_context():
@@ -196,3 +204,92 @@ def test_entries_written_offline_reach_the_server_once(phone, live_server, tmp_p
     assert entries_named(live_server, user_id, "Dọn bùn ở trường tiểu học sau lũ") == []
     screenshot(page, "offline-refused-360")
     assert context.js_errors == []
+
+
+def test_an_offline_edit_of_an_entry_changed_meanwhile_shows_both(phone, live_server):
+    from app.journal import services as journal
+
+    user_id, unit_id = make_member(live_server, "didong2")
+    with live_server.app.app_context():
+        member, unit = db.session.get(User, user_id), db.session.get(Unit, unit_id)
+        plan = db.session.scalar(select(Plan).where(Plan.user_id == user_id))
+        data = journal.EntryData(
+            deed_date=today_local(), action="Sửa mái nhà cho cụ Tư", commitment_ids=[plan.commitments[0].id]
+        )
+        entry_id = journal.save_entry(member, member, unit, data, submit=True).id
+        db.session.commit()
+    page = phone.pages[0] if phone.pages else phone.new_page()
+    login_as(page, "didong2")
+    page.goto("/diary/")
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1", timeout=30_000)
+    page.goto(f"/diary/entries/{entry_id}/edit")  # opened once with a signal: kept for offline use
+    for _ in range(50):
+        if page.evaluate("caches.open('snk-pages').then(c => c.match(location.href)).then(Boolean)"):
+            break
+        page.wait_for_timeout(100)
+
+    phone.set_offline(True)
+    page.reload()
+    page.locator("#result").fill("Mái không còn dột trước mùa mưa")
+    page.get_by_role("button", name="Gửi bài").click()
+    page.wait_for_url("**/diary/")
+    # Meanwhile the same entry is edited on the office computer.
+    with live_server.app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        data.lesson = "Hỏi trước khi làm"
+        journal.save_entry(entry.user, entry.user, entry.unit, data, entry=entry)
+        db.session.commit()
+
+    phone.set_offline(False)
+    expect(page.locator("#offline-status")).to_have_attribute("data-stuck", "1", timeout=30_000)
+    page.goto("/diary/timeline")
+    conflict = page.locator("#offline-pending .offline-entry.is-conflict")
+    text = conflict.inner_text()
+    assert "Bản trên máy chủ" in text and "Hỏi trước khi làm" in text
+    assert "Bản bạn sửa trên máy này" in text and "Mái không còn dột trước mùa mưa" in text
+    with live_server.app.app_context():
+        assert db.session.get(Entry, entry_id).result == ""  # nothing overwritten
+    screenshot(page, "offline-conflict-360")
+
+    conflict.get_by_role("button", name="Giữ bản của tôi").click()
+    expect(page.locator("#offline-status")).to_have_attribute("data-stuck", "0", timeout=30_000)
+    expect(page.locator("#offline-status")).to_have_attribute("data-waiting", "0", timeout=30_000)
+    with live_server.app.app_context():
+        kept = db.session.get(Entry, entry_id)
+        assert kept.result == "Mái không còn dột trước mùa mưa" and kept.lesson == ""
+    assert phone.js_errors == []
+
+
+def test_logging_out_warns_about_unsent_entries_then_forgets_them(phone, live_server, tmp_path):
+    make_member(live_server, "didong3")
+    page = phone.pages[0] if phone.pages else phone.new_page()
+    login_as(page, "didong3")
+    page.goto("/diary/")
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1", timeout=30_000)
+    phone.set_offline(True)
+    write_offline(page, "Chở nước sạch cho điểm trường", photo(tmp_path, "nuoc.png"))
+
+    def log_out():
+        # The "Đăng xuất" button of the account menu (the menu itself is Bootstrap's).
+        page.locator("form[action='/logout']").evaluate("form => form.requestSubmit()")
+
+    phone.answer = False  # "not now": nothing is removed
+    log_out()
+    expect(page.locator("#offline-status")).to_have_attribute("data-waiting", "1")
+    assert phone.dialogs and "Còn 1 bài chưa gửi" in phone.dialogs[-1]
+    assert "sẽ bị xóa khỏi máy" in phone.dialogs[-1]
+    assert page.evaluate("caches.has('snk-pages')")
+
+    phone.answer = True
+    # Offline, the logout itself cannot reach the server; it is posted once this phone has
+    # forgotten the person's pages and entries.
+    with page.expect_event("requestfailed", lambda request: request.url.endswith("/logout")):
+        log_out()
+    page = phone.new_page()
+    page.goto("/offline")  # from the worker's shell: the pages and entries of that person are gone
+    assert not page.evaluate("caches.has('snk-pages')")
+    left = page.evaluate(
+        "new Promise(r => indexedDB.open('sonhatky-offline').onsuccess = e => "
+        "e.target.result.transaction('outbox').objectStore('outbox').count().onsuccess = c => r(c.target.result))"
+    )
+    assert left == 0
