@@ -293,3 +293,34 @@ def test_logging_out_warns_about_unsent_entries_then_forgets_them(phone, live_se
         "e.target.result.transaction('outbox').objectStore('outbox').count().onsuccess = c => r(c.target.result))"
     )
     assert left == 0
+
+
+def test_a_new_version_is_announced_and_replaces_the_old_shell(phone, live_server, monkeypatch):
+    from app.offline import services
+
+    page = phone.pages[0] if phone.pages else phone.new_page()
+    page.goto("/login")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(50):
+        if page.evaluate("!!navigator.serviceWorker.controller"):
+            break
+        page.wait_for_timeout(100)
+    first = [name for name in page.evaluate("caches.keys()") if name.startswith("snk-shell-")]
+    assert len(first) == 1
+
+    # A new release: a shell file changed, so the worker's first line does too.
+    monkeypatch.setattr(services, "worker_version", lambda folder: "phien-ban-moi")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    banner = page.locator("#app-update")
+    expect(banner).to_contain_text("Đã có phiên bản mới của ứng dụng.")
+    assert banner.get_attribute("role") == "status"
+    with page.expect_navigation():
+        banner.get_by_role("button", name="Tải lại để dùng").click()
+    for _ in range(50):
+        shells = [name for name in page.evaluate("caches.keys()") if name.startswith("snk-shell-")]
+        if shells == ["snk-shell-phien-ban-moi"]:
+            break
+        page.wait_for_timeout(100)
+    assert shells == ["snk-shell-phien-ban-moi"]  # the old version's cache is gone
+    assert page.locator("#app-update").count() == 0
+    assert phone.js_errors == []
