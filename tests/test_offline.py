@@ -196,6 +196,18 @@ def test_an_offline_edit_of_an_entry_changed_meanwhile_is_a_conflict(client, log
     assert entry_count(org.member) == 1
 
 
+def test_an_offline_edit_stays_in_the_entry_s_own_branch(client, login, org, plan):  # noqa: F811
+    entry = journal.save_entry(org.member, org.member, org.branch, data(plan), submit=True)
+    db.session.commit()
+    login("doanvien")
+    fields = {"entry_id": str(entry.id), "lock_version": str(entry.lock_version), "place": "Nhà văn hóa ấp"}
+    response = sync(client, org.branch_other.id, commitment_ids=[str(plan.commitments[0].id)], **fields)
+    assert response.status_code == 200
+    db.session.expire_all()
+    edited = db.session.get(Entry, entry.id)
+    assert edited.unit_id == org.branch.id and edited.place == "Nhà văn hóa ấp"
+
+
 def test_an_offline_edit_into_a_signed_month_is_refused(client, login, org, plan):  # noqa: F811
     entry = journal.save_entry(org.member, org.member, org.branch, data(plan), submit=True)
     db.session.commit()

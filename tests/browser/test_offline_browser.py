@@ -203,6 +203,17 @@ def test_entries_written_offline_reach_the_server_once(phone, live_server, tmp_p
     assert refused.get_by_role("link", name="Sửa lại bài").count() == 1
     assert entries_named(live_server, user_id, "Dọn bùn ở trường tiểu học sau lũ") == []
     screenshot(page, "offline-refused-360")
+
+    # "Sửa lại bài" opens the form with what was kept and the reason next to the date.
+    refused.get_by_role("link", name="Sửa lại bài").click()
+    expect(page.locator("#action")).to_have_value("Dọn bùn ở trường tiểu học sau lũ")
+    expect(page.locator("#deed_date-offline-error")).to_contain_text("đã được bí thư ký xác nhận")
+    assert "Đã có 1 tệp minh chứng trên máy" in page.inner_text("main")
+    # The member gives up on it: removed from the phone.
+    page.goto("/diary/timeline")
+    page.locator("#offline-pending").get_by_role("button", name="Xóa khỏi máy").click()
+    expect(page.locator("#offline-pending .offline-entry")).to_have_count(0)
+    expect(page.locator("#offline-status")).to_have_attribute("data-stuck", "0")
     assert context.js_errors == []
 
 
