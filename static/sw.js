@@ -62,6 +62,18 @@ function keepable(url, response) {
     && KEPT_PAGES.test(url.pathname) && !url.searchParams.has("user_id");
 }
 
+// A kept page says it is one (<html data-offline-copy="1">), so the page shows "Đang ngoại tuyến"
+// without asking the server.
+function marked(response) {
+  return response.text().then(function (html) {
+    var headers = new Headers(response.headers);
+    headers.delete("Content-Length");
+    return new Response(html.replace("<html", '<html data-offline-copy="1"'), {
+      status: response.status, statusText: response.statusText, headers: headers,
+    });
+  });
+}
+
 function cachedPage(url) {
   return caches.open(PAGES_CACHE).then(function (cache) {
     return cache.match(url.href).then(function (hit) {
@@ -71,6 +83,8 @@ function cachedPage(url) {
     });
   }).then(function (hit) {
     return hit || caches.match(OFFLINE_URL);
+  }).then(function (hit) {
+    return hit ? marked(hit) : Response.error();
   });
 }
 

@@ -22,7 +22,7 @@
   var lastReport = null;
   // navigator.onLine says only that a network is there, not that the server answers (a weak
   // signal, a captive portal): the server is asked before a form is posted, and sending says.
-  var reachable = navigator.onLine;
+  var reachable = navigator.onLine && !document.documentElement.hasAttribute("data-offline-copy");
   var waitingCount = 0;
 
   // ---- small helpers ----------------------------------------------------------------------------
@@ -509,6 +509,6 @@
 
   refresh().then(function () {
     // The next open sends what waits (where Background Sync did not).
-    if (waitingCount) sync(); else if (userId) probe();
+    if (waitingCount) sync();
   });
 })();
