@@ -278,3 +278,12 @@ def test_pages_show_where_waiting_entries_go_and_the_state(client, login, org, p
     login("bithu")
     other = client.get(f"/diary/{today.year}/{today.month}?user_id={org.member.id}&unit_id={org.branch.id}")
     assert 'id="offline-pending"' not in other.get_data(as_text=True)
+
+
+def test_a_stale_form_token_is_tried_again_not_refused(client, login, org, app, monkeypatch):
+    login("doanvien")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    stale = sync(client, org.branch.id, csrf_token="het-han")
+    assert stale.status_code == 400 and stale.json["retry"] is True and "refused" not in stale.json
+    token = client.get("/diary/sync/state").json["csrf_token"]
+    assert sync(client, org.branch.id, csrf_token=token).status_code == 200

@@ -104,7 +104,9 @@ def sync_entry():
     form = SyncEntryForm()
     form.validate()
     if form.form_errors_all:
-        return _refused(" ".join(form.form_errors_all), 400)
+        # The form token (the session changed between the phone's two requests): nothing wrong
+        # with the entry, the phone tries again with a fresh token.
+        return jsonify(ok=False, retry=True, message=" ".join(form.form_errors_all)), 400
     for name in ("deed_date", "place", "action", "result", "lesson"):
         if getattr(form, name).errors:
             return _refused(" ".join(getattr(form, name).errors), field=name)

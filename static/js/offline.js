@@ -167,6 +167,10 @@
       line.appendChild(h("a", { class: "badge text-bg-danger", href: "/diary/timeline", text: stuck + " bài cần bạn xem lại" }));
       spoken.push(stuck + " bài không gửi được, cần bạn xem lại");
     }
+    if (waiting && lastReport && lastReport.signedOut) {
+      line.appendChild(h("a", { href: "/login", text: "Đăng nhập lại để gửi bài" }));
+      spoken.push("cần đăng nhập lại để gửi bài");
+    }
     if (sent) {
       line.appendChild(h("span", { text: "Đã gửi " + sent + " bài." }));
       spoken.push("Đã gửi " + sent + " bài");
@@ -300,7 +304,7 @@
     return Outbox.flush().then(function (report) {
       syncing = false;
       setReachable(!report.offline);
-      if (report.sent || report.refused || report.conflicts) lastReport = report;
+      if (report.sent || report.refused || report.conflicts || report.signedOut) lastReport = report;
       document.documentElement.setAttribute("data-last-sync-report", JSON.stringify(report));
       // What was sent now shows in the kept pages too.
       if (report.sent) tellWorker({ type: "warm", force: true });
@@ -319,7 +323,9 @@
   window.addEventListener("offline", function () { setReachable(false); });
   // While something waits, try again every 10 seconds (the "online" event does not come when
   // the network was there all along but the server was not reachable).
-  setInterval(function () { if (waitingCount) sync(); }, 10000);
+  setInterval(function () {
+    if (waitingCount && !(lastReport && lastReport.signedOut)) sync();
+  }, 10000);
   window.addEventListener("outbox-changed", refresh);
   if (window.BroadcastChannel) {
     try { new BroadcastChannel("sonhatky-outbox").onmessage = refresh; } catch (e) { /* old browser */ }

@@ -189,6 +189,10 @@
           report.sent += 1;
           return remove(record.client_id);
         }
+        if (json && json.retry) {
+          report.offline = true; // nothing wrong with the entry: sent again next time
+          return;
+        }
         if (json && json.conflict) {
           report.conflicts += 1;
           record.state = "conflict";
