@@ -381,10 +381,20 @@
         form.querySelectorAll("input[name=commitment_ids]").forEach(function (box) {
           box.checked = (record.commitment_ids || []).indexOf(box.value) !== -1;
         });
+        var count = (record.files || []).length;
+        var drop = count ? h("button", { type: "button", class: "btn btn-sm btn-outline-secondary ms-1", text: "Bỏ các tệp này" }) : null;
         var note = h("div", { class: "alert alert-warning", role: "alert" }, [
           "Bạn đang sửa một bài giữ trên máy này, chưa gửi được. " +
-          ((record.files || []).length ? "Đã có " + record.files.length + " tệp minh chứng trên máy; tệp chọn thêm sẽ được gửi cùng. " : ""),
+          (count ? "Đã có " + count + " tệp minh chứng trên máy; tệp chọn thêm sẽ được gửi cùng." : ""),
+          drop,
         ]);
+        if (drop) {
+          // A refused file cannot be fixed, only left out (and another one chosen).
+          drop.addEventListener("click", function () {
+            fixing.files = [];
+            note.textContent = "Bạn đang sửa một bài giữ trên máy này, chưa gửi được. Các tệp đã giữ sẽ không được gửi.";
+          });
+        }
         form.parentNode.insertBefore(note, form);
         if (record.message) fieldError(form, record.field || "action", record.message);
       });
