@@ -69,6 +69,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.members.routes import bp as members_bp
     from app.mydata.routes import bp as mydata_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.offline.routes import bp as offline_bp
     from app.plans.routes import bp as plans_bp
     from app.reports.routes import bp as reports_bp
     from app.review.routes import bp as review_bp
@@ -93,6 +94,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         jobs_bp,
         export_bp,
         mydata_bp,
+        offline_bp,
     ):
         app.register_blueprint(blueprint)
 

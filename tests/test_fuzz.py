@@ -100,6 +100,7 @@ KNOWN_FIELDS: dict[str, set[str]] = {
     "journal.autosave": ENTRY_FIELDS,
     "journal.new_entry": ENTRY_FIELDS,
     "journal.edit_entry": ENTRY_FIELDS,
+    "offline.sync_entry": ENTRY_FIELDS | {"client_id"},
     "auth.login": {"login", "password", "remember", "submit"},
     "auth.change_password": {"current_password", "password", "confirm", "submit"},
     "auth.reset_password": {"password", "confirm", "submit"},

@@ -105,6 +105,13 @@ def entry_form(t) -> dict:
     }
 
 
+def offline_entry(t) -> dict:
+    """An entry written on a phone without a signal, as its outbox sends it."""
+    import uuid
+
+    return {**entry_form(t), "client_id": str(uuid.uuid4())}
+
+
 # fmt: off
 #                                                                  anon mem  same othr sec  sec2 off  sib  adm
 MATRIX = [
@@ -294,6 +301,13 @@ MATRIX = [
     Case("journal.autosave", "POST", lambda t: f"/diary/entries/autosave?unit_id={t.branch}",
                                                                       row(302, 200, 200, 404, 200, 404, 404, 404, 404),
          data=lambda t: {"action": "Đang viết"}),
+    # -- working offline (issue 19): the worker, the page it shows, the state, the sending -------------
+    Case("offline.service_worker", "GET", lambda t: "/sw.js",         row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("offline.page", "GET", lambda t: "/offline",                 row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("offline.state", "GET", lambda t: "/diary/sync/state",       row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("offline.sync_entry", "POST", lambda t: f"/diary/sync/entries?unit_id={t.branch}",
+                                                                      row(302, 200, 200, 404, 200, 404, 403, 404, 403),
+         data=offline_entry),
     Case("journal.evidence", "GET", lambda t: f"/diary/evidence/{t.evidence}",
                                                                       row(302, 200, 404, 404, 200, 404, 200, 404, 200)),
     Case("journal.delete_evidence", "POST", lambda t: f"/diary/evidence/{t.evidence}/delete",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
@@ -51,6 +51,9 @@ class Entry(db.Model):
         Index("ix_entries_unit_status_user", "unit_id", "status", "user_id", "submitted_at"),
         # "When did each person last write" (reminders, dashboards) without scanning the table.
         Index("ix_entries_user_unit_written", "user_id", "unit_id", "created_at"),
+        # An entry written offline is sent again and again until the phone hears back: its
+        # author's client id finds the entry the first sending made (issue 19).
+        UniqueConstraint("user_id", "client_id", name="uq_entries_user_id_client_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +72,8 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
     lock_version: Mapped[int] = mapped_column(default=1)
+    # The UUID a phone gave the entry when it was written offline (None for entries written online).
+    client_id: Mapped[str | None] = mapped_column(String(36))
     # Review by the secretary (or, for a secretary's own diary, the officer above).
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -38,6 +38,8 @@
 
   function saveToServer() {
     timer = null;
+    // Kept on this phone to be sent later (static/js/offline.js): no draft of it on the server.
+    if (form.hasAttribute("data-kept-offline")) return;
     if (!dirty || !hasText()) return;
     dirty = false;
     var body = new FormData(form);
@@ -45,7 +47,8 @@
     body.delete("submit");
     body.delete("save_draft");
     say("Đang lưu nháp…");
-    fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
+    // offline.js waits for a sending in flight before it keeps the entry, to know its draft's id.
+    form.autosaveInFlight = fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.json().then(function (json) { return [response, json]; }); })
       .then(function (pair) {
         var json = pair[1];
