@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import EntryStatus
 from app.core.filters import today_local, vn_datetime
@@ -265,7 +265,12 @@ def new_entry():
     draft = None
     if (draft_id := _entry_id(form.entry_id.data)) is not None:
         draft = db.session.get(Entry, draft_id)
-        if draft is None or draft.user_id != current_user.id or draft.status is not EntryStatus.DRAFT:
+        if (
+            draft is None
+            or draft.user_id != current_user.id
+            or draft.unit_id != ctx.unit.id
+            or draft.status is not EntryStatus.DRAFT
+        ):
             draft = None
     if form.validate_on_submit():
         return _save(ctx, form, draft)
@@ -305,7 +310,7 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
             uploads=_uploads(),
         )
         db.session.commit()
-    except services.JournalError as exc:
+    except (services.JournalError, locks.LockedError) as exc:
         db.session.rollback()
         target = getattr(form, exc.field or "action", None) or form.action
         target.errors = [*target.errors, str(exc)]
@@ -320,7 +325,7 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
             form=form,
             entry=entry,
             earliest=services.earliest_deed_date(ctx.unit),
-        ), 422
+        ), 409 if isinstance(exc, locks.LockedError) else 422
     except StaleDataError:
         db.session.rollback()
         form.form_errors.append(
@@ -376,7 +381,8 @@ def edit_entry(entry_id: int):
     """Edit one's entry until its month is signed off."""
     request.max_content_length = ENTRY_REQUEST_LIMIT
     item = _get_entry(entry_id)
-    permissions.require(services.can_edit_entry(current_user, item))
+    permissions.require(services.is_author(current_user, item))
+    locks.ensure(locks.entry_lock(item))
     ctx = DiaryContext(item.user, item.unit)
     form = _form_for(ctx, item.deed_date.year, item)
     if form.validate_on_submit():
@@ -395,7 +401,7 @@ def edit_entry(entry_id: int):
 def submit_entry(entry_id: int):
     """Send a draft to the diary as it is."""
     item = _get_entry(entry_id)
-    permissions.require(services.can_edit_entry(current_user, item))
+    permissions.require(services.is_author(current_user, item))
     if BaseForm().validate_on_submit():
         data = services.EntryData(
             deed_date=item.deed_date,
@@ -421,7 +427,7 @@ def submit_entry(entry_id: int):
 def delete_entry(entry_id: int):
     """Delete a draft."""
     item = _get_entry(entry_id)
-    permissions.require(services.can_edit_entry(current_user, item))
+    permissions.require(services.is_author(current_user, item))
     if BaseForm().validate_on_submit():
         try:
             services.delete_entry(current_user, item)
@@ -452,7 +458,7 @@ def autosave():
     entry = None
     if (entry_id := _entry_id(form.entry_id.data)) is not None:
         entry = db.session.get(Entry, entry_id)
-        if entry is None or not services.can_edit_entry(current_user, entry):
+        if entry is None or not services.is_author(current_user, entry):
             return jsonify(ok=False, message="Không tìm thấy bản nháp."), 404
         if form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
             return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
@@ -462,6 +468,9 @@ def autosave():
     except services.JournalError as exc:
         db.session.rollback()
         return jsonify(ok=False, message=str(exc)), 422
+    except locks.LockedError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, locked=exc.lock.kind, message=exc.message), 409
     except StaleDataError:
         db.session.rollback()
         return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
@@ -509,7 +518,7 @@ def delete_evidence(evidence_id: int):
     """Remove an evidence file from one's entry."""
     item = _get_evidence(evidence_id)
     entry_id = item.entry_id
-    permissions.require(services.can_edit_entry(current_user, item.entry))
+    permissions.require(services.is_author(current_user, item.entry))
     if BaseForm().validate_on_submit():
         services.delete_evidence(current_user, item)
         db.session.commit()
