@@ -273,9 +273,9 @@ def open_round(
 ) -> GradingRound:
     if not unit.kind.is_branch:
         raise GradingError("Chỉ chi đoàn, chi bộ mới tổ chức đánh giá, xếp loại thành viên.")
+    locks.ensure(locks.year_lock(unit.id, year))
     if get_round(unit, year) is not None:
         raise GradingError(f"Đợt đánh giá năm {year} đã được mở.")
-    locks.ensure(locks.year_lock(unit.id, year))
     if framework.org_type is not unit.org_type:
         raise GradingError("Khung tiêu chí không thuộc tổ chức của đơn vị.", "framework_id")
     if not 1 <= reconsider_days <= 60:
