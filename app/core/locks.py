@@ -128,22 +128,34 @@ def subtree_year_lock(unit: Unit, year: int) -> Lock | None:
 
 
 def month_lock(user_id: int, unit_id: int, year: int, month: int) -> Lock | None:
-    """The member's month in the branch: frozen by the closed year, or by the secretary's sign-off."""
-    if lock := year_lock(unit_id, year):
-        return lock
+    """The member's month in the branch: frozen by the closed year, or by the secretary's sign-off.
+
+    One round trip while the month is open (both facts asked at once); the details of a lock are
+    read only when there is one."""
+    from app.grading.models import YearClosure
     from app.review.models import MonthReview
 
-    review = db.session.scalar(
-        select(MonthReview).where(
-            MonthReview.user_id == user_id,
-            MonthReview.unit_id == unit_id,
-            MonthReview.year == year,
-            MonthReview.month == month,
-            MonthReview.signed_at.is_not(None),
+    closed, signed = db.session.execute(
+        select(
+            select(YearClosure.id)
+            .where(YearClosure.unit_id == unit_id, YearClosure.year == year)
+            .scalar_subquery(),
+            select(MonthReview.id)
+            .where(
+                MonthReview.user_id == user_id,
+                MonthReview.unit_id == unit_id,
+                MonthReview.year == year,
+                MonthReview.month == month,
+                MonthReview.signed_at.is_not(None),
+            )
+            .scalar_subquery(),
         )
-    )
-    if review is None:
+    ).one()
+    if closed is not None:
+        return year_lock(unit_id, year)
+    if signed is None:
         return None
+    review = db.session.get(MonthReview, signed)
     return Lock(
         SIGNED_MONTH,
         f"Tháng {month}/{year} của {_user_name(user_id)} ở {_unit_name(unit_id)} đã được "

@@ -357,21 +357,21 @@ def render_entry(item: Entry, comment_form: CommentForm | None = None, status: i
     if comment_form is None:
         comment_form = CommentForm(formdata=None, back="entry")
     is_reviewer = review_services.can_review_entry(current_user, item)
+    lock = locks.entry_lock(item)  # the same question the services ask before any change
     return render_template(
         "journal/entry.html",
         ctx=ctx,
         entry=item,
         action_form=BaseForm(),
-        can_edit=services.can_edit_entry(current_user, item),
+        can_edit=services.is_author(current_user, item) and lock is None,
+        lock=lock,
         comments=review_services.entry_comments(item),
         reply_form=comment_form,
-        can_comment=review_services.can_comment_entry(current_user, item),
+        can_comment=review_services.can_comment_entry(current_user, item) and lock is None,
         is_reviewer=is_reviewer,
         diff=review_services.latest_diff(item) if is_reviewer else None,
         people=review_services.users_by_id([item.reviewed_by_id, item.exemplary_by_id]),
-        signed_off=services.month_is_signed_off(
-            item.user, item.unit, item.deed_date.year, item.deed_date.month
-        ),
+        signed_off=lock is not None and lock.kind == locks.SIGNED_MONTH,
     ), status
 
 

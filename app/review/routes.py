@@ -205,6 +205,7 @@ def _render_month(
     )
     return render_template(
         "review/month.html",
+        lock=locks.month_lock(member.id, unit.id, year, month),  # hides what the services would refuse
         unit=unit,
         member=member,
         year=year,
