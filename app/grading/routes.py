@@ -343,6 +343,7 @@ def _render_sheet(unit, grading_round, reason_form=None, status=200):
 @login_required
 def open_round(unit_id: int, year: int):
     unit, grading_round = _round_for_sheet(unit_id, year)
+    locks.ensure(locks.year_lock(unit.id, year))
     if grading_round is not None:
         return _back_to_sheet(unit, year)
     form = OpenRoundForm()
