@@ -371,7 +371,6 @@ def render_entry(item: Entry, comment_form: CommentForm | None = None, status: i
         is_reviewer=is_reviewer,
         diff=review_services.latest_diff(item) if is_reviewer else None,
         people=review_services.users_by_id([item.reviewed_by_id, item.exemplary_by_id]),
-        signed_off=lock is not None and lock.kind == locks.SIGNED_MONTH,
     ), status
 
 
