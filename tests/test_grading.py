@@ -15,6 +15,7 @@ from app.audit.models import AuditLog
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, RoundStatus, Tier, UnitKind
 from app.core.filters import today_local, vn_long_date
+from app.core.locks import LockedError
 from app.grading import catalogue, services
 from app.grading.models import Citation, Framework, Rating, RoundReopening
 from app.journal.models import Entry
@@ -490,7 +491,7 @@ def test_a_ratified_rating_cannot_be_changed_by_any_role(org, who):
         lambda: services.submit_round(actor, grading_round, go_ahead(grading_round, "submit")),
     ]
     for attempt in attempts:
-        with pytest.raises(services.GradingError):
+        with pytest.raises((services.GradingError, LockedError)):
             attempt()
         db.session.rollback()
     db.session.expire_all()
@@ -512,7 +513,7 @@ def test_only_the_recorded_reopening_unlocks_a_ratified_round(org, client, login
         f"level-{rating.id}": str(level(grading_round.framework, Tier.EXCELLENT).id),
     }
     response = client.post(f"{sheet}/meeting", data=data)
-    assert response.status_code == 422 and "đã được cấp trên công nhận" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "đã được cấp trên công nhận" in response.get_data(as_text=True)
     # The secretary cannot reopen; without a reason the officer cannot either.
     assert (
         client.post(f"{sheet}/reopen", data={"csrf_token": csrf(client, sheet), "reason": "x"}).status_code
@@ -743,7 +744,7 @@ def test_closing_the_year_freezes_it_and_prepares_the_next(org):
     db.session.commit()
     # Nothing of the year changes any more.
     assert not journal.can_edit_entry(org.member, entries[0])
-    with pytest.raises(journal.JournalError) as error:
+    with pytest.raises(LockedError) as error:
         journal.check_deed_date(
             org.member, org.branch, date(this_year(), 1, 5), today=date(this_year(), 1, 20)
         )
@@ -755,7 +756,7 @@ def test_closing_the_year_freezes_it_and_prepares_the_next(org):
         select(Standard).where(Standard.unit_id == org.branch.id, Standard.year == this_year() + 1)
     ).all()
     assert [s.title for s in carried if s.title == "Chuẩn mực của chi"] == ["Chuẩn mực của chi"]
-    with pytest.raises(services.GradingError):
+    with pytest.raises(LockedError):
         services.close_year(org.secretary, org.branch, this_year())
 
 

@@ -125,13 +125,31 @@ def test_unit_sets_its_own_backdating_window(org, plan):
 
 
 @pytest.mark.clock
-def test_signed_off_month_refuses_new_entries(org, plan, monkeypatch):
+def test_signed_off_month_refuses_new_entries(org, plan):
+    """The journal reads the sign-off from the records (app.core.locks), not from a hook the review
+    feature fills when imported: a signed month_reviews row is enough."""
+    from app.core.db import utcnow
+    from app.core.locks import LockedError
+    from app.review.models import MonthReview
+
     today = today_local()
-    monkeypatch.setitem(
-        services._SIGN_OFF_CHECK, "check", lambda owner, unit, y, m: (y, m) == (today.year, today.month)
+    db.session.add(
+        MonthReview(
+            user_id=org.member.id,
+            unit_id=org.branch.id,
+            year=today.year,
+            month=today.month,
+            comment="",
+            signed_at=utcnow(),
+            signed_by_id=org.secretary.id,
+            content_hash="0" * 64,
+        )
     )
-    with pytest.raises(services.JournalError, match="đã được bí thư ký xác nhận"):
+    db.session.commit()
+    with pytest.raises(LockedError, match="ký xác nhận") as refused:
         services.save_entry(org.member, org.member, org.branch, data(plan))
+    assert refused.value.field == "deed_date"
+    assert "mở lại tháng" in refused.value.message
 
 
 def test_submitting_needs_an_action_and_a_commitment(org, plan):

@@ -395,6 +395,10 @@ MATRIX = [
          data=lambda t: {"answer": "Giữ nguyên"}),
     Case("grading.close_year", "POST", lambda t: f"/grading/{t.branch}/{t.year}/close",
                                                                       row(302, 403, 403, 404, 422, 404, 422, 404, 403)),
+    # the year is not closed: the officer above is told so (422); the branch itself never reopens
+    Case("grading.reopen_year", "POST", lambda t: f"/grading/{t.branch}/{t.year}/reopen-year",
+                                                                      row(302, 403, 403, 404, 403, 404, 422, 404, 403),
+         data=lambda t: {"reason": "Bổ sung kết quả khiếu nại"}),
     Case("grading.quarter", "GET", lambda t: f"/grading/{t.branch}/{t.year}/quarters/1",
                                                                       row(302, 403, 403, 404, 200, 404, 200, 404, 403)),
     Case("grading.quarter", "POST", lambda t: f"/grading/{t.branch}/{t.year}/quarters/1",

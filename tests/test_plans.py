@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden
 from app.core.db import db
 from app.core.enums import ContentGroup, Frequency, PlanStatus
 from app.core.filters import today_local
+from app.core.locks import LockedError
 from app.plans import services
 from app.plans.models import Commitment, Plan
 from app.plans.services import CommitmentData, PlanError
@@ -188,7 +189,7 @@ def test_lifecycle_draft_submit_return_edit_submit_approve(org, std):
 
 def test_an_approved_plan_is_locked(org, std):
     plan = approved_plan(org, std)
-    with pytest.raises(PlanError, match="đã khóa"):
+    with pytest.raises(LockedError, match="đã được duyệt nên đã khoá"):
         services.save_plan(org.member, plan, "Sửa lén", items(std))
     with pytest.raises(PlanError, match="đã được duyệt"):
         services.submit_plan(org.member, plan)

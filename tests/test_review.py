@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus
 from app.core.filters import today_local
+from app.core.locks import LockedError
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.notifications.models import Notification
@@ -194,11 +195,11 @@ def test_whole_flow_through_services(org, plans):
 
     # Frozen: no edit, no new entry dated into the month.
     assert not journal.can_edit_entry(org.member, entry)
-    with pytest.raises(journal.JournalError, match="đã được bí thư ký xác nhận"):
+    with pytest.raises(LockedError, match="ký xác nhận"):
         write(org.member, org.branch, plans["member"])
-    with pytest.raises(services.ReviewError, match="đã được ký xác nhận"):
+    with pytest.raises(LockedError, match="đã được Trần Quốc Bảo ký xác nhận"):
         services.request_revision(org.secretary, entry, "Thêm ảnh")
-    with pytest.raises(services.ReviewError, match="đã được ký xác nhận"):
+    with pytest.raises(LockedError, match="đã được Trần Quốc Bảo ký xác nhận"):
         services.write_month_comment(
             org.secretary, org.member, org.branch, today.year, today.month, "Sửa", None
         )
@@ -496,7 +497,8 @@ def test_whole_flow_through_the_client(client, login, org, plans):
     assert "Tháng tốt." in month_page and "Cảnh báo" not in month_page
     entry_page = client.get(f"/diary/entries/{entry.id}").get_data(as_text=True)
     assert f"/diary/entries/{entry.id}/edit" not in entry_page and "★ Được biểu dương" in entry_page
-    assert client.get(f"/diary/entries/{entry.id}/edit").status_code == 403
+    locked = client.get(f"/diary/entries/{entry.id}/edit")  # refused with the reason: 409
+    assert locked.status_code == 409 and "mở lại tháng" in locked.get_data(as_text=True)
     blocked = client.post(
         f"/diary/entries/new?unit_id={org.branch.id}",
         data={
@@ -506,7 +508,9 @@ def test_whole_flow_through_the_client(client, login, org, plans):
             "commitment_ids": str(plans["member"].commitments[0].id),
         },
     )
-    assert blocked.status_code == 422 and "đã được bí thư ký xác nhận" in blocked.get_data(as_text=True)
+    assert blocked.status_code == 409 and "đã được Trần Quốc Bảo ký xác nhận" in blocked.get_data(
+        as_text=True
+    )
     assert f"/diary/entries/new?date={today.isoformat()}" not in month_page
     client.post("/logout")
 
@@ -794,8 +798,10 @@ def test_month_screen_runs_a_fixed_number_of_queries(app, client, login, org, pl
     assert many == few
     # Three for the login and the layout; seven for the screen (the member, the entries with their
     # commitments, evidence and latest snapshots, the month's comment and reopenings, the names
-    # around the member, the plan, the coverage, the comments).
-    assert few <= 10
+    # around the member, the plan, the coverage, the comments); one for the month's lock
+    # (app.core.locks: is the year closed, is the month signed — asked at once), which decides
+    # which buttons are shown.
+    assert few <= 11
 
 
 def test_a_refused_form_keeps_its_text_among_the_copied_forms(client, login, org, plans):

@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_unit_command)
     app.cli.add_command(export_book_command)
     app.cli.add_command(reports_rebuild_command)
+    app.cli.add_command(check_integrity_command)
 
 
 @click.command("seed-demo")
@@ -82,3 +83,22 @@ def create_admin_command(username: str, email: str | None, full_name: str, passw
     db.session.add(user)
     db.session.commit()
     click.echo(f"Đã tạo quản trị viên {username}.")
+
+
+@click.command("check-integrity")
+@with_appcontext
+def check_integrity_command() -> None:
+    """List data that violates a lock (written before locks were enforced); changes nothing."""
+    from app.core.integrity import find_problems
+
+    problems = find_problems()
+    db.session.rollback()  # read only: nothing to keep
+    if not problems:
+        click.echo(
+            "Không thấy dữ liệu nào vi phạm khoá (tháng đã ký, năm đã khoá sổ, kết quả đã công nhận, khung đang dùng)."
+        )
+        return
+    click.echo(f"Có {len(problems)} trường hợp dữ liệu được ghi sau khi đã khoá (lệnh này không sửa gì):")
+    for problem in problems:
+        click.echo(problem.line())
+    raise SystemExit(1)

@@ -6,6 +6,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.db import db
+from app.core.locks import LockedError
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Yêu cầu gửi lên không đúng định dạng. Hãy quay lại và thử lại."),
@@ -35,6 +36,19 @@ def register(app: Flask) -> None:
         if headers is not None:
             headers = [(k, v) for k, v in headers.items() if k.lower() in {"allow", "retry-after"}]
         return _render(code, headers)
+
+    @app.errorhandler(LockedError)
+    def locked(exc: LockedError):
+        """A service refused to change something frozen: 409 with what froze it and who may reopen it.
+
+        Nothing was committed (the view commits only after the service returned); what the request
+        may have put in the session is thrown away before the page is drawn."""
+        db.session.rollback()
+        lock = exc.lock
+        if request.accept_mimetypes.best == "application/json":
+            return {"ok": False, "locked": lock.kind, "message": lock.message}, 409
+        back = request.referrer if (request.referrer or "").startswith(request.host_url) else None
+        return render_template("errors/locked.html", lock=lock, back=back), 409
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

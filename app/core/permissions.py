@@ -237,6 +237,11 @@ def can_close_year(user: User, unit: Unit) -> bool:
     return is_officer_over(user, unit) or role_in(user, unit) is Role.SECRETARY
 
 
+def can_reopen_year(user: User, unit: Unit) -> bool:
+    """Reopen a branch's closed year (with a reason): the level above — officers of it or above."""
+    return _authenticated(user) and unit.kind.is_branch and is_officer_over(user, unit)
+
+
 def can_view_grading_stats(user: User, unit: Unit) -> bool:
     """The result figures of a unit: officers of it or above, administrators, the branch's secretaries."""
     if not _authenticated(user):
@@ -372,6 +377,7 @@ TEMPLATE_HELPERS = {
     "can_run_grading": can_run_grading,
     "can_ratify": can_ratify,
     "can_close_year": can_close_year,
+    "can_reopen_year": can_reopen_year,
     "can_view_grading_stats": can_view_grading_stats,
     "can_manage_frameworks": can_manage_frameworks,
     "can_view_reports": can_view_reports,

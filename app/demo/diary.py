@@ -366,8 +366,12 @@ def _review_history(
     rng: random.Random,
     *,
     comments: bool,
+    before_sign=None,
 ) -> list[Entry]:
-    """Months reviewed and signed off in their time: a few comments, a month comment, the sign-off."""
+    """Months reviewed and signed off in their time: a few comments, a month comment, the sign-off.
+
+    `before_sign(entries)` does the month's other reviewing (a commendation, a reply) before the
+    sign-off: a signed month takes nothing more (app.core.locks)."""
     from app.journal.services import month_entries
     from app.review import services as review
 
@@ -386,6 +390,8 @@ def _review_history(
         review.write_month_comment(
             reviewer, member, branch, year, month, MONTH_COMMENTS[index % len(MONTH_COMMENTS)], None
         )
+        if before_sign is not None:
+            before_sign(entries, meeting)
         month_review = review.sign_off_month(reviewer, member, branch, year, month)
         month_review.comment_at = month_review.signed_at = meeting
         for entry in entries:
@@ -410,35 +416,42 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
     first = date(member_plan.year, 1, 1)
     history = _months(first, last_month - timedelta(days=1)) if last_month > first else []
 
-    signed = _review_history(member, secretary, branch, history, clock, rng, comments=True)
-    if signed:
-        # One deed commended: the blood donation, else the latest breakthrough entry.
-        lineages = {c.lineage_id or c.id: i for i, c in enumerate(member_plan.commitments)}
-
-        def serves(entry: Entry, index: int) -> bool:
-            return any(lineages.get(c.lineage_id or c.id) == index for c in entry.commitments)
-
-        best = next((e for e in reversed(signed) if serves(e, 3)), None) or next(
-            (e for e in reversed(signed) if serves(e, 0)), signed[-1]
-        )
-        review.flag_exemplary(
-            secretary,
-            best,
-            "Việc làm đột phá, có kết quả cụ thể và lan tỏa trong chi đoàn. Đề nghị biểu dương.",
-        )
-        when = best.reviewed_at or _local(today, 9)
-        best.exemplary_at = when
-        flag_modified(best, "updated_at")
-        clock.stamp(when)
-        # The member's reply to one comment.
-        commented = next((e for e in reversed(signed) if e.id != best.id), None)
-        if commented is not None:
-            review.comment_entry(member, commented, "Dạ, em cảm ơn anh. Các bài sau em sẽ ghi cụ thể hơn ạ.")
-            clock.stamp((commented.reviewed_at or _local(today, 9)) + timedelta(hours=2))
-
-    # Last month (or this one, early in the year): reviewed in part, one entry sent back.
+    # One deed commended (the blood donation, else the latest breakthrough entry) and the member's
+    # reply to one comment: chosen first, done in their month before it is signed.
     from app.journal.services import month_entries
 
+    reviewed = [
+        e
+        for year, month in history
+        for e in sorted(month_entries(member, branch, year, month), key=lambda e: (e.deed_date, e.id))
+    ]
+    lineages = {c.lineage_id or c.id: i for i, c in enumerate(member_plan.commitments)}
+
+    def serves(entry: Entry, index: int) -> bool:
+        return any(lineages.get(c.lineage_id or c.id) == index for c in entry.commitments)
+
+    best = (
+        next((e for e in reversed(reviewed) if serves(e, 3)), None)
+        or next((e for e in reversed(reviewed) if serves(e, 0)), None)
+        or (reviewed[-1] if reviewed else None)
+    )
+    commented = next((e for e in reversed(reviewed) if best is None or e.id != best.id), None)
+
+    def before_sign(entries: list[Entry], meeting: datetime) -> None:
+        if best in entries:
+            review.flag_exemplary(
+                secretary,
+                best,
+                "Việc làm đột phá, có kết quả cụ thể và lan tỏa trong chi đoàn. Đề nghị biểu dương.",
+            )
+            best.exemplary_at = meeting
+            flag_modified(best, "updated_at")
+        if commented in entries:
+            review.comment_entry(member, commented, "Dạ, em cảm ơn anh. Các bài sau em sẽ ghi cụ thể hơn ạ.")
+
+    _review_history(member, secretary, branch, history, clock, rng, comments=True, before_sign=before_sign)
+
+    # Last month (or this one, early in the year): reviewed in part, one entry sent back.
     open_entries = sorted(
         [
             e

@@ -15,6 +15,7 @@ Public functions the other features call (the caller commits):
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -231,12 +232,22 @@ CURRENT, CHANGED, UNKNOWN = "current", "changed", "unknown"
 
 
 @dataclass
+class Reopening:
+    """A lock lifted after the document was made (what the public page may say: what, when, by whom)."""
+
+    what: str
+    at: datetime
+    by_initials: str
+
+
+@dataclass
 class Verification:
     """The public answer about a number: only what is safe to show to anyone holding the paper."""
 
     number: str
     status: str  # CURRENT, CHANGED or UNKNOWN
     document: ExportedDocument | None = None
+    reopenings: list[Reopening] | None = None
 
     @property
     def kind_label(self) -> str:
@@ -296,7 +307,78 @@ def verify_document(number: str) -> Verification:
         return Verification(normalized, UNKNOWN)
     content = rebuild_content(document)
     same = content is not None and content_sha256(content) == document.content_sha256
-    return Verification(normalized, CURRENT if same else CHANGED, document)
+    if same:
+        return Verification(normalized, CURRENT, document)
+    return Verification(normalized, CHANGED, document, reopenings_since(document))
+
+
+def reopenings_since(document: ExportedDocument) -> list[Reopening]:
+    """The signed months, ratified rounds and closed years of the document's period reopened after
+    it was made: a legitimate change shows as one (the reasons stay in the unit's records)."""
+    from app.audit.models import AuditLog
+    from app.grading.models import GradingRound, RoundReopening
+    from app.review.models import MonthReopening, MonthReview
+
+    found: list[Reopening] = []
+    since = document.created_at
+    if document.subject_user_id is not None:
+        months = select(MonthReview.id).where(
+            MonthReview.user_id == document.subject_user_id,
+            MonthReview.unit_id == document.unit_id,
+            MonthReview.year == document.year,
+        )
+        if document.month:
+            months = months.where(MonthReview.month == document.month)
+        for reopening, month in db.session.execute(
+            select(MonthReopening, MonthReview.month)
+            .join(MonthReview, MonthReview.id == MonthReopening.month_review_id)
+            .where(MonthReopening.month_review_id.in_(months), MonthReopening.reopened_at > since)
+            .order_by(MonthReopening.reopened_at)
+        ):
+            found.append(
+                Reopening(
+                    f"Tháng {month}/{document.year} đã ký xác nhận được mở lại",
+                    reopening.reopened_at,
+                    initials(reopening.reopened_by.full_name),
+                )
+            )
+    rounds = select(GradingRound.id).where(
+        GradingRound.unit_id == document.unit_id, GradingRound.year == document.year
+    )
+    for reopening in db.session.scalars(
+        select(RoundReopening)
+        .where(RoundReopening.round_id.in_(rounds), RoundReopening.reopened_at > since)
+        .order_by(RoundReopening.reopened_at)
+    ):
+        found.append(
+            Reopening(
+                f"Kết quả xếp loại năm {document.year} đã công nhận được cấp trên mở lại",
+                reopening.reopened_at,
+                initials(reopening.reopened_by.full_name),
+            )
+        )
+    for row in db.session.scalars(
+        select(AuditLog)
+        .where(
+            AuditLog.unit_id == document.unit_id,
+            AuditLog.action == "year.reopen",
+            AuditLog.created_at > since,
+        )
+        .order_by(AuditLog.created_at)
+    ):
+        try:
+            year = json.loads(row.after or "{}").get("year")
+        except (ValueError, AttributeError):
+            year = None
+        if year == document.year:
+            found.append(
+                Reopening(
+                    f"Năm {document.year} đã khoá sổ được cấp trên mở lại",
+                    row.created_at,
+                    initials(row.actor.full_name) if row.actor else "",
+                )
+            )
+    return sorted(found, key=lambda r: r.at)
 
 
 # ---- the register ----------------------------------------------------------------------------------

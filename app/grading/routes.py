@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import ContentGroup, RoundStatus, Tier
 from app.core.filters import today_local
@@ -354,6 +354,7 @@ def _render_sheet(unit, grading_round, reason_form=None, status=200):
 @login_required
 def open_round(unit_id: int, year: int):
     unit, grading_round = _round_for_sheet(unit_id, year)
+    locks.ensure(locks.year_lock(unit.id, year))
     if grading_round is not None:
         return _back_to_sheet(unit, year)
     form = OpenRoundForm()
@@ -842,6 +843,25 @@ def close_year(unit_id: int, year: int):
     )
 
 
+@bp.post("/<int:unit_id>/<int:year>/reopen-year")
+@login_required
+def reopen_year(unit_id: int, year: int):
+    """Mở lại a closed year, with a reason kept in the audit log: the level above only."""
+    unit, grading_round = _existing_round(unit_id, year)
+    permissions.require(services.can_reopen_year(current_user, unit))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen_year(current_user, unit, year, form.reason.data)
+            db.session.commit()
+            flash(f"Đã mở lại năm {year}; lý do được ghi vào nhật ký thao tác.", "success")
+            return _back_to_sheet(unit, year)
+        except services.GradingError as exc:
+            db.session.rollback()
+            form.reason.errors = [exc.message]
+    return _render_sheet(unit, grading_round, reason_form=form, status=422)
+
+
 # ---- quarterly ratings ----------------------------------------------------------------------------
 
 
@@ -967,12 +987,15 @@ def _level_data(framework) -> list[services.LevelData]:
 def framework_edit(unit_id: int, framework_id: int):
     unit = _framework_unit(unit_id)
     framework = _framework(unit, framework_id)
-    editable = services.can_edit_framework(current_user, framework)
+    may_edit = services.can_edit_framework(current_user, framework)
+    lock = locks.framework_lock(framework)
+    editable = may_edit and lock is None
     form = FrameworkForm(obj=framework if request.method == "GET" else None)
     criterion_form = CriterionForm(prefix="new")
     errors: dict[str, str] = {}
+    refused = False
     if request.method == "POST":
-        permissions.require(editable)
+        permissions.require(may_edit)
         if form.validate_on_submit():
             try:
                 services.update_framework(
@@ -990,6 +1013,10 @@ def framework_edit(unit_id: int, framework_id: int):
                 db.session.rollback()
                 errors[exc.field or "_form"] = exc.message
                 framework = _framework(unit, framework_id)
+            except locks.LockedError as exc:  # in use: the page offers a copy instead
+                db.session.rollback()
+                refused, lock = True, exc.lock
+                framework = _framework(unit, framework_id)
     return (
         render_template(
             "grading/framework.html",
@@ -1001,9 +1028,12 @@ def framework_edit(unit_id: int, framework_id: int):
             errors=errors,
             tiers=list(Tier),
             in_use=services.framework_in_use(framework),
+            lock=lock,
+            may_copy=may_edit or permissions.can_manage_frameworks(current_user, unit),
+            copy_name=f"{framework.name} (phiên bản mới)"[:200],
             content_groups=ContentGroup.choices(),
         ),
-        422 if (errors or form.errors) else 200,
+        409 if refused else 422 if (errors or form.errors) else 200,
     )
 
 

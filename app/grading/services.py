@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.services import record
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db, utcnow
 from app.core.enums import (
     ContentGroup,
@@ -38,7 +38,6 @@ from app.review.models import MonthReview
 from app.units.models import Membership, Unit
 
 from . import catalogue
-from .closing import year_is_closed
 from .models import (
     CITABLE_SECTIONS,
     SECTIONS,
@@ -196,6 +195,7 @@ def update_framework(
 ) -> None:
     if not can_edit_framework(actor, framework):
         raise GradingError("Khung tiêu chí dùng chung không sửa được; hãy sao chép để có bản của đơn vị.")
+    locks.ensure(locks.framework_lock(framework))
     framework.name = _text(name, "Tên khung tiêu chí", 200, "name") or framework.name
     framework.basis = _text(basis, "Căn cứ", TEXT_MAX, "basis")
     framework.has_quarterly = has_quarterly
@@ -229,6 +229,7 @@ def save_criterion(
 ) -> Criterion:
     if not can_edit_framework(actor, framework):
         raise GradingError("Khung tiêu chí dùng chung không sửa được; hãy sao chép để có bản của đơn vị.")
+    locks.ensure(locks.framework_lock(framework))
     text = _text(text, "Nội dung tiêu chí", 2000, "text")
     if not text:
         raise GradingError("Vui lòng nhập nội dung tiêu chí.", "text")
@@ -250,6 +251,7 @@ def delete_criterion(actor: User, criterion: Criterion) -> None:
     framework = criterion.framework
     if not can_edit_framework(actor, framework):
         raise GradingError("Khung tiêu chí dùng chung không sửa được.")
+    locks.ensure(locks.framework_lock(framework))
     if framework_in_use(framework):
         raise GradingError("Khung này đã được dùng trong một đợt đánh giá; không xoá tiêu chí được nữa.")
     framework.criteria.remove(criterion)
@@ -282,10 +284,9 @@ def open_round(
 ) -> GradingRound:
     if not unit.kind.is_branch:
         raise GradingError("Chỉ chi đoàn, chi bộ mới tổ chức đánh giá, xếp loại thành viên.")
+    locks.ensure(locks.year_lock(unit.id, year))
     if get_round(unit, year) is not None:
         raise GradingError(f"Đợt đánh giá năm {year} đã được mở.")
-    if year_is_closed(unit.id, year):
-        raise GradingError(f"Năm {year} đã khoá sổ.")
     if framework.org_type is not unit.org_type:
         raise GradingError("Khung tiêu chí không thuộc tổ chức của đơn vị.", "framework_id")
     if not 1 <= reconsider_days <= 60:
@@ -312,12 +313,8 @@ def sync_members(grading_round: GradingRound) -> None:
 
 
 def _require_editable(grading_round: GradingRound) -> None:
-    if year_is_closed(grading_round.unit_id, grading_round.year):
-        raise GradingError(f"Năm {grading_round.year} đã khoá sổ; kết quả không thay đổi được nữa.")
-    if grading_round.status is RoundStatus.RATIFIED:
-        raise GradingError(
-            "Kết quả đã được cấp trên công nhận và đã khoá. Chỉ cấp trên mở lại được (kèm lý do)."
-        )
+    """LockedError when the year is closed or the round ratified; GradingError while it is submitted."""
+    locks.ensure(locks.round_lock(grading_round))
     if grading_round.status is RoundStatus.SUBMITTED:
         raise GradingError("Kết quả đang chờ cấp trên công nhận; chờ công nhận hoặc trả lại để sửa.")
 
@@ -1038,6 +1035,7 @@ def submit_round(actor: User, grading_round: GradingRound, go_ahead: GoAhead | N
     `go_ahead` (a confirmation with a reason)."""
     if not can_run_round(actor, grading_round):
         raise GradingError("Bạn không gửi kết quả của đơn vị này được.")
+    locks.ensure(locks.round_lock(grading_round))
     if grading_round.status not in (RoundStatus.MEETING_HELD, RoundStatus.RETURNED):
         raise GradingError("Chỉ gửi cấp trên sau khi đã họp xét và ghi kết quả.")
     missing = [r.user.full_name for r in grading_round.ratings if r.final_level is None]
@@ -1064,6 +1062,7 @@ def ratify_round(
     """Công nhận: the unit above locks the result, on behalf of the nearest unit the officer serves."""
     if not can_ratify(actor, grading_round):
         raise GradingError("Chỉ cấp trên trực tiếp công nhận kết quả được.")
+    locks.ensure(locks.round_lock(grading_round))
     _check_version(grading_round, lock_version)
     if grading_round.status is not RoundStatus.SUBMITTED:
         raise GradingError("Kết quả chưa được gửi lên để công nhận.")
@@ -1104,6 +1103,7 @@ def return_round(
 ) -> None:
     if not can_ratify(actor, grading_round):
         raise GradingError("Chỉ cấp trên trực tiếp trả lại kết quả được.")
+    locks.ensure(locks.round_lock(grading_round))
     _check_version(grading_round, lock_version)
     if grading_round.status is not RoundStatus.SUBMITTED:
         raise GradingError("Kết quả chưa được gửi lên để công nhận.")
@@ -1134,8 +1134,7 @@ def reopen_round(actor: User, grading_round: GradingRound, reason: str) -> Round
         raise GradingError("Chỉ cấp trên trực tiếp mở lại kết quả đã công nhận được.")
     if grading_round.status is not RoundStatus.RATIFIED:
         raise GradingError("Chỉ mở lại kết quả đã được công nhận.")
-    if year_is_closed(grading_round.unit_id, grading_round.year):
-        raise GradingError(f"Năm {grading_round.year} đã khoá sổ.")
+    locks.ensure(locks.year_lock(grading_round.unit_id, grading_round.year), field="reason")
     reason = _text(reason, "Lý do", REASON_MAX, "reason")
     if not reason:
         raise GradingError("Vui lòng ghi lý do mở lại.", "reason")
@@ -1195,6 +1194,7 @@ def can_answer_result(user: User, rating: Rating, today: date | None = None) -> 
 
 
 def acknowledge(actor: User, rating: Rating) -> None:
+    locks.ensure(locks.year_lock(rating.round.unit_id, rating.round.year))
     if not can_answer_result(actor, rating):
         raise GradingError(
             "Không ghi nhận được: kết quả chưa được công nhận, đã quá hạn, hoặc bạn đã trả lời."
@@ -1205,6 +1205,7 @@ def acknowledge(actor: User, rating: Rating) -> None:
 
 
 def request_reconsideration(actor: User, rating: Rating, reason: str) -> None:
+    locks.ensure(locks.year_lock(rating.round.unit_id, rating.round.year), field="reason")
     if not can_answer_result(actor, rating):
         raise GradingError("Không gửi được: kết quả chưa được công nhận, đã quá hạn, hoặc bạn đã trả lời.")
     reason = _text(reason, "Lý do", REASON_MAX, "reason")
@@ -1230,6 +1231,8 @@ def request_reconsideration(actor: User, rating: Rating, reason: str) -> None:
 def answer_reconsideration(actor: User, rating: Rating, answer: str) -> None:
     if not can_ratify(actor, rating.round):
         raise GradingError("Chỉ cấp trên trả lời đề nghị xem xét lại được.")
+    # A ratified round still takes the answer (its own lock is not asked), a closed year does not.
+    locks.ensure(locks.year_lock(rating.round.unit_id, rating.round.year), field="answer")
     if rating.reconsideration_at is None or rating.reconsideration_answered_at is not None:
         raise GradingError("Không có đề nghị nào đang chờ trả lời.")
     answer = _text(answer, "Trả lời", REASON_MAX, "answer")
@@ -1279,8 +1282,7 @@ def save_quarter_ratings(
         raise GradingError("Khung tiêu chí này không đánh giá theo quý.")
     if not 1 <= quarter <= 4:
         raise GradingError("Quý không hợp lệ.")
-    if year_is_closed(unit.id, grading_round.year):
-        raise GradingError(f"Năm {grading_round.year} đã khoá sổ.")
+    locks.ensure(locks.year_lock(unit.id, grading_round.year))
     existing = quarter_ratings(unit, grading_round.year, quarter)
     members = {m.id: m for m in branch_members(unit)}
     saved = 0
@@ -1318,8 +1320,7 @@ def close_year(actor: User, unit: Unit, year: int) -> YearClosure:
     """Freeze the branch's year and prepare the next: standards carried over, plans offered as drafts."""
     if not permissions.can_close_year(actor, unit):
         raise GradingError("Bạn không khoá sổ đơn vị này được.")
-    if year_is_closed(unit.id, year):
-        raise GradingError(f"Năm {year} đã khoá sổ.")
+    locks.ensure(locks.year_lock(unit.id, year))
     grading_round = get_round(unit, year)
     if grading_round is None or grading_round.status is not RoundStatus.RATIFIED:
         raise GradingError("Chỉ khoá sổ sau khi kết quả xếp loại năm đã được cấp trên công nhận.")
@@ -1338,6 +1339,37 @@ def close_year(actor: User, unit: Unit, year: int) -> YearClosure:
     _flush()
     record(actor, "year.close", closure, None, unit, after={"year": year, "standards_carried": carried})
     return closure
+
+
+def can_reopen_year(user: User, unit: Unit) -> bool:
+    """Reopen a closed year: the level above (officers of the unit or above), never the branch itself."""
+    return permissions.can_reopen_year(user, unit)
+
+
+def reopen_year(actor: User, unit: Unit, year: int, reason: str) -> None:
+    """Open a closed year again, with a written reason in the audit log (the upper level's act).
+
+    The closure row goes (locks read the records, so everything of the year is writable again);
+    the audit row keeps who closed it, when, who reopened it and why. Documents made while it was
+    closed then check as "changed since" if anything is changed afterwards."""
+    permissions.require(can_reopen_year(actor, unit))
+    closure = year_closure(unit, year)
+    if closure is None:
+        raise GradingError(f"Năm {year} chưa khoá sổ.")
+    reason = _text(reason, "Lý do", REASON_MAX, "reason")
+    if len(reason) < 5:
+        raise GradingError("Vui lòng ghi rõ lý do mở lại năm đã khoá sổ.", "reason")
+    before = {
+        "year": year,
+        "closed_at": closure.closed_at.isoformat() if closure.closed_at else None,
+        "closed_by_id": closure.closed_by_id,
+    }
+    db.session.delete(closure)
+    _flush()
+    record(actor, "year.reopen", unit, None, unit, before=before, after={"year": year}, reason=reason)
+    grading_round = get_round(unit, year)
+    if grading_round is not None:
+        _notify_secretaries(grading_round, actor, f"Năm {year} được mở lại sau khi khoá sổ: {reason}")
 
 
 def year_closure(unit: Unit, year: int) -> YearClosure | None:

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import EntryStatus
 from app.core.filters import today_local, vn_datetime
@@ -280,7 +280,12 @@ def new_entry():
     draft = None
     if (draft_id := _entry_id(form.entry_id.data)) is not None:
         draft = db.session.get(Entry, draft_id)
-        if draft is None or draft.user_id != current_user.id or draft.status is not EntryStatus.DRAFT:
+        if (
+            draft is None
+            or draft.user_id != current_user.id
+            or draft.unit_id != ctx.unit.id
+            or draft.status is not EntryStatus.DRAFT
+        ):
             draft = None
     if form.validate_on_submit():
         return _save(ctx, form, draft)
@@ -320,7 +325,7 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
             uploads=_uploads(),
         )
         db.session.commit()
-    except services.JournalError as exc:
+    except (services.JournalError, locks.LockedError) as exc:
         db.session.rollback()
         target = getattr(form, exc.field or "action", None) or form.action
         target.errors = [*target.errors, str(exc)]
@@ -335,7 +340,7 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
             form=form,
             entry=entry,
             earliest=services.earliest_deed_date(ctx.unit),
-        ), 422
+        ), 409 if isinstance(exc, locks.LockedError) else 422
     except StaleDataError:
         db.session.rollback()
         form.form_errors.append(
@@ -367,21 +372,20 @@ def render_entry(item: Entry, comment_form: CommentForm | None = None, status: i
     if comment_form is None:
         comment_form = CommentForm(formdata=None, back="entry")
     is_reviewer = review_services.can_review_entry(current_user, item)
+    lock = locks.entry_lock(item)  # the same question the services ask before any change
     return render_template(
         "journal/entry.html",
         ctx=ctx,
         entry=item,
         action_form=BaseForm(),
-        can_edit=services.can_edit_entry(current_user, item),
+        can_edit=services.is_author(current_user, item) and lock is None,
+        lock=lock,
         comments=review_services.entry_comments(item),
         reply_form=comment_form,
-        can_comment=review_services.can_comment_entry(current_user, item),
+        can_comment=review_services.can_comment_entry(current_user, item) and lock is None,
         is_reviewer=is_reviewer,
         diff=review_services.latest_diff(item) if is_reviewer else None,
         people=review_services.users_by_id([item.reviewed_by_id, item.exemplary_by_id]),
-        signed_off=services.month_is_signed_off(
-            item.user, item.unit, item.deed_date.year, item.deed_date.month
-        ),
     ), status
 
 
@@ -391,7 +395,8 @@ def edit_entry(entry_id: int):
     """Edit one's entry until its month is signed off."""
     request.max_content_length = ENTRY_REQUEST_LIMIT
     item = _get_entry(entry_id)
-    permissions.require(services.can_edit_entry(current_user, item))
+    permissions.require(services.is_author(current_user, item))
+    locks.ensure(locks.entry_lock(item))
     ctx = DiaryContext(item.user, item.unit)
     form = _form_for(ctx, item.deed_date.year, item)
     if form.validate_on_submit():
@@ -410,7 +415,7 @@ def edit_entry(entry_id: int):
 def submit_entry(entry_id: int):
     """Send a draft to the diary as it is."""
     item = _get_entry(entry_id)
-    permissions.require(services.can_edit_entry(current_user, item))
+    permissions.require(services.is_author(current_user, item))
     if BaseForm().validate_on_submit():
         data = services.EntryData(
             deed_date=item.deed_date,
@@ -436,7 +441,7 @@ def submit_entry(entry_id: int):
 def delete_entry(entry_id: int):
     """Delete a draft."""
     item = _get_entry(entry_id)
-    permissions.require(services.can_edit_entry(current_user, item))
+    permissions.require(services.is_author(current_user, item))
     if BaseForm().validate_on_submit():
         try:
             services.delete_entry(current_user, item)
@@ -467,7 +472,7 @@ def autosave():
     entry = None
     if (entry_id := _entry_id(form.entry_id.data)) is not None:
         entry = db.session.get(Entry, entry_id)
-        if entry is None or not services.can_edit_entry(current_user, entry):
+        if entry is None or not services.is_author(current_user, entry):
             return jsonify(ok=False, message="Không tìm thấy bản nháp."), 404
         if form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
             return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
@@ -477,6 +482,9 @@ def autosave():
     except services.JournalError as exc:
         db.session.rollback()
         return jsonify(ok=False, message=str(exc)), 422
+    except locks.LockedError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, locked=exc.lock.kind, message=exc.message), 409
     except StaleDataError:
         db.session.rollback()
         return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
@@ -524,7 +532,7 @@ def delete_evidence(evidence_id: int):
     """Remove an evidence file from one's entry."""
     item = _get_evidence(evidence_id)
     entry_id = item.entry_id
-    permissions.require(services.can_edit_entry(current_user, item.entry))
+    permissions.require(services.is_author(current_user, item.entry))
     if BaseForm().validate_on_submit():
         services.delete_evidence(current_user, item)
         db.session.commit()

@@ -18,12 +18,11 @@ from sqlalchemy.orm import lazyload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, Frequency, PlanStatus
 from app.core.filters import today_local, vn_date
 from app.core.text import fold, nfc
-from app.grading.closing import closed_message, year_is_closed
 from app.journal import storage
 from app.journal.models import Entry, Evidence, entry_commitments
 from app.notifications.services import app_path, notify, reviewers_to_notify
@@ -66,25 +65,13 @@ def earliest_deed_date(unit: Unit, today: date | None = None) -> date:
 
 
 def month_is_signed_off(owner: User, unit: Unit, year: int, month: int) -> bool:
-    """Whether the secretary has signed this month off (then it is frozen).
-
-    The secretary's month review and sign-off come with the review feature; until a month can
-    be signed, none is.
-    """
-    hook = _SIGN_OFF_CHECK.get("check")
-    return bool(hook and hook(owner, unit, year, month))
-
-
-# The review feature registers its check here, so the diary does not import it.
-_SIGN_OFF_CHECK: dict[str, object] = {}
-
-
-def register_sign_off_check(check) -> None:
-    _SIGN_OFF_CHECK["check"] = check
+    """Whether the secretary has signed this month off (then it is frozen): app.core.locks reads it."""
+    return locks.is_month_signed(owner.id, unit.id, year, month)
 
 
 def check_deed_date(owner: User, unit: Unit, deed_date: date | None, today: date | None = None) -> None:
-    """Raise JournalError unless `deed_date` is allowed for a new or moved entry."""
+    """Raise JournalError unless `deed_date` is allowed for a new or moved entry of `owner` in
+    `unit` (the entry's own branch), LockedError when that month is signed or the year closed."""
     today = today or today_local()
     if deed_date is None:
         raise JournalError("Vui lòng chọn ngày thực hiện.", "deed_date")
@@ -97,13 +84,7 @@ def check_deed_date(owner: User, unit: Unit, deed_date: date | None, today: date
             f"{vn_date(earliest)} trở đi.",
             "deed_date",
         )
-    if year_is_closed(unit.id, deed_date.year):
-        raise JournalError(closed_message(deed_date.year), "deed_date")
-    if month_is_signed_off(owner, unit, deed_date.year, deed_date.month):
-        raise JournalError(
-            f"Tháng {deed_date.month}/{deed_date.year} đã được bí thư ký xác nhận, không ghi thêm vào tháng này.",
-            "deed_date",
-        )
+    locks.ensure(locks.day_lock(owner.id, unit.id, deed_date), field="deed_date")
 
 
 def _check_lengths(data: EntryData) -> None:
@@ -198,14 +179,24 @@ def _apply(entry: Entry, data: EntryData, commitments: list[Commitment] | None) 
     entry.search_text = _search_text(entry)
 
 
-def can_edit_entry(user: User, entry: Entry) -> bool:
-    """The owner edits their entries until the month is signed off."""
+def is_author(user: User, entry: Entry) -> bool:
+    """The entry's member, still keeping a diary in the entry's own branch."""
     return (
-        user.id == entry.user_id
+        getattr(user, "is_authenticated", False)
+        and user.id == entry.user_id
         and permissions.keeps_diary_in(user, entry.unit)
-        and not month_is_signed_off(entry.user, entry.unit, entry.deed_date.year, entry.deed_date.month)
-        and not year_is_closed(entry.unit_id, entry.deed_date.year)
     )
+
+
+def can_edit_entry(user: User, entry: Entry) -> bool:
+    """The owner edits their entries until the month is signed off or the year closed (for buttons)."""
+    return is_author(user, entry) and locks.entry_lock(entry) is None
+
+
+def _require_editable(actor: User, entry: Entry) -> None:
+    """403 unless the actor wrote the entry; LockedError when its month (in its own branch) is frozen."""
+    permissions.require(is_author(actor, entry))
+    locks.ensure(locks.entry_lock(entry))
 
 
 # ---- telling the reviewers ------------------------------------------------------------------------
@@ -263,10 +254,14 @@ def save_entry(
     uploads: list[FileStorage] | None = None,
     today: date | None = None,
 ) -> Entry:
-    """Create or update an entry (as a draft, or submitted); only the member writes their diary."""
-    permissions.require(actor.id == owner.id and permissions.keeps_diary_in(owner, unit))
+    """Create or update an entry (as a draft, or submitted); only the member writes their diary.
+
+    An existing entry is checked against its OWN member and branch, whatever `owner` and `unit` the
+    caller passed (a unit named in a query string never widens what may be written)."""
     if entry is not None:
-        permissions.require(can_edit_entry(actor, entry))
+        owner, unit = entry.user, entry.unit
+        _require_editable(actor, entry)
+    permissions.require(actor.id == owner.id and permissions.keeps_diary_in(owner, unit))
     _check_lengths(data)
     if entry is None or data.deed_date != entry.deed_date:
         check_deed_date(owner, unit, data.deed_date, today)
@@ -315,18 +310,25 @@ def save_entry(
 def autosave_draft(
     actor: User, owner: User, unit: Unit, data: EntryData, entry: Entry | None = None
 ) -> Entry:
-    """Keep what is being typed as a draft; lenient: only lengths and a usable date are checked."""
-    permissions.require(actor.id == owner.id and permissions.keeps_diary_in(owner, unit))
+    """Keep what is being typed as a draft; lenient: only lengths and a usable date are checked.
+
+    Never lenient about locks: a draft is not moved into, nor written in, a signed month or a
+    closed year of its own branch (LockedError)."""
     if entry is not None:
-        permissions.require(can_edit_entry(actor, entry))
+        owner, unit = entry.user, entry.unit
+        _require_editable(actor, entry)
+    permissions.require(actor.id == owner.id and permissions.keeps_diary_in(owner, unit))
     _check_lengths(data)
-    if data.deed_date is not None:
+    fallback = entry.deed_date if entry is not None else today_local()
+    if data.deed_date is not None and data.deed_date != fallback:
         try:
             check_deed_date(owner, unit, data.deed_date)
         except JournalError:
-            data.deed_date = entry.deed_date if entry is not None else today_local()
+            data.deed_date = fallback
     else:
-        data.deed_date = entry.deed_date if entry is not None else today_local()
+        data.deed_date = fallback
+    if entry is None:
+        locks.ensure(locks.day_lock(owner.id, unit.id, data.deed_date), field="deed_date")
     commitments = _resolve_commitments(owner, unit, data, required=False)
     before = _content_key(entry) if entry is not None else None
     if entry is None:
@@ -340,7 +342,7 @@ def autosave_draft(
 
 def delete_entry(actor: User, entry: Entry) -> None:
     """Delete a draft (submitted entries stay in the diary)."""
-    permissions.require(can_edit_entry(actor, entry))
+    _require_editable(actor, entry)
     if entry.status is not EntryStatus.DRAFT:
         raise JournalError("Chỉ xóa được bản nháp; bài đã gửi được giữ trong sổ.")
     names = [e.stored_name for e in entry.evidence]
@@ -351,8 +353,9 @@ def delete_entry(actor: User, entry: Entry) -> None:
 
 
 def delete_evidence(actor: User, evidence: Evidence) -> None:
+    """Remove an evidence file from one's entry (evidence is part of what a signed month seals)."""
     entry = evidence.entry
-    permissions.require(can_edit_entry(actor, entry))
+    _require_editable(actor, entry)
     before = _content_key(entry)
     name = evidence.stored_name
     entry.evidence.remove(evidence)

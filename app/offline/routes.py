@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden
 from app.core import permissions
 from app.core.db import db
 from app.core.filters import today_local, vn_date, vn_datetime
+from app.core.locks import LockedError
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.journal.routes import ENTRY_REQUEST_LIMIT
@@ -137,7 +138,8 @@ def sync_entry():
             lock_version=_int(form.lock_version.data),
         )
         db.session.commit()
-    except journal.JournalError as exc:
+    except (journal.JournalError, LockedError) as exc:
+        # A rule or a lock (signed month, closed year) refuses it: the phone keeps it with the reason.
         db.session.rollback()
         return _refused(str(exc), field=exc.field)
     except Forbidden:

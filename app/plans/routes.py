@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import PlanStatus
 from app.core.filters import today_local
@@ -33,6 +33,13 @@ def _get_plan(plan_id: int) -> Plan:
 def _year_arg() -> int:
     year = request.args.get("year", type=int)
     return year if year is not None and 2000 <= year <= 2100 else today_local().year
+
+
+def _guard(plan: Plan, who: bool) -> None:
+    """403 unless the user may act on the plan's member at all; then 409 (app.core.errors) with the
+    reason when the plan's year is closed. The route then asks the full can_*_plan question."""
+    permissions.require(who)
+    locks.ensure(locks.plan_lock(plan))
 
 
 def _action_ok() -> bool:
@@ -176,10 +183,11 @@ def version(plan_id: int, version: int):
 def edit(plan_id: int):
     """Edit a draft or returned version: its member, or whoever may register a plan for them."""
     plan = _get_plan(plan_id)
-    permissions.require(services.can_write_plan_for(current_user, plan.user, plan.unit))
+    _guard(plan, services.can_write_plan_for(current_user, plan.user, plan.unit))
     if not plan.is_editable:
         flash(services.locked_message(plan), "warning")
         return redirect(url_for("plans.view", plan_id=plan.id))
+    permissions.require(services.can_edit_plan(current_user, plan))
     log_diary_read(plan.user, plan.unit, "plan", object_id=plan.id, year=plan.year)  # when shown (200)
     standards = services.plan_standards(plan)
     ids = {s.id for s in standards}
@@ -252,7 +260,11 @@ def _template_row(year: int) -> CommitmentForm:
 def submit(plan_id: int):
     """Send the plan for approval: its member, or whoever registers for them."""
     plan = _get_plan(plan_id)
-    permissions.require(services.can_write_plan_for(current_user, plan.user, plan.unit))
+    _guard(plan, services.can_write_plan_for(current_user, plan.user, plan.unit))
+    if not plan.is_editable:
+        flash(services.transition_message(plan, PlanStatus.SUBMITTED), "warning")
+        return redirect(url_for("plans.view", plan_id=plan.id))
+    permissions.require(services.can_edit_plan(current_user, plan))
     if _action_ok():
         try:
             services.submit_plan(current_user, plan)
@@ -270,7 +282,11 @@ def submit(plan_id: int):
 def approve(plan_id: int):
     """Approve a submitted plan: whoever reviews its member (permissions.can_review)."""
     plan = _get_plan(plan_id)
-    permissions.require(permissions.can_review(current_user, plan.user, plan.unit))
+    _guard(plan, permissions.can_review(current_user, plan.user, plan.unit))
+    if plan.status is not PlanStatus.SUBMITTED:
+        flash(services.transition_message(plan, PlanStatus.APPROVED), "warning")
+        return redirect(url_for("plans.view", plan_id=plan.id))
+    permissions.require(services.can_decide_plan(current_user, plan))
     if _action_ok():
         try:
             services.approve_plan(plan, current_user)
@@ -288,10 +304,11 @@ def approve(plan_id: int):
 def return_plan(plan_id: int):
     """Return a submitted plan with a reason: whoever reviews its member."""
     plan = _get_plan(plan_id)
-    permissions.require(permissions.can_review(current_user, plan.user, plan.unit))
+    _guard(plan, permissions.can_review(current_user, plan.user, plan.unit))
     if plan.status is not PlanStatus.SUBMITTED:
         flash(services.transition_message(plan, PlanStatus.RETURNED), "warning")
         return redirect(url_for("plans.view", plan_id=plan.id))
+    permissions.require(services.can_decide_plan(current_user, plan))
     form = ReturnForm()
     if form.validate_on_submit():
         try:
@@ -311,7 +328,11 @@ def return_plan(plan_id: int):
 def revise(plan_id: int):
     """Start a new version of an approved plan (it stays in force until the new one is approved)."""
     plan = _get_plan(plan_id)
-    permissions.require(services.can_write_plan_for(current_user, plan.user, plan.unit))
+    _guard(plan, services.can_write_plan_for(current_user, plan.user, plan.unit))
+    if plan.status is not PlanStatus.APPROVED:
+        flash("Chỉ điều chỉnh được kế hoạch đang áp dụng (đã duyệt).", "warning")
+        return redirect(url_for("plans.view", plan_id=plan.id))
+    permissions.require(services.can_revise_plan(current_user, plan))
     if not _action_ok():
         return redirect(url_for("plans.view", plan_id=plan.id))
     try:

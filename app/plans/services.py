@@ -16,12 +16,11 @@ from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
 from app.core.filters import today_local
 from app.core.text import nfc
-from app.grading.closing import closed_message, year_is_closed
 from app.notifications.services import app_path, notify, reviewers_to_notify
 from app.plans.models import Commitment, Plan
 from app.standards.models import Standard
@@ -99,9 +98,7 @@ def can_write_plan_for(actor: User, owner: User, unit: Unit) -> bool:
 def can_edit_plan(actor: User, plan: Plan) -> bool:
     """Edit this version now: it is a draft or was returned, and the actor may write it."""
     return (
-        plan.is_editable
-        and can_write_plan_for(actor, plan.user, plan.unit)
-        and not year_is_closed(plan.unit_id, plan.year)
+        plan.is_editable and can_write_plan_for(actor, plan.user, plan.unit) and locks.plan_lock(plan) is None
     )
 
 
@@ -110,7 +107,7 @@ def can_decide_plan(actor: User, plan: Plan) -> bool:
     return (
         plan.status is PlanStatus.SUBMITTED
         and permissions.can_review(actor, plan.user, plan.unit)
-        and not year_is_closed(plan.unit_id, plan.year)
+        and locks.plan_lock(plan) is None
     )
 
 
@@ -119,7 +116,7 @@ def can_revise_plan(actor: User, plan: Plan) -> bool:
     return (
         plan.status is PlanStatus.APPROVED
         and can_write_plan_for(actor, plan.user, plan.unit)
-        and not year_is_closed(plan.unit_id, plan.year)
+        and locks.plan_lock(plan) is None
     )
 
 
@@ -389,8 +386,7 @@ def start_plan(actor: User, owner: User, unit: Unit, year: int) -> Plan:
     if year not in plan_years():
         years = ", ".join(str(y) for y in plan_years())
         raise PlanError(f"Chỉ lập được kế hoạch cho các năm {years}.", "year")
-    if year_is_closed(unit.id, year):
-        raise PlanError(closed_message(year), "year")
+    locks.ensure(locks.year_lock(unit.id, year), field="year")
     existing = current_plan(owner, unit, year)
     if existing is not None:
         who = "Bạn" if actor.id == owner.id else owner.full_name
@@ -513,6 +509,7 @@ def save_plan(
     written and StalePlanError is raised (the caller rolls back and shows the typed text again).
     """
     permissions.require(can_write_plan_for(actor, plan.user, plan.unit))
+    locks.ensure(locks.plan_content_lock(plan))
     if not plan.is_editable:
         raise PlanError(locked_message(plan))
     if lock_version is not None and lock_version != plan.lock_version:
@@ -570,6 +567,7 @@ def missing_for_submit(plan: Plan) -> list[str]:
 def submit_plan(actor: User, plan: Plan) -> Plan:
     """Send a draft (or a returned plan) for approval: the member or whoever registers for them."""
     permissions.require(can_write_plan_for(actor, plan.user, plan.unit))
+    locks.ensure(locks.plan_lock(plan))
     if PlanStatus.SUBMITTED not in _TRANSITIONS[plan.status]:
         raise PlanError(transition_message(plan, PlanStatus.SUBMITTED))
     missing = missing_for_submit(plan)
@@ -585,6 +583,7 @@ def submit_plan(actor: User, plan: Plan) -> Plan:
 def approve_plan(plan: Plan, reviewer: User) -> Plan:
     """Approve a submitted version (permissions.can_review); the version in force before is superseded."""
     permissions.require(permissions.can_review(reviewer, plan.user, plan.unit))
+    locks.ensure(locks.plan_lock(plan))
     _move(plan, PlanStatus.APPROVED)
     plan.decided_at = utcnow()
     plan.decided_by = _real(reviewer)
@@ -610,6 +609,7 @@ def approve_plan(plan: Plan, reviewer: User) -> Plan:
 def return_plan(plan: Plan, reviewer: User, reason: str) -> Plan:
     """Send a submitted version back to the member with a reason (permissions.can_review)."""
     permissions.require(permissions.can_review(reviewer, plan.user, plan.unit))
+    locks.ensure(locks.plan_lock(plan))
     reason = nfc(reason or "").strip()
     if not reason:
         raise PlanError("Vui lòng ghi lý do trả lại để người lập biết cần sửa gì.", "reason")
@@ -654,6 +654,7 @@ def _notify_submitted(plan: Plan, actor: User) -> None:
 def revise_plan(actor: User, plan: Plan) -> Plan:
     """Start version n+1 (a draft copy) of an approved plan; version n stays in force meanwhile."""
     permissions.require(can_write_plan_for(actor, plan.user, plan.unit))
+    locks.ensure(locks.plan_lock(plan))
     if plan.status is not PlanStatus.APPROVED:
         raise PlanError("Chỉ điều chỉnh được kế hoạch đang áp dụng (đã duyệt).")
     newest = current_plan(plan.user, plan.unit, plan.year)

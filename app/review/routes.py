@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import EntryStatus
 from app.core.filters import today_local
@@ -205,6 +205,7 @@ def _render_month(
     )
     return render_template(
         "review/month.html",
+        lock=locks.month_lock(member.id, unit.id, year, month),  # hides what the services would refuse
         unit=unit,
         member=member,
         year=year,
@@ -275,6 +276,10 @@ def month_comment(unit_id: int, user_id: int, year: int, month: int):
         db.session.rollback()
         form.comment.errors = [*form.comment.errors, str(exc)]
         return _render_month(unit, member, year, month, bound=("comment", "month", form), status=422)
+    except locks.LockedError as exc:
+        db.session.rollback()
+        form.comment.errors = [*form.comment.errors, exc.message]
+        return _render_month(unit, member, year, month, bound=("comment", "month", form), status=409)
     except IntegrityError:  # the month's row was created elsewhere at the same moment
         db.session.rollback()
         saved = services.get_month_review(member, unit, year, month)
@@ -330,6 +335,10 @@ def reopen(unit_id: int, user_id: int, year: int, month: int):
         db.session.rollback()
         form.reason.errors = [*form.reason.errors, str(exc)]
         return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=422)
+    except locks.LockedError as exc:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, exc.message]
+        return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=409)
     flash(f"Đã mở lại tháng {month}/{year}. Lý do được ghi trên tháng.", "success")
     return _month_redirect(unit, member, year, month)
 
@@ -337,7 +346,7 @@ def reopen(unit_id: int, user_id: int, year: int, month: int):
 # ---- per entry -------------------------------------------------------------------------------------
 
 
-def _refused(entry: Entry, kind: str, form, message: str | None = None):
+def _refused(entry: Entry, kind: str, form, message: str | None = None, status: int = 422):
     """Show the form again, with its text and the message next to its field (never a lost reason)."""
     if message:
         target = getattr(form, {"comment": "body", "revision": "reason", "exemplary": "note"}[kind])
@@ -345,14 +354,14 @@ def _refused(entry: Entry, kind: str, form, message: str | None = None):
     if kind == "comment" and form.back.data == "entry":
         from app.journal.routes import render_entry
 
-        return render_entry(entry, comment_form=form, status=422)
+        return render_entry(entry, comment_form=form, status=status)
     return _render_month(
         entry.unit,
         entry.user,
         entry.deed_date.year,
         entry.deed_date.month,
         bound=(kind, entry.id, form),
-        status=422,
+        status=status,
     )
 
 
@@ -377,6 +386,9 @@ def comment(entry_id: int):
     except services.ReviewError as exc:
         db.session.rollback()
         return _refused(entry, "comment", form, str(exc))
+    except locks.LockedError as exc:  # shown with the typed text kept, as 409
+        db.session.rollback()
+        return _refused(entry, "comment", form, exc.message, 409)
     flash("Đã gửi nhận xét.", "success")
     return _after(entry, form.back.data)
 
@@ -422,6 +434,9 @@ def _entry_form_action(entry_id: int, form, key: str, run, done):
     except services.ReviewError as exc:
         db.session.rollback()
         return _refused(entry, key, form, str(exc))
+    except locks.LockedError as exc:
+        db.session.rollback()
+        return _refused(entry, key, form, exc.message, 409)
     flash(done(entry), "success")
     return _after(entry)
 

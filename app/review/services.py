@@ -10,9 +10,9 @@ a secretary's or deputy's own diary is reviewed by the officers over the branch;
 themselves and administrators review nobody.
 
 Signing a month stores the SHA-256 of the canonical JSON of its entries and month comment
-(app.review.hashing); a signed month is frozen (month_is_signed, registered with the journal when
-this module is imported — the app's routes import it) and verify_month says which entries differ
-from what was signed.
+(app.review.hashing); a signed month is frozen — app.core.locks answers for it, and every change
+here that the month's PDF would print (comments, revision requests, commendations, the month
+comment) asks it first — and verify_month says which entries differ from what was signed.
 """
 
 from __future__ import annotations
@@ -35,12 +35,11 @@ from sqlalchemy.orm.util import identity_key
 from app.audit import services as audit
 from app.audit.models import AuditLog
 from app.auth.models import User
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local, vn_date
 from app.core.text import nfc
-from app.grading.closing import closed_message, year_is_closed
 from app.journal import services as journal
 from app.journal.models import Entry, Evidence, entry_commitments
 from app.notifications.services import app_path, notify
@@ -151,34 +150,17 @@ def can_comment_entry(user: User, entry: Entry) -> bool:
 can_review_in = permissions.can_review_in
 
 
-# ---- freezing: one indexed lookup, registered with the journal -----------------------------------
+# ---- freezing: app.core.locks, asked before anything a signed month's PDF prints changes -----------
 
 
 def month_is_signed(owner: User, unit: Unit, year: int, month: int) -> bool:
     """Whether the member's month in the branch is signed off (uses the unique index of month_reviews)."""
-    found = db.session.scalar(
-        select(MonthReview.id).where(
-            MonthReview.user_id == owner.id,
-            MonthReview.unit_id == unit.id,
-            MonthReview.year == year,
-            MonthReview.month == month,
-            MonthReview.signed_at.is_not(None),
-        )
-    )
-    return found is not None
-
-
-journal.register_sign_off_check(month_is_signed)
+    return locks.is_month_signed(owner.id, unit.id, year, month)
 
 
 def _require_open_month(entry: Entry) -> None:
-    if year_is_closed(entry.unit_id, entry.deed_date.year):
-        raise ReviewError(closed_message(entry.deed_date.year))
-    if month_is_signed(entry.user, entry.unit, entry.deed_date.year, entry.deed_date.month):
-        raise ReviewError(
-            f"Tháng {entry.deed_date.month}/{entry.deed_date.year} đã được ký xác nhận; "
-            "mở lại tháng (kèm lý do) nếu cần thay đổi."
-        )
+    """LockedError when the entry's month (in the entry's own branch) is signed or its year closed."""
+    locks.ensure(locks.entry_lock(entry))
 
 
 # ---- the review queue ---------------------------------------------------------------------------
@@ -792,6 +774,7 @@ def comment_entry(author: User, entry: Entry, body: str) -> EntryComment:
     """A reviewer's nhận xét on an entry, or the member's reply; the other side is notified."""
     author = _real(author)
     permissions.require(can_comment_entry(author, entry))
+    _require_open_month(entry)  # the month's PDF prints the comments: a signed month refuses them
     body = _text(body, MAX_COMMENT, "body", "Nhận xét", "Vui lòng ghi nội dung nhận xét.")
     comment = EntryComment(entry_id=entry.id, author_id=author.id, body=body)
     db.session.add(comment)
@@ -898,6 +881,7 @@ def flag_exemplary(reviewer: User, entry: Entry, note: str = "") -> Entry:
     """Biểu dương: the entry goes into the branch's sổ vàng; the member is notified."""
     reviewer = _real(reviewer)
     permissions.require(can_review_entry(reviewer, entry))
+    _require_open_month(entry)  # the commendation is printed in the month and the sổ vàng
     note = _text(note, MAX_NOTE, "note", "Lời biểu dương")
     if entry.status is EntryStatus.REVISION:
         raise ReviewError("Bài đang chờ bổ sung: hãy biểu dương sau khi đoàn viên gửi lại.", "note")
@@ -926,6 +910,7 @@ def unflag_exemplary(reviewer: User, entry: Entry) -> Entry:
     """Take an entry out of the sổ vàng (a commendation given by mistake)."""
     reviewer = _real(reviewer)
     permissions.require(can_review_entry(reviewer, entry))
+    _require_open_month(entry)
     if not entry.is_exemplary:
         raise ReviewError("Bài này chưa được biểu dương.")
     note = entry.exemplary_note or ""
@@ -954,17 +939,12 @@ def write_month_comment(
     reviewer = _real(reviewer)
     permissions.require(can_review_member(reviewer, member, unit))
     _check_period(year, month)
-    if year_is_closed(unit.id, year):
-        raise ReviewError(closed_message(year))
+    locks.ensure(locks.month_lock(member.id, unit.id, year, month), field="comment")
     text = _text(text, MAX_MONTH_COMMENT, "comment", "Nhận xét tháng")
     review = get_month_review(member, unit, year, month)
     current = review.lock_version if review is not None else 0
     if lock_version is not None and lock_version != current:
         raise MonthConflict(CONFLICT_MESSAGE, review)
-    if review is not None and review.is_signed:
-        raise ReviewError(
-            "Tháng này đã được ký xác nhận; mở lại tháng (kèm lý do) nếu cần sửa nhận xét.", "comment"
-        )
     before = review.comment if review is not None else ""
     if before == text:
         return review  # nothing changed (None: no month comment yet, and none written)
@@ -1007,8 +987,7 @@ def sign_off_month(
     reviewer = _real(reviewer)
     permissions.require(can_review_member(reviewer, member, unit))
     _check_period(year, month)
-    if year_is_closed(unit.id, year):
-        raise ReviewError(closed_message(year))
+    locks.ensure(locks.year_lock(unit.id, year))
     today = today or today_local()
     if date(year, month, 1) > today:
         raise ReviewError(f"Tháng {month}/{year} chưa bắt đầu, chưa thể ký xác nhận.")
@@ -1077,8 +1056,7 @@ def reopen_month(reviewer: User, review: MonthReview, reason: str) -> MonthReope
     reason = _text(reason, MAX_REASON, "reason", "Lý do", "Vui lòng ghi lý do mở lại tháng.")
     if not review.is_signed:
         raise ReviewError("Tháng này chưa được ký xác nhận.", "reason")
-    if year_is_closed(review.unit_id, review.year):
-        raise ReviewError(closed_message(review.year), "reason")
+    locks.ensure(locks.year_lock(review.unit_id, review.year), field="reason")
     reopening = MonthReopening(
         month_review=review,
         reopened_by_id=reviewer.id,

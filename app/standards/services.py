@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from flask import abort
 from sqlalchemy import case, exists, func, or_, select
 
-from app.core import permissions
+from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import ContentGroup
 from app.core.text import clean_line, nfc
@@ -235,6 +235,7 @@ def create_standard(
     """Add one of the unit's own standards for the year; who may manage the unit's standards."""
     permissions.require(permissions.can_manage_standards(actor, unit))
     _check_year(year)
+    locks.ensure(locks.standards_lock(unit, year))
     group = ContentGroup(group)
     title = _clean_title(title)
     description = _clean_description(description)
@@ -249,6 +250,7 @@ def update_standard(
 ) -> Standard:
     """Change a standard's group, title or description; who may manage its unit's standards."""
     permissions.require(permissions.can_manage_standards(actor, standard.unit))
+    locks.ensure(locks.standards_lock(standard.unit, standard.year))
     group, title, description = ContentGroup(group), _clean_title(title), _clean_description(description)
     standard.group, standard.title, standard.description = group, title, description
     db.session.flush()
@@ -258,6 +260,7 @@ def update_standard(
 def deactivate_standard(actor: User, standard: Standard) -> Standard:
     """Stop applying a standard (it stays, for the commitments already tied to it)."""
     permissions.require(permissions.can_manage_standards(actor, standard.unit))
+    locks.ensure(locks.standards_lock(standard.unit, standard.year))
     standard.is_active = False
     db.session.flush()
     return standard
@@ -266,6 +269,7 @@ def deactivate_standard(actor: User, standard: Standard) -> Standard:
 def reactivate_standard(actor: User, standard: Standard) -> Standard:
     """Apply a deactivated standard again."""
     permissions.require(permissions.can_manage_standards(actor, standard.unit))
+    locks.ensure(locks.standards_lock(standard.unit, standard.year))
     standard.is_active = True
     db.session.flush()
     return standard
@@ -287,6 +291,7 @@ def adopt_catalogue(actor: User, unit: Unit, year: int, key: str) -> list[Standa
     """
     permissions.require(permissions.can_manage_standards(actor, unit))
     _check_year(year)
+    locks.ensure(locks.standards_lock(unit, year))
     catalogue = get_catalogue(key)
     if catalogue is None:
         raise StandardError("Vui lòng chọn một bộ chuẩn mực trong danh sách.", "catalogue")
@@ -315,6 +320,7 @@ def copy_previous_year(actor: User, unit: Unit, year: int) -> list[Standard]:
     """
     permissions.require(permissions.can_manage_standards(actor, unit))
     _check_year(year)
+    locks.ensure(locks.standards_lock(unit, year))
     _lock_unit(unit)
     if _has_own(unit, year):
         raise StandardError(f"Năm {year} đã có chuẩn mực; chỉ chép sang năm chưa có chuẩn mực nào.")
@@ -363,6 +369,7 @@ def set_theme(actor: User, unit: Unit, year: int, title: str, description: str |
     """Set or change the unit's annual theme (chuyên đề năm); who may manage its standards."""
     permissions.require(permissions.can_manage_standards(actor, unit))
     _check_year(year)
+    locks.ensure(locks.standards_lock(unit, year))
     return _set_theme(unit, year, title, description)
 
 
