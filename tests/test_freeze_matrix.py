@@ -36,6 +36,7 @@ from tests.test_permissions import (  # noqa: F401 — fixtures: the organisatio
     entry_form,
     make_unit,
     make_user,
+    offline_entry,
     plan_form,
     targets,
 )
@@ -73,6 +74,9 @@ class Row:
     # The lock that answers in every state of the row, when it is not the state's own: a framework
     # is frozen by its use (a ratified round, a closed year's round, were submitted on it).
     answered_by: str | None = None
+    # What a lock answers: 409 with the reason; the phone's sync answers 422 "refused, with the reason"
+    # (409 there means an edit conflict, which the phone resolves with both versions).
+    frozen_status: int = 409
 
     @property
     def id(self) -> str:
@@ -139,6 +143,8 @@ FREEZE = [
     Row("journal.autosave", lambda t: f"/diary/entries/autosave?unit_id={t.branch}", ("member",), DIARY,
         data=lambda t: {"entry_id": str(t.draft_entry), "action": "Đang viết thêm"}),
     Row("journal.delete_evidence", lambda t: f"/diary/evidence/{t.evidence}/delete", ("member",), DIARY),
+    Row("offline.sync_entry", lambda t: f"/diary/sync/entries?unit_id={t.branch}", ("member",), DIARY,
+        data=offline_entry, frozen_status=422),
 
     # -- review: everything the month's PDF prints ------------------------------------------------------
     Row("review.comment", lambda t: f"/review/entries/{t.entry}/comment", ("member", "secretary"), DIARY,
@@ -282,20 +288,21 @@ def _seal_month(org, t) -> None:
 
 def _submit_round(org, t):
     from app.grading import services as grading
-    from tests.test_grading import finish_meeting
+    from tests.test_grading import finish_meeting, go_ahead
 
     grading_round = grading.get_round(org.branch, t.year)
     finish_meeting(grading_round, org.secretary)
-    grading.submit_round(org.secretary, grading_round)
+    grading.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
     db.session.commit()
     return grading_round
 
 
 def _ratify_round(org, t):
     from app.grading import services as grading
+    from tests.test_grading import go_ahead
 
     grading_round = _submit_round(org, t)
-    grading.ratify_round(org.officer_root, grading_round)
+    grading.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     return grading_round
 
@@ -370,10 +377,10 @@ def test_frozen(app, org, world, state):
             response = clients[role].open(url, method=row.method, data=row.data(t))
             body = response.json["message"] if response.is_json else response.get_data(as_text=True)
             where = f"{row.method} {url} as {role} in {state}"
-            if response.status_code != 409:
-                wrong.append(f"{where}: {response.status_code}, expected 409")
+            if response.status_code != row.frozen_status:
+                wrong.append(f"{where}: {response.status_code}, expected {row.frozen_status}")
             elif (reason := REASONS[row.answered_by or state]) not in body:
-                wrong.append(f"{where}: 409 without the lock's reason ({reason!r})")
+                wrong.append(f"{where}: {row.frozen_status} without the lock's reason ({reason!r})")
             after = fingerprint()
             if after != before:
                 changed = sorted(name for name in after if after[name] != before[name])
@@ -398,7 +405,7 @@ def test_open(app, org, world, row):
         body = response.get_data(as_text=True)
         # A 409 may be a conflict with an edit made meanwhile (the role before saved first); a lock
         # refusal says who may reopen.
-        refused = response.status_code == 409 and (
+        refused = response.status_code == row.frozen_status and (
             "locked" in body or any(r in body for r in REASONS.values())
         )
         if refused or response.status_code >= 500:

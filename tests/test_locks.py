@@ -29,7 +29,7 @@ from app.plans.models import Plan
 from app.review import services as review
 from app.review.models import EntryComment, MonthReview
 from app.standards.models import Standard
-from tests.test_grading import diary, finish_meeting, rating_of, this_year
+from tests.test_grading import diary, finish_meeting, go_ahead, rating_of, this_year
 
 
 def still_current(number: str) -> None:
@@ -60,8 +60,8 @@ def ratified_round(org, framework=None) -> GradingRound:
     )
     db.session.commit()
     finish_meeting(grading_round, org.secretary)
-    grading.submit_round(org.secretary, grading_round)
-    grading.ratify_round(org.officer_root, grading_round)
+    grading.submit_round(org.secretary, grading_round, go_ahead(grading_round, "submit"))
+    grading.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     return grading_round
 
