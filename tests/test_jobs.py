@@ -441,7 +441,7 @@ def real_queue(app, tmp_path):
         yield worker
 
 
-def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, login, real_queue):
+def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, login, real_queue, tmp_path):
     login("bithu")
     response = start(client, org.branch)
     job = only_job()
@@ -472,6 +472,11 @@ def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, log
     made = db.session.scalars(select(ExportedDocument).where(ExportedDocument.source == "job")).all()
     assert len(made) == 5 and {d.created_by_id for d in made} == {org.secretary.id}
     assert db.session.scalar(select(sa.func.count()).select_from(ExportFailure)) == 0
+    # Shared out through the queue (any consumer may take each part), not made inline by the task
+    # that shared the export out: one task per book and summary document, then the packing.
+    log = (tmp_path / "worker.log").read_text()
+    assert log.count("Executing app.jobs.tasks.make_export_part") == 4 + len(documents.SUMMARY_DOCUMENTS)
+    assert log.count("Executing app.jobs.tasks.pack_export_job") == 1
 
 
 # ---- one task per document: every consumer shares an export (issue 20) ----------------------------------

@@ -103,35 +103,35 @@ DEFAULT_VARIANT = "pdf/a-3a"
 
 _gc_lock = threading.Lock()
 _gc_renders = 0
-_gc_was_enabled = True
+_gc_saved_threshold: tuple[int, ...] = ()
+# While a document renders, a young-generation collection every 100,000 allocations instead of 700.
+RENDER_GC_THRESHOLD = (100_000, 50, 100)
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a document renders, and one collection after.
+    """Python's cyclic garbage collector runs seldom while a document renders.
 
     WeasyPrint allocates millions of small objects (boxes, styles, layout copies) that stay alive
-    until the document is written; the collector, triggered every 700 allocations, walks them
-    over and over for nothing: a quarter of a book's time. Reference counting still frees what is
-    not cyclic; the collection at the end frees the rest, so memory stays bounded by one document.
-    Counted, so overlapping renders in threads of one process switch it back on only at the end.
+    until the document is written; with the default thresholds the collector walks them again
+    and again (every 700 allocations, and the whole heap each time the survivors grow by a
+    quarter): about a sixth of a book's time (bench/README.md). Cycles are still collected, only
+    less often, so memory stays bounded by about one document. Counted, so that overlapping renders
+    in the threads of one process restore the thresholds only when the last one ends.
     """
-    global _gc_renders, _gc_was_enabled
+    global _gc_renders, _gc_saved_threshold
     with _gc_lock:
         if _gc_renders == 0:
-            _gc_was_enabled = gc.isenabled()
+            _gc_saved_threshold = gc.get_threshold()
+            gc.set_threshold(*RENDER_GC_THRESHOLD)
         _gc_renders += 1
-        gc.disable()
     try:
         yield
     finally:
         with _gc_lock:
             _gc_renders -= 1
-            restore = _gc_renders == 0 and _gc_was_enabled
-            if restore:
-                gc.enable()
-        if restore:
-            gc.collect()
+            if _gc_renders == 0:
+                gc.set_threshold(*_gc_saved_threshold)
 
 
 def pdf_variant() -> str | None:
@@ -158,6 +158,49 @@ def render_pdf(html: str) -> RenderedPdf:
         pages = len(document.pages)
         del document
     return RenderedPdf(data, pages)
+
+
+# ---- measuring a line of text (to spare WeasyPrint work it need not do) -------------------------------
+
+PT_PER_MM = 72 / 25.4
+_ADVANCES: dict[str, tuple[dict[int, int], int]] = {}
+
+
+def _advances(font_file: str) -> tuple[dict[int, int], int]:
+    """(advance width per code point, units per em) of one of the shipped fonts (static/fonts)."""
+    cached = _ADVANCES.get(font_file)
+    if cached is None:
+        from fontTools.ttLib import TTFont
+
+        with TTFont(Path(current_app.static_folder) / "fonts" / font_file, lazy=True) as font:
+            metrics = font["hmtx"].metrics
+            widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
+            cached = (widths, font["head"].unitsPerEm)
+        _ADVANCES[font_file] = cached
+    return cached
+
+
+def text_width_pt(text: str, font_file: str, size_pt: float) -> float:
+    """The width of `text` set in one of the shipped fonts, without kerning (which only narrows
+    Liberation Serif's pairs); a character the font lacks counts as a full em."""
+    widths, em = _advances(font_file)
+    return sum(widths.get(ord(ch), em) for ch in text) * size_pt / em
+
+
+# The content width of a document page (A4, 30 mm left and 20 mm right margins).
+CONTENT_WIDTH_PT = (210 - 30 - 20) * PT_PER_MM
+
+
+def entry_head_fits(status: str, day: str) -> bool:
+    """Whether an entry's heading (day and place in bold 13 pt) fits on one line beside its status
+    (italic 11.5 pt, 3 mm apart), with room to spare: then the print stylesheet places the status
+    absolutely (.entry-head.one-line) instead of floating it, which sets the same pixels (tests/
+    test_pdf_look.py) without the float making WeasyPrint re-measure every later line of the page.
+    A heading that might wrap keeps the float, whose wrapping is the reference."""
+    day_width = text_width_pt(day, "LiberationSerif-Bold.ttf", 13)
+    status_width = text_width_pt(status, "LiberationSerif-Italic.ttf", 11.5)
+    spare = 12 + 0.02 * (day_width + status_width)
+    return day_width + status_width + 3 * PT_PER_MM + spare <= CONTENT_WIDTH_PT
 
 
 def qr_svg_data_uri(text: str) -> str:

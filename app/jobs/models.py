@@ -174,8 +174,10 @@ class ExportPart(db.Model):
     # The PDF's name inside the ZIP, and its file in the export folder until the ZIP is packed.
     zip_name: Mapped[str | None] = mapped_column(String(255))
     file_path: Mapped[str | None] = mapped_column(String(255))
-    # Seconds the document took and the worker's peak resident memory after it (kB), for the record.
+    # Seconds the document took (wall clock, and CPU of the worker's thread) and the worker's peak
+    # resident memory after it (kB), for the record and the benchmark (bench/bench_fanout.py).
     seconds: Mapped[float | None]
+    cpu_seconds: Mapped[float | None]
     peak_rss_kb: Mapped[int | None]
 
     job: Mapped[ExportJob] = relationship(back_populates="parts")

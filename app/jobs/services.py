@@ -639,7 +639,7 @@ def run_part(part_id: int) -> None:
         branch = db.session.get(Unit, part.unit_id)
         spec = replace(spec, branch_name=branch.name if branch else part.subject)
         _touch_job(job_id, stage=f"Đang tạo các tài liệu tổng hợp của {spec.branch_name}"[:200])
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     try:
         with _links_from(base_url):
             made = make_part(spec, year, db.session.get(User, actor_id), "job")
@@ -661,6 +661,7 @@ def run_part(part_id: int) -> None:
     part = db.session.get(ExportPart, part_id)
     part.finished_at = utcnow()
     part.seconds = round(time.perf_counter() - started, 3)
+    part.cpu_seconds = round(time.thread_time() - cpu_started, 3)
     part.peak_rss_kb = peak_rss_kb()
     if failure is None:
         part.status = PartStatus.DONE

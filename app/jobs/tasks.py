@@ -69,7 +69,9 @@ def configure(app: Flask, *, immediate: bool | None = None) -> Huey:
     global _configured_key
     storage_class, kwargs = storage_settings(app)
     if immediate is None:
-        immediate = bool(app.config.get("HUEY_IMMEDIATE"))
+        # In a consumer, tasks enqueued by tasks (an export's parts) go to the queue for every
+        # consumer to share, whatever HUEY_IMMEDIATE says: never run inline in the worker.
+        immediate = False if _worker_app is not None else bool(app.config.get("HUEY_IMMEDIATE"))
     key = (storage_class, tuple(sorted(kwargs.items())), immediate)
     with _lock:
         if key != _configured_key:

@@ -58,6 +58,7 @@ def upgrade():
         sa.Column("zip_name", sa.String(length=255), nullable=True),
         sa.Column("file_path", sa.String(length=255), nullable=True),
         sa.Column("seconds", sa.Float(), nullable=True),
+        sa.Column("cpu_seconds", sa.Float(), nullable=True),
         sa.Column("peak_rss_kb", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["job_id"], ["export_jobs.id"], name=op.f("fk_export_parts_job_id_export_jobs"), ondelete="CASCADE"
