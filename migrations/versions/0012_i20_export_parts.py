@@ -61,7 +61,10 @@ def upgrade():
         sa.Column("cpu_seconds", sa.Float(), nullable=True),
         sa.Column("peak_rss_kb", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["job_id"], ["export_jobs.id"], name=op.f("fk_export_parts_job_id_export_jobs"), ondelete="CASCADE"
+            ["job_id"],
+            ["export_jobs.id"],
+            name=op.f("fk_export_parts_job_id_export_jobs"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(["member_id"], ["users.id"], name=op.f("fk_export_parts_member_id_users")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_export_parts_unit_id_units")),
