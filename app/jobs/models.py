@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
@@ -176,8 +176,8 @@ class ExportPart(db.Model):
     file_path: Mapped[str | None] = mapped_column(String(255))
     # Seconds the document took (wall clock, and CPU of the worker's thread) and the worker's peak
     # resident memory after it (kB), for the record and the benchmark (bench/bench_fanout.py).
-    seconds: Mapped[float | None]
-    cpu_seconds: Mapped[float | None]
+    seconds: Mapped[float | None] = mapped_column(Float)
+    cpu_seconds: Mapped[float | None] = mapped_column(Float)
     peak_rss_kb: Mapped[int | None]
 
     job: Mapped[ExportJob] = relationship(back_populates="parts")

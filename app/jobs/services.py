@@ -951,13 +951,17 @@ def fail_stalled() -> int:
         if PartStatus.RUNNING in states:
             continue
         if PartStatus.QUEUED in states:
-            # Queued parts whose tasks may have been lost (a queue emptied by hand): queued again;
-            # a duplicate finds its part taken and does nothing.
+            # Parts still waiting while the queue holds nothing: their tasks were lost (a queue
+            # emptied by hand, a worker killed between taking a task and its part). Queued again;
+            # a duplicate finds its part taken and does nothing. With tasks waiting, they are
+            # just waiting their turn (a province's December queue).
             from app.jobs import tasks
 
+            huey = tasks.configure(current_app)
+            if huey.pending_count():
+                continue
             job.updated_at = utcnow()
             db.session.commit()
-            tasks.configure(current_app)
             for part in job.parts:
                 if part.status is PartStatus.QUEUED:
                     tasks.make_export_part(part.id)
