@@ -525,6 +525,110 @@ def pdf_benchmark(quick: bool) -> dict:
     return result
 
 
+# ---- the bulk export shared by several consumers (issue 20) --------------------------------------------
+
+FANOUT_SPEEDUP = 1.7
+FANOUT_DEFAULT_SECONDS = 60.0
+FANOUT_RSS_MB = 600.0
+PDF_BARE_RATIO = 0.9
+
+
+def fanout_benchmark(quick: bool) -> dict:
+    """bench/bench_fanout.py: a 30-member branch's export over 1 and 2 consumers on Redis (database
+    5), and on make run's defaults (quick: without the last)."""
+    script = ROOT / "bench" / "bench_fanout.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "fanout.json"
+        command = [PYTHON, str(script), "--json", str(out), "--scenarios", "1,2" if quick else "1,2,default"]
+        try:
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+        except subprocess.TimeoutExpired:
+            return {"status": "failed", "note": "bench_fanout.py ran for more than an hour"}
+        if done.returncode or not out.exists():
+            return {"status": "failed", "note": (done.stdout + done.stderr)[-2000:]}
+        result = json.loads(out.read_text())
+    result["status"] = "ok"
+    result["command"] = " ".join(command[1:3] + command[5:])
+    return result
+
+
+def export_targets(results: dict) -> list[dict]:
+    targets = []
+    pdf = results.get("pdf", {})
+    if pdf.get("ratio") is not None:
+        targets.append(
+            target(
+                "PDF: sổ một năm / WeasyPrint trần cùng nội dung (trang/giây, cùng lần chạy)",
+                pdf["ratio"],
+                PDF_BARE_RATIO,
+                pdf["ratio"] >= PDF_BARE_RATIO,
+            )
+        )
+    fanout = results.get("fanout", {})
+    if fanout.get("speedup_2_over_1") is not None:
+        targets.append(
+            target(
+                "Xuất chi đoàn 30 người: 2 tiến trình xử lý nền / 1 (Redis, cùng lần chạy)",
+                fanout["speedup_2_over_1"],
+                FANOUT_SPEEDUP,
+                fanout["speedup_2_over_1"] >= FANOUT_SPEEDUP,
+            )
+        )
+    scenarios = fanout.get("scenarios", {})
+    default = scenarios.get("default")
+    if default and default.get("seconds") is not None:
+        targets.append(
+            target(
+                "Xuất chi đoàn 30 người với mặc định của make run (giây, từ lúc bấm tới tệp ZIP)",
+                default["seconds"],
+                FANOUT_DEFAULT_SECONDS,
+                default["status"] == "done" and default["seconds"] <= FANOUT_DEFAULT_SECONDS,
+            )
+        )
+    peaks = [s["peak_rss_mb_max"] for s in scenarios.values() if s.get("peak_rss_mb_max")]
+    if peaks:
+        targets.append(
+            target(
+                "Bộ nhớ đỉnh (RSS) của mỗi tiến trình xử lý nền (MB)",
+                max(peaks),
+                FANOUT_RSS_MB,
+                max(peaks) <= FANOUT_RSS_MB,
+            )
+        )
+    return targets
+
+
+def fanout_lines(fanout: dict) -> list[str]:
+    lines = ["## Bulk export shared by the consumers (issue 20)", ""]
+    if fanout.get("status") != "ok":
+        return [*lines, f"{fanout.get('status', 'pending')}: {fanout.get('note', '')}".strip(), ""]
+    lines += [
+        f"`{fanout['command']}`: seed-bench small (one chi đoàn of 30 members, a year of diary), the branch's "
+        "export from enqueue to ZIP with real `flask worker` processes; load average "
+        f"{fanout['load_start']:.1f} at the start, {fanout['load_end']:.1f} at the end on {fanout['nproc']} CPUs.",
+        "",
+        "| scenario | queue | consumers | seconds | median book s (CPU s) | books in flight | peak RSS per worker |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in fanout["scenarios"].items():
+        lines.append(
+            f"| {name} | {s['queue']} | {s['consumer_processes']} × {s['workers_per_consumer']} | {s['seconds']} | "
+            f"{s['book_seconds_median']} ({s.get('book_cpu_seconds_median')}) | {s.get('concurrency')} | "
+            f"{s['peak_rss_mb_max']} MB |"
+        )
+    if fanout.get("projection"):
+        p = fanout["projection"]
+        lines += [
+            "",
+            f"Speed-up of two consumers over one: {fanout['speedup_2_over_1']:.2f}×. Projection for a province of "
+            f"{p['members']:,} members from {p['book_cpu_seconds']} s of CPU per book at {p['efficiency_per_core']:.0%} "
+            "per core: "
+            + "; ".join(f"{r['machines']} machine(s) of 2 cores ≈ {r['hours']} h" for r in p["rows"])
+            + ".",
+        ]
+    return [*lines, ""]
+
+
 # ---- the report ---------------------------------------------------------------------------------------
 
 
@@ -698,6 +802,7 @@ def write_report(results: dict) -> None:
         "same months measured at both sizes (app/benchdata/seed.py).",
         "",
     ]
+    lines += fanout_lines(results.get("fanout", {}))
     (RESULTS / "latest.md").write_text("\n".join(lines))
 
 
@@ -716,6 +821,7 @@ def main() -> None:
     )
     parser.add_argument("--no-gunicorn", action="store_true")
     parser.add_argument("--no-pdf", action="store_true")
+    parser.add_argument("--no-fanout", action="store_true")
     args = parser.parse_args()
     quick = args.quick
     runs = args.runs or (12 if quick else 40)
@@ -784,8 +890,13 @@ def main() -> None:
     else:
         say("PDF benchmark (bench/bench_pdf.py) …")
         results["pdf"] = pdf_benchmark(quick)
+    if args.no_fanout:
+        results["fanout"] = {"status": "skipped", "note": "--no-fanout"}
+    else:
+        say("Bulk export over 1 and 2 consumers (bench/bench_fanout.py) …")
+        results["fanout"] = fanout_benchmark(quick)
     results["pending"] = sorted(pending)
-    results["targets"] = evaluate(results, small, big, pending)
+    results["targets"] = evaluate(results, small, big, pending) + export_targets(results)
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     results["load_end"] = load_average()
     write_report(results)

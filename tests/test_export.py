@@ -27,6 +27,7 @@ from app.journal import services as journal
 from app.plans.models import Commitment, Plan
 from app.review import services as review
 from app.standards.models import AnnualTheme, Standard
+from tests.pdf_checks import assert_archival_and_tagged, structure_roles
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(
@@ -221,6 +222,9 @@ def test_member_book_gives_back_the_exact_text_in_the_official_format(client, lo
     assert "attachment" in response.headers["Content-Disposition"]
     pdf = response.data
     assert pdf.startswith(b"%PDF-")
+    # Archival and accessible (issue 20): PDF/A-3a, tagged with headings, paragraphs and the table.
+    assert_archival_and_tagged(pdf)
+    assert {"/H1", "/H2", "/H3", "/P", "/Table"} <= structure_roles(pdf)
     number = response.headers["X-Document-Number"]
     assert re.fullmatch(rf"SNK-{today_local().year}-\d{{6}}", number)
 
@@ -366,6 +370,7 @@ def test_month_document(client, login, org, diary, tmp_path):
     )
     assert response.status_code == 200
     pdf = response.data
+    assert_archival_and_tagged(pdf)
     text = pdf_text(pdf, tmp_path)
     assert unicodedata.is_normalized("NFC", text)
     words = flat(text)
@@ -400,6 +405,7 @@ def test_golden_book_document(client, login, org, diary, tmp_path):
     )
     assert response.status_code == 200
     pdf = response.data
+    assert_archival_and_tagged(pdf)
     words = flat(pdf_text(pdf, tmp_path))
     for expected in (
         "SỔ VÀNG",
@@ -601,6 +607,8 @@ def test_configured_certificate_signs_the_pdf_and_the_signature_validates(
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     assert status.coverage.name == "ENTIRE_FILE"
+    # The signature is an incremental update of the PDF/A: still archival, still tagged.
+    assert_archival_and_tagged(pdf)
     assert "Sổ nhật ký làm theo lời Bác" in status.signing_cert.subject.human_friendly
     document = db.session.scalar(select(ExportedDocument))
     assert document.is_signed and document.file_size == len(pdf)

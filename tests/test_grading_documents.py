@@ -13,6 +13,7 @@ from app.core.enums import RoundStatus, Tier
 from app.core.filters import to_local, today_local, vn_date, vn_long_date
 from app.export import services as export
 from app.grading import services
+from tests.pdf_checks import assert_archival_and_tagged, structure_roles
 from tests.test_export import flat, needs_poppler, pdf_text
 from tests.test_grading import diary, go_ahead, level, rating_of, this_year
 
@@ -87,6 +88,8 @@ def ratified(org):
 def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_path):
     minutes = export.export_document(org.secretary, "minutes", org.branch, this_year())
     db.session.commit()
+    assert_archival_and_tagged(minutes.pdf)
+    assert "/Table" in structure_roles(minutes.pdf)
     text = flat(pdf_text(minutes.pdf, tmp_path))
     assert "BIÊN BẢN" in text and "ĐOÀN TNCS HỒ CHÍ MINH" in text and "BCH CHI ĐOÀN VĂN PHÒNG" in text
     assert f"Sóc Trăng, {vn_long_date(today_local())}" in text
@@ -106,6 +109,7 @@ def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_pat
 
     listing = export.export_document(org.officer_root, "grading-list", org.branch, this_year())
     db.session.commit()
+    assert_archival_and_tagged(listing.pdf)
     text = flat(pdf_text(listing.pdf, tmp_path))
     assert "DANH SÁCH" in text and f"xếp loại đoàn viên năm {this_year()}" in text
     assert f"Đoàn Khối các Cơ quan tỉnh công nhận ngày {ratified_on}" in text

@@ -445,7 +445,7 @@ def real_queue(app, tmp_path):
 
 
 @pytest.mark.real_clock
-def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, login, real_queue):
+def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, login, real_queue, tmp_path):
     login("bithu")
     response = start(client, org.branch)
     job = only_job()
@@ -476,3 +476,133 @@ def test_a_real_consumer_does_the_work_outside_the_request(app, client, org, log
     made = db.session.scalars(select(ExportedDocument).where(ExportedDocument.source == "job")).all()
     assert len(made) == 5 and {d.created_by_id for d in made} == {org.secretary.id}
     assert db.session.scalar(select(sa.func.count()).select_from(ExportFailure)) == 0
+    # Shared out through the queue (any consumer may take each part), not made inline by the task
+    # that shared the export out: one task per book and summary document, then the packing.
+    log = (tmp_path / "worker.log").read_text()
+    assert log.count("Executing app.jobs.tasks.make_export_part") == 4 + len(documents.SUMMARY_DOCUMENTS)
+    assert log.count("Executing app.jobs.tasks.pack_export_job") == 1
+
+
+# ---- one task per document: every consumer shares an export (issue 20) ----------------------------------
+
+
+def _dead_pid() -> int:
+    """The id of a process that has just ended (as a worker killed mid-book leaves behind)."""
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_an_export_is_one_task_per_document_and_a_last_one_packs_the_zip(
+    client, org, login, fake_pdfs, waiting_queue
+):
+    from tests.conftest import run_queued
+
+    login("bithu")
+    start(client, org.branch)
+    job = only_job()
+    [first] = waiting_queue.pending()
+    assert isinstance(first, tasks.run_export_job.task_class)
+    waiting_queue.execute(waiting_queue.dequeue())
+    # Shared out: one task per member's book and per summary document, for any consumer to take.
+    pending = waiting_queue.pending()
+    assert len(pending) == 5 and all(isinstance(t, tasks.make_export_part.task_class) for t in pending)
+    db.session.rollback()
+    assert only_job().status is JobStatus.RUNNING and only_job().members_done == 0
+    # Two books made (by whichever worker): the progress counts them, whoever made them.
+    waiting_queue.execute(waiting_queue.dequeue())
+    waiting_queue.execute(waiting_queue.dequeue())
+    db.session.rollback()  # a fresh snapshot: see what the workers committed
+    progress = client.get(f"/exports/{job.id}/progress").get_json()
+    assert (progress["done"], progress["total"], progress["status"]) == (2, 4, "running")
+    assert run_queued(waiting_queue) == 4  # two books, the sổ vàng, then the packing task
+    db.session.rollback()
+    job = only_job()
+    assert job.status is JobStatus.DONE and job.members_done == 4 and job.documents_count == 5
+    archive = read_zip(client.get(f"/exports/{job.id}/download"))
+    assert archive.namelist() == [*BRANCH_FILES, GOLDEN]
+    assert archive.read(BRANCH_FILES[1]).decode() == "%PDF-1.7 sổ của Nguyễn Thị Mỹ Duyên 2026"
+    # The parts' files are gone once packed; each part says who made it, how long, how much memory.
+    assert not list(services.export_dir().glob(f"export-{job.id}-parts/*"))
+    assert all(p.claimed_by and p.seconds is not None and p.peak_rss_kb > 0 for p in job.parts)
+
+
+def test_a_worker_that_dies_mid_book_leaves_only_that_book_to_redo(
+    client, org, login, fake_pdfs, waiting_queue
+):
+    import socket
+
+    from app.jobs.models import ExportPart, PartStatus
+    from tests.conftest import run_queued
+
+    login("bithu")
+    start(client, org.branch)
+    waiting_queue.execute(waiting_queue.dequeue())  # shared out
+    # A worker takes Duyên's book and is killed (SIGKILL, the machine lost) before it finishes:
+    # its task is gone from the queue, the part says it is running in a process that is no more.
+    waiting_queue.dequeue()
+    waiting_queue.dequeue()
+    duyen = db.session.scalar(select(ExportPart).where(ExportPart.position == 2))
+    duyen.status = PartStatus.RUNNING
+    duyen.attempts = 1
+    duyen.claimed_by = f"{socket.gethostname()[:100]}:{_dead_pid()}"
+    duyen.claimed_at = utcnow()
+    db.session.commit()
+    # Part 1 was dequeued too and never ran: it is a lost message, left for the stall check below.
+    assert run_queued(waiting_queue) == 3  # the other two books and the sổ vàng: no packing yet
+    db.session.rollback()
+    job = only_job()
+    assert job.status is JobStatus.RUNNING and job.members_done == 2
+    made = len(fake_pdfs)
+
+    # The periodic check sees the dead process at once and queues that book again, only that one.
+    assert services.recover_parts() == 1
+    assert run_queued(waiting_queue) == 1
+    assert len(fake_pdfs) == made + 1 and fake_pdfs[-1][1] == "doanvien"
+    # The lost message of part 1: after STALL_AFTER without progress its task is queued again.
+    db.session.rollback()
+    only_job().updated_at = utcnow() - services.STALL_AFTER - timedelta(minutes=1)
+    db.session.commit()
+    assert services.fail_stalled() == 0
+    assert run_queued(waiting_queue) == 2  # Đạt's book, then the packing
+    db.session.rollback()
+    job = only_job()
+    assert job.status is JobStatus.DONE and job.members_done == 4 and job.failures == []
+    assert read_zip(client.get(f"/exports/{job.id}/download")).namelist() == [*BRANCH_FILES, GOLDEN]
+    assert db.session.get(ExportPart, duyen.id).attempts == 2
+    # Every book made once, by the workers that lived (the killed attempt left nothing behind).
+    assert sorted(c[1] for c in fake_pdfs if c[0] == "book") == ["bithu", "doanvien", "doanvien2", "phobithu"]
+
+
+def test_a_book_that_kills_its_worker_every_time_is_given_up_and_listed(
+    client, org, login, fake_pdfs, waiting_queue
+):
+    import socket
+
+    from app.jobs.models import ExportPart, PartStatus
+    from tests.conftest import run_queued
+
+    login("bithu")
+    start(client, org.branch)
+    waiting_queue.execute(waiting_queue.dequeue())  # shared out
+    waiting_queue.execute(waiting_queue.dequeue())  # Đạt's book
+    waiting_queue.dequeue()  # Duyên's book, taken by a worker killed for the third time
+    duyen = db.session.scalar(select(ExportPart).where(ExportPart.position == 2))
+    duyen.status, duyen.attempts = PartStatus.RUNNING, ExportPart.MAX_ATTEMPTS
+    duyen.claimed_by = f"{socket.gethostname()[:100]}:{_dead_pid()}"
+    db.session.commit()
+    assert run_queued(waiting_queue) == 3
+    assert services.recover_parts() == 1
+    assert run_queued(waiting_queue) == 1  # the packing
+    db.session.rollback()
+    job = only_job()
+    assert job.status is JobStatus.DONE and job.members_done == 4
+    [failure] = job.failures
+    assert failure.subject == "Nguyễn Thị Mỹ Duyên" and "dừng giữa chừng nhiều lần" in failure.reason
+    archive = read_zip(client.get(f"/exports/{job.id}/download"))
+    assert BRANCH_FILES[1] not in archive.namelist()
+    assert "Nguyễn Thị Mỹ Duyên: Tiến trình xử lý nền dừng" in archive.read(services.FAILURES_FILE).decode(
+        "utf-8-sig"
+    )

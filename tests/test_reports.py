@@ -25,6 +25,7 @@ from app.reports.models import DiaryRead
 from app.review.models import MonthReview
 from app.standards.models import Standard
 from app.units.models import Membership, Unit
+from tests.pdf_checks import assert_archival_and_tagged
 
 IN_DIARY = set(EntryStatus.in_diary())
 DAY = timedelta(days=1)
@@ -1039,6 +1040,7 @@ def test_the_annual_report_pdf_has_the_figures_and_verifies(client, login, org, 
     )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    assert_archival_and_tagged(response.data)
     document = db.session.scalar(select(ExportedDocument).where(ExportedDocument.kind == "annual-report"))
     assert export.verify_document(document.number).status == export.CURRENT
     entry = db.session.scalar(

@@ -75,6 +75,10 @@ def register_filters(app: Flask) -> None:
         vn_time=vn_time,
     )
     app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
+    # The print templates ask whether an entry's heading fits on one line (app/core/pdf.py).
+    from app.core.pdf import entry_head_fits
+
+    app.jinja_env.globals["entry_head_fits"] = entry_head_fits
 
     @app.context_processor
     def template_context() -> dict:

@@ -4,16 +4,24 @@ WeasyPrint fetches nothing but the app's own static files (the print stylesheet 
 static/fonts) and data: URIs (the QR code): a document never reaches the network or the file
 system outside static/, whatever its text says. The fonts are full TTF files declared with
 @font-face in static/css/print/document.css; WeasyPrint embeds a subset of each in the PDF.
+
+Every document is archival and accessible: PDF/A-3a (ISO 19005-3, level A: conformance claimed in
+the XMP metadata, sRGB output intent, fonts embedded) and therefore tagged (a structure tree a
+screen reader follows, in the language of <html lang="vi">). PDF_VARIANT in the app's config
+names another WeasyPrint variant ("pdf/a-2b", "pdf/ua-1" …), or "" for a plain PDF.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import logging
 import mimetypes
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -90,17 +98,109 @@ class RenderedPdf:
     page_count: int
 
 
+# PDF/A-3 level A: archival (ISO 19005-3) and tagged (level A requires the structure tree).
+DEFAULT_VARIANT = "pdf/a-3a"
+
+_gc_lock = threading.Lock()
+_gc_renders = 0
+_gc_saved_threshold: tuple[int, ...] = ()
+# While a document renders, a young-generation collection every 100,000 allocations instead of 700.
+RENDER_GC_THRESHOLD = (100_000, 50, 100)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector runs seldom while a document renders.
+
+    WeasyPrint allocates millions of small objects (boxes, styles, layout copies) that stay alive
+    until the document is written; with the default thresholds the collector walks them again
+    and again (every 700 allocations, and the whole heap each time the survivors grow by a
+    quarter): about a sixth of a book's time (bench/README.md). Cycles are still collected, only
+    less often, so memory stays bounded by about one document. Counted, so that overlapping renders
+    in the threads of one process restore the thresholds only when the last one ends.
+    """
+    global _gc_renders, _gc_saved_threshold
+    with _gc_lock:
+        if _gc_renders == 0:
+            _gc_saved_threshold = gc.get_threshold()
+            gc.set_threshold(*RENDER_GC_THRESHOLD)
+        _gc_renders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_renders -= 1
+            if _gc_renders == 0:
+                gc.set_threshold(*_gc_saved_threshold)
+
+
+def pdf_variant() -> str | None:
+    """The PDF variant documents claim (PDF_VARIANT in the config; PDF/A-3a by default)."""
+    configured = current_app.config.get("PDF_VARIANT", DEFAULT_VARIANT)
+    return configured or None
+
+
 def render_pdf(html: str) -> RenderedPdf:
-    """Render an HTML document (its stylesheet linked as /static/…) to PDF bytes; fonts embedded, subset."""
+    """Render an HTML document (its stylesheet linked as /static/…) to PDF bytes; fonts embedded,
+    subset; PDF/A-3a and tagged unless PDF_VARIANT says otherwise."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     app = current_app
     fetcher = static_fetcher(app.static_folder, app.static_url_path or "/static")
-    font_config = FontConfiguration()
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render(font_config=font_config)
-    data = document.write_pdf()
-    return RenderedPdf(data, len(document.pages))
+    variant = pdf_variant()
+    with _gc_paused():
+        font_config = FontConfiguration()
+        document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render(
+            font_config=font_config
+        )
+        data = document.write_pdf(pdf_variant=variant) if variant else document.write_pdf()
+        pages = len(document.pages)
+        del document
+    return RenderedPdf(data, pages)
+
+
+# ---- measuring a line of text (to spare WeasyPrint work it need not do) -------------------------------
+
+PT_PER_MM = 72 / 25.4
+_ADVANCES: dict[str, tuple[dict[int, int], int]] = {}
+
+
+def _advances(font_file: str) -> tuple[dict[int, int], int]:
+    """(advance width per code point, units per em) of one of the shipped fonts (static/fonts)."""
+    cached = _ADVANCES.get(font_file)
+    if cached is None:
+        from fontTools.ttLib import TTFont
+
+        with TTFont(Path(current_app.static_folder) / "fonts" / font_file, lazy=True) as font:
+            metrics = font["hmtx"].metrics
+            widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
+            cached = (widths, font["head"].unitsPerEm)
+        _ADVANCES[font_file] = cached
+    return cached
+
+
+def text_width_pt(text: str, font_file: str, size_pt: float) -> float:
+    """The width of `text` set in one of the shipped fonts, without kerning (which only narrows
+    Liberation Serif's pairs); a character the font lacks counts as a full em."""
+    widths, em = _advances(font_file)
+    return sum(widths.get(ord(ch), em) for ch in text) * size_pt / em
+
+
+# The content width of a document page (A4, 30 mm left and 20 mm right margins).
+CONTENT_WIDTH_PT = (210 - 30 - 20) * PT_PER_MM
+
+
+def entry_head_fits(status: str, day: str) -> bool:
+    """Whether an entry's heading (day and place in bold 13 pt) fits on one line beside its status
+    (italic 11.5 pt, 3 mm apart), with room to spare: then the print stylesheet places the status
+    absolutely (.entry-head.one-line) instead of floating it, which sets the same pixels (tests/
+    test_pdf_look.py) without the float making WeasyPrint re-measure every later line of the page.
+    A heading that might wrap keeps the float, whose wrapping is the reference."""
+    day_width = text_width_pt(day, "LiberationSerif-Bold.ttf", 13)
+    status_width = text_width_pt(status, "LiberationSerif-Italic.ttf", 11.5)
+    spare = 12 + 0.02 * (day_width + status_width)
+    return day_width + status_width + 3 * PT_PER_MM + spare <= CONTENT_WIDTH_PT
 
 
 def qr_svg_data_uri(text: str) -> str:

@@ -145,11 +145,17 @@ def export_document(
     object_id: int | None = None,
     source: str = "web",
     made_at: datetime | None = None,
+    commit_before_render: bool = False,
 ) -> ExportResult:
     """Make one document: register it (number, content SHA-256), render the PDF, sign it if configured.
 
     `actor` is the person asking (checked: 403 when they may not); None for commands and jobs that
     act for the organisation. Flushes; the caller commits (a failure leaves nothing registered).
+
+    `commit_before_render` (the bulk export's workers): the register row is committed as soon as it
+    has its number, so no transaction stays open for the seconds WeasyPrint takes — on SQLite an
+    open write transaction would make every other worker wait (and give up after the busy
+    timeout); a failed render removes the row again.
     """
     kind = KINDS[kind] if isinstance(kind, str) else kind
     if actor is not None:
@@ -197,10 +203,19 @@ def export_document(
         made_by=actor.full_name if actor is not None else None,
         signed=signing is not None,
     )
-    rendered = render_pdf(render_html(kind, content, meta))
-    data = rendered.data
-    if signing is not None:
-        data = sign_pdf(data, signing, reason=f"Xác thực văn bản số {row.number}")
+    if commit_before_render:
+        db.session.commit()
+    try:
+        rendered = render_pdf(render_html(kind, content, meta))
+        data = rendered.data
+        if signing is not None:
+            data = sign_pdf(data, signing, reason=f"Xác thực văn bản số {row.number}")
+    except Exception:
+        if commit_before_render:
+            db.session.rollback()
+            db.session.delete(row)
+            db.session.commit()
+        raise
     row.page_count = rendered.page_count
     row.file_size = len(data)
     row.file_sha256 = hashlib.sha256(data).hexdigest()

@@ -19,32 +19,35 @@ from app.core.db import db
 @click.option(
     "-w",
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 64),
-    help="How many tasks run at once.",
+    help="How many tasks run at once (default: one per CPU core).",
 )
 @click.option(
     "-k",
     "--worker-type",
     type=click.Choice(["thread", "process"]),
-    default="thread",
+    default="process",
     show_default=True,
-    help="Threads, or processes (use several cores for PDF rendering).",
+    help="Processes (each renders PDFs on a core of its own), or threads (share one core).",
 )
 @click.option("--no-periodic", is_flag=True, help="Do not run the periodic tasks (another worker does).")
 @with_appcontext
-def worker_command(workers: int, worker_type: str, no_periodic: bool) -> None:
+def worker_command(workers: int | None, worker_type: str, no_periodic: bool) -> None:
     """Run the task queue's consumer for this app: bulk exports, and deleting expired files.
 
     SIGTERM stops it after the tasks at hand (systemd's stop); SIGINT (Ctrl-C) stops it at once,
-    and the exports it interrupts are marked failed.
+    and the document it interrupts goes back to the queue (the rest of the export goes on).
     """
     from huey.consumer_options import ConsumerConfig
 
     from app.jobs.tasks import bind_worker_app
 
     app = current_app._get_current_object()
+    # An export is one task per book: with a process per core, one export uses every core.
+    workers = workers or min(
+        64, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     huey = bind_worker_app(app)
     if worker_type == "process":
 

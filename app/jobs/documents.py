@@ -12,7 +12,8 @@ module only names the two things a bulk export needs from it:
 
 `actor` is the person who asked (app/export checks they may and records them as the maker), or
 None for the command line; `source` is "job" or "cli" (the register says where a document came
-from). The functions flush what they register; the bulk export commits after each document.
+from). They commit the register row before rendering (a worker must not hold a write transaction open
+while WeasyPrint works: other workers would wait on it), and flush the rest; the bulk export commits after each document.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def member_book(member: User, branch: Unit, year: int, actor: User | None, sourc
     """The member's book of the year in the branch, as PDF bytes, registered by app/export."""
     from app.export import services
 
-    return services.export_member_book(actor, member, branch, year, source=source).pdf
+    return services.export_member_book(
+        actor, member, branch, year, source=source, commit_before_render=True
+    ).pdf
 
 
 @summary("Sổ vàng")
@@ -74,7 +77,7 @@ def collective_book(branch: Unit, year: int, actor: User | None, source: str) ->
     """The branch's sổ vàng of the year."""
     from app.export import services
 
-    return services.export_golden_book(actor, branch, year, source=source).pdf
+    return services.export_golden_book(actor, branch, year, source=source, commit_before_render=True).pdf
 
 
 def _grading_document(kind: str, branch: Unit, year: int, actor: User | None, source: str) -> bytes | None:
@@ -86,7 +89,9 @@ def _grading_document(kind: str, branch: Unit, year: int, actor: User | None, so
     grading_round = get_round(branch, year) if branch.kind.is_branch else None
     if grading_round is None or (kind == "minutes" and grading_round.meeting_recorded_at is None):
         return None
-    return services.export_document(actor, get_kind(kind), branch, year, source=source).pdf
+    return services.export_document(
+        actor, get_kind(kind), branch, year, source=source, commit_before_render=True
+    ).pdf
 
 
 @summary("Danh sách xếp loại")

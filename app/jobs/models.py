@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
@@ -73,6 +73,8 @@ class ExportJob(db.Model):
     started_at: Mapped[datetime | None]
     # The worker touches this with every member: a running job that stops moving was interrupted.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a worker took the last step (packing the parts into the ZIP): taken once, by one worker.
+    packing_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
 
@@ -80,6 +82,9 @@ class ExportJob(db.Model):
     unit: Mapped[Unit] = relationship()
     failures: Mapped[list[ExportFailure]] = relationship(
         back_populates="job", order_by="ExportFailure.id", cascade="all, delete-orphan"
+    )
+    parts: Mapped[list[ExportPart]] = relationship(
+        back_populates="job", order_by="ExportPart.position", cascade="all, delete-orphan"
     )
 
     @property
@@ -118,3 +123,61 @@ class ExportFailure(db.Model):
     job: Mapped[ExportJob] = relationship(back_populates="failures")
     member: Mapped[User | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+
+
+class PartStatus(LabeledEnum):
+    """queued → running → done (or failed); a running part whose worker died goes back to queued."""
+
+    QUEUED = ("queued", "Đang chờ")
+    RUNNING = ("running", "Đang tạo")
+    DONE = ("done", "Đã xong")
+    FAILED = ("failed", "Không tạo được")
+
+
+class ExportPart(db.Model):
+    """One document of an export job (a member's book, or a branch's summary document), made by
+    whichever worker takes its task: the export is shared by every consumer on the queue.
+
+    The PDF is written to the export folder (`file_path`); the job's last task packs the parts, in
+    `position` order, into the ZIP. A worker that dies mid-part leaves it running with its
+    `claimed_by`; the periodic check puts it back in the queue (up to MAX_ATTEMPTS times).
+    """
+
+    __tablename__ = "export_parts"
+    __table_args__ = (
+        Index("ix_export_parts_job_position", "job_id", "position", unique=True),
+        Index("ix_export_parts_status_claimed", "status", "claimed_at"),
+    )
+
+    MAX_ATTEMPTS = 3
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("export_jobs.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    # "book" (member_id set) or "summary" (summary_index into app.jobs.documents.SUMMARY_DOCUMENTS).
+    kind: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    summary_index: Mapped[int | None]
+    # The name shown in progress and failures: the member's, or "Sổ vàng – Chi đoàn …".
+    subject: Mapped[str] = mapped_column(String(255))
+    # The folder in the ZIP ("" for a single branch, "01_Chi_đoàn_…/") and the member's number in it.
+    folder: Mapped[str] = mapped_column(String(255), default="")
+    number: Mapped[int] = mapped_column(default=0)
+    width: Mapped[int] = mapped_column(default=2)
+    status: Mapped[PartStatus] = mapped_column(enum_column_type(PartStatus), default=PartStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # host:pid of the worker making it now, and since when.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # The PDF's name inside the ZIP, and its file in the export folder until the ZIP is packed.
+    zip_name: Mapped[str | None] = mapped_column(String(255))
+    file_path: Mapped[str | None] = mapped_column(String(255))
+    # Seconds the document took (wall clock, and CPU of the worker's thread) and the worker's peak
+    # resident memory after it (kB), for the record and the benchmark (bench/bench_fanout.py).
+    seconds: Mapped[float | None] = mapped_column(Float)
+    cpu_seconds: Mapped[float | None] = mapped_column(Float)
+    peak_rss_kb: Mapped[int | None]
+
+    job: Mapped[ExportJob] = relationship(back_populates="parts")

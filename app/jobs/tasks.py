@@ -69,7 +69,9 @@ def configure(app: Flask, *, immediate: bool | None = None) -> Huey:
     global _configured_key
     storage_class, kwargs = storage_settings(app)
     if immediate is None:
-        immediate = bool(app.config.get("HUEY_IMMEDIATE"))
+        # In a consumer, tasks enqueued by tasks (an export's parts) go to the queue for every
+        # consumer to share, whatever HUEY_IMMEDIATE says: never run inline in the worker.
+        immediate = False if _worker_app is not None else bool(app.config.get("HUEY_IMMEDIATE"))
     key = (storage_class, tuple(sorted(kwargs.items())), immediate)
     with _lock:
         if key != _configured_key:
@@ -105,11 +107,38 @@ def task_context() -> Iterator[Flask]:
 
 @huey.task()
 def run_export_job(job_id: int) -> None:
-    """Build the ZIP of an export job (app.jobs.services.run_export)."""
+    """Share an export job out into one task per document (app.jobs.services.run_export)."""
     from app.jobs import services
 
     with task_context():
         services.run_export(job_id)
+
+
+@huey.task()
+def make_export_part(part_id: int) -> None:
+    """Make one document of an export: a member's book or a summary (app.jobs.services.run_part)."""
+    from app.jobs import services
+
+    with task_context():
+        services.run_part(part_id)
+
+
+@huey.task()
+def pack_export_job(job_id: int) -> None:
+    """Pack an export's documents into its ZIP (app.jobs.services.pack_export)."""
+    from app.jobs import services
+
+    with task_context():
+        services.pack_export(job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def recover_export_parts() -> None:
+    """Every minute: the parts whose worker died go back to the queue for the others."""
+    from app.jobs import services
+
+    with task_context():
+        services.recover_parts()
 
 
 @huey.task()
@@ -142,10 +171,23 @@ def remove_expired_exports() -> None:
 
 @huey.signal(signals.SIGNAL_INTERRUPTED)
 def _export_interrupted(signal: str, task, *args, **kwargs) -> None:
-    """A consumer stopped at once (Ctrl-C, SIGINT) in the middle of an export: say so on the job."""
+    """A consumer stopped at once (Ctrl-C, SIGINT) in the middle of an export's task: the document
+    it was making goes back to the queue (only that one); a job stopped while being shared out is
+    marked interrupted."""
     from app.jobs import services
 
-    if not isinstance(task, run_export_job.task_class) or _worker_app is None or not task.args:
+    if _worker_app is None or not task.args:
+        return
+    handlers = {
+        run_export_job.task_class: services.mark_interrupted,
+        make_export_part.task_class: services.part_interrupted,
+        pack_export_job.task_class: services.packing_interrupted,
+    }
+    handler = handlers.get(type(task))
+    if handler is None:
         return
     with _worker_app.app_context():
-        services.mark_interrupted(task.args[0])
+        try:
+            handler(task.args[0])
+        except Exception:  # the queue or the database gone too: the periodic checks take over
+            _worker_app.logger.exception("Could not hand back the interrupted task %s", task)
