@@ -242,7 +242,7 @@ def seed_member_year(
 
 def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today: date | None = None) -> None:
     """Standards for the year, the demo member's approved plan with months of entries, the
-    secretary's own plan (approved by the officer above), and plans waiting for approval."""
+    secretary's own plan (approved by the officer above). Everybody else: app.demo.year."""
     from app.plans.services import seed_demo_plan
     from app.standards.services import applicable_standards, seed_demo_standards
 
@@ -288,13 +288,6 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     secretary_plan = plan_for(accounts["bithu"], accounts["canbo"], start)
     seed_member_year(accounts["bithu"], branch, secretary_plan, today, rng, density=0.6)
 
-    # Other members: two plans waiting for the secretary, one still a draft.
-    others = [m.user for m in branch.memberships if m.user.username not in ("bithu", "doanvien")]
-    others.sort(key=lambda u: u.name_folded)
-    for owner, status in zip(
-        others[:3], (PlanStatus.SUBMITTED, PlanStatus.SUBMITTED, PlanStatus.DRAFT), strict=False
-    ):
-        plan_for(owner, None, today - timedelta(days=5), status)
     db.session.flush()
     seed_demo_reviews(accounts, branch, member_plan, today)
 

@@ -1,0 +1,123 @@
+"""The demo's year of diary life for everybody, built by the benchmark generator (app.benchdata).
+
+The demo organisation (app.demo.seed) has its units and people; the hand-written tour gives
+`doanvien` and `bithu` this year's plan and diary (app.demo.diary). Everybody else — and those
+two for last year — gets what app.benchdata.seed builds for a province, at the demo's size: an
+approved plan for each calendar year of the last twelve months, entries in every state (drafts,
+waiting, reviewed, sent back, sent back and completed, commended), comments and replies, most
+months signed off with their real SHA-256, a few members silent for weeks, a revised plan
+waiting now and then, and last year's grading round ratified in every chi đoàn and chi bộ
+(app.benchdata.ratings). Deterministic for a given day; a few seconds on SQLite.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.benchdata.seed import Diary, Preset, _Builder, _local
+from app.core.db import db
+from app.core.enums import OrgType, Role
+from app.units.models import Membership, Unit
+
+# The demo writes as people do: a few entries a week, not one every working day.
+DEMO_PRESET = Preset(
+    "demo",
+    branches=0,
+    grassroots=0,
+    rates=(0.2, 0.3, 0.4, 0.55),
+    party_rate=0.18,
+)
+SEED = 2013
+
+
+class DemoYear(_Builder):
+    """The benchmark generator's steps over the demo's own units and people."""
+
+    def __init__(self, accounts: dict[str, User], tour: set[tuple[int, int]], today: date, now: datetime):
+        super().__init__(DEMO_PRESET, SEED, today, now)
+        self.accounts = accounts
+        self.tour = tour  # (user, unit) whose diary of this year the hand-written tour writes
+        self.sink._indexes, self.sink._foreign_keys = [], []  # a few thousand rows: keep the indexes
+
+    def units(self) -> None:
+        units = db.session.scalars(select_units()).all()
+        officer = self.accounts["canbo"].id
+        for unit in units:
+            self.org.unit_names[unit.id] = unit.name
+            if unit.parent_id is None:
+                if unit.org_type is OrgType.PARTY:
+                    self.org.party_id = unit.id
+                else:
+                    self.org.root_id = unit.id
+            elif unit.kind.is_branch:
+                (self.org.cell_ids if unit.org_type is OrgType.PARTY else self.org.branch_ids).append(unit.id)
+                # canbo sits on the Đoàn Khối and the Đảng ủy: reviews the secretaries, ratifies.
+                self.org.officers_above[unit.id] = [officer]
+        self.org.first_branch_id = self.org.branch_ids[0]
+        self.cells = list(self.org.cell_ids)
+
+    def people(self) -> None:
+        """A diary for every member of every chi đoàn and chi bộ, in the seeder's order."""
+        joined = min(date(self.today.year - 2, 12, 1), self.today - timedelta(days=400))
+        self.diaries = []
+        for unit_id in self.org.branch_ids + self.org.cell_ids:
+            unit = db.session.get(Unit, unit_id)
+            rng = random.Random(f"{SEED}:demo:{unit.code}")
+            members = sorted((m for m in unit.memberships if m.role is not Role.OFFICER), key=lambda m: m.id)
+            managers = [m.user_id for m in members if m.role.manages_branch]
+            party = unit.id in self.org.cell_ids
+            # One or two members of each unit went silent some weeks ago (the dashboards show them).
+            silent = set(rng.sample(range(3, len(members)), min(2, max(0, len(members) - 3))))
+            silent = set(sorted(silent)[: 1 if party else 2])
+            for i, membership in enumerate(members):
+                user = membership.user
+                diary = Diary(
+                    user.id,
+                    user.full_name,
+                    unit.id,
+                    membership.role,
+                    joined,
+                    random.Random(f"{SEED}:demo:{unit.code}:{i}"),
+                    self.p.party_rate if party else rng.choice(self.p.rates),
+                )
+                if (user.id, unit.id) in self.tour:
+                    diary.written_elsewhere = frozenset({self.today.year})
+                elif i in silent:
+                    diary.silent_from = self.today - timedelta(days=rng.randint(18, 45))
+                if membership.role.manages_branch:
+                    diary.reviewer_id, diary.notify_ids = (
+                        self.accounts["canbo"].id,
+                        [self.accounts["canbo"].id],
+                    )
+                else:
+                    diary.reviewer_id = managers[0] if managers else self.accounts["canbo"].id
+                    diary.notify_ids = managers or [diary.reviewer_id]
+                self.diaries.append(diary)
+        self.org.diaries = self.diaries
+        # Everybody has been a member since before the diary's year began (not since the seed ran).
+        since = _local(joined, 9)
+        db.session.execute(sa.update(Membership).values(created_at=since))
+        db.session.execute(sa.update(User).values(created_at=since))
+        db.session.expire_all()
+
+
+def select_units():
+    return sa.select(Unit).order_by(Unit.id)
+
+
+def seed_demo_year(accounts: dict[str, User], tour: set[tuple[int, int]], today: date, now: datetime) -> dict:
+    """Build the year (see the module docstring) in the demo's open transaction; returns counts."""
+    from app.benchdata.ratings import seed_ratings
+
+    db.session.flush()
+    builder = DemoYear(accounts, tour, today, now)
+    for step in ("units", "people", "standards", "plans", "diary_year"):
+        getattr(builder, step)()
+    builder.org.counts["ratings"] = seed_ratings(builder.org)
+    builder.sink.finish()  # PostgreSQL: the sequences past the ids given here
+    db.session.expire_all()
+    return dict(builder.sink.counts)
