@@ -780,6 +780,9 @@ class _Builder:
                 plan_id = s.next_id("plans")
                 created = max(_local(date(year, 1, rng.randint(3, 20)), 9), _local(diary.joined, 10))
                 decided = created + timedelta(days=rng.randint(1, 6))
+                if decided > self.now:  # the year's first days: registered and approved just now
+                    created = min(created, self.now - timedelta(hours=30))
+                    decided = created + (self.now - created) / 2
                 plans.append(
                     (
                         plan_id,
