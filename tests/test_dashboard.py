@@ -11,7 +11,7 @@ from sqlalchemy import Date, event, literal, select
 
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, UnitKind
-from app.core.filters import today_local
+from app.core.filters import today_local, vn_number
 from app.dashboard import coverage, services
 from app.journal import services as journal
 from app.journal.models import Entry
@@ -403,7 +403,7 @@ def test_month_of_reads_the_month_on_every_database(app, day):
 
 def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
     """With remind_after_days = 7: 7 days without an entry stands out, 6 does not; someone who
-    never wrote counts from the day they joined."""
+    never wrote counts from the start of the year, even if the account was added today."""
     today = today_local()
     a = org.branch
     a.remind_after_days = 7
@@ -412,8 +412,9 @@ def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
     diary.entry(org.member2, a, today - timedelta(days=6), EntryStatus.SUBMITTED)
     diary.entry(org.secretary, a, today, EntryStatus.SUBMITTED)
     deputy = db.session.query(Membership).filter_by(user_id=org.deputy.id, unit_id=a.id).one()
-    deputy.created_at = utcnow() - timedelta(days=30)
+    deputy.created_at = utcnow()  # added today, never wrote: silent since 1 January all the same
     db.session.commit()
+    never = (today - date(today.year, 1, 1)).days
 
     dashboard = services.branch_dashboard(a, today.year, today.month)
     rows = rows_by_user(dashboard)
@@ -423,18 +424,19 @@ def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
         assert rows[user.id].silent_days == (today - last).days
         assert rows[user.id].is_silent == ((today - last).days >= 7)
     assert rows[org.member.id].is_silent and not rows[org.member2.id].is_silent
-    assert rows[org.deputy.id].is_silent and rows[org.deputy.id].silent_days in (29, 30, 31)
-    assert dashboard.silent == 2
+    assert rows[org.deputy.id].silent_days == never and rows[org.deputy.id].is_silent == (never >= 7)
+    assert dashboard.silent == 1 + (never >= 7)
     # Longest silence first, then the others.
     order = [r.user.id for r in dashboard.sorted_rows()]
-    assert order[:2] == [org.deputy.id, org.member.id]
-    assert [r.user.id for r in dashboard.sorted_rows(show="silent")] == order[:2]
+    if never >= 7:
+        assert order[:2] == [org.deputy.id, org.member.id]
+        assert [r.user.id for r in dashboard.sorted_rows(show="silent")] == order[:2]
 
     login("bithu")
     html = client.get(f"/units/{a.id}/dashboard").get_data(as_text=True)
     assert "Chưa ghi 7 ngày" in html
     assert "Chưa ghi 6 ngày" not in html
-    assert f"Chưa ghi {rows[org.deputy.id].silent_days} ngày" in html
+    assert (f"Chưa ghi {vn_number(never)} ngày" in html) == (never >= 7)
     assert "chưa ghi từ 7 ngày trở lên" in html
     assert html.index("Võ Thị Lan") < html.index("Nguyễn Thị Mỹ Duyên") < html.index("Đặng Văn Đạt")
     # Nobody has a plan: all four stand out for that too.
