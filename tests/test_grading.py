@@ -753,3 +753,27 @@ def test_the_unit_above_is_told_of_a_submission_and_members_of_the_ratification(
     services.ratify_round(org.officer_root, grading_round)
     db.session.commit()
     assert any("đã được công nhận: Hoàn thành tốt nhiệm vụ" in t for t in titles(org.member))
+
+
+def test_the_grading_sheet_lists_members_by_given_name_in_vietnamese_order(org, client, login, make_user):
+    """Not by family name: Duyên (D) before Đạt (Đ), Lan, then the newcomers by given name."""
+    from app.core.enums import Role
+
+    make_user("an", org.branch, Role.MEMBER, full_name="Trương Văn An", password=None)
+    make_user("uyen", org.branch, Role.MEMBER, full_name="Âu Thị Uyên", password=None)
+    grading_round = open_round(org.branch, org.secretary)
+    db.session.commit()
+    expected = [
+        "Trương Văn An",
+        "Trần Quốc Bảo",
+        "Nguyễn Thị Mỹ Duyên",
+        "Đặng Văn Đạt",
+        "Võ Thị Lan",
+        "Âu Thị Uyên",
+    ]
+    listed = [r.user.full_name for r in services.ratings_of(grading_round)]
+    assert listed == expected
+    login("bithu")
+    page = client.get(f"/grading/{org.branch.id}/{grading_round.year}").get_data(as_text=True)
+    table = page[page.index("<table") :]  # (the secretary's own name is in the menu too)
+    assert sorted(expected, key=table.index) == expected

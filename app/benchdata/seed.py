@@ -47,6 +47,7 @@ import sqlalchemy as sa
 
 from app.benchdata import texts
 from app.core.clock import utcnow
+from app.core.collation import name_sort_key
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
@@ -542,6 +543,7 @@ class _Builder:
                     f"{username}@doankhoi.example.vn",
                     name,
                     fold(name),
+                    name_sort_key(name),
                     s.date(born),
                     f"09{rng.randint(10_000_000, 99_999_999)}",
                     rng.choice(texts.POSITIONS),
@@ -662,6 +664,7 @@ class _Builder:
                 "email",
                 "full_name",
                 "name_folded",
+                "name_sort_key",
                 "birth_date",
                 "phone",
                 "position",

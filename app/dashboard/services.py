@@ -31,6 +31,7 @@ from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
+from app.core.collation import person_key
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import today_local
@@ -90,11 +91,9 @@ class MemberRow:
         return self.coverage_full / self.coverage_cells if self.coverage_cells else None
 
     @property
-    def name_key(self) -> tuple[str, str, int]:
-        """Vietnamese lists go by given name (the last word), then the whole name."""
-        folded = self.user.name_folded or self.user.full_name.lower()
-        words = folded.split()
-        return (words[-1] if words else "", folded, self.user.id)
+    def name_key(self) -> tuple[str, int]:
+        """Vietnamese lists go by given name, then middle and family name (app.core.collation)."""
+        return person_key(self.user)
 
 
 @dataclass
@@ -250,7 +249,7 @@ def _members_statement() -> Select:
         .options(
             lazyload(Membership.unit),
             # Only what the rows read: a person already in the session (the viewer) keeps the rest.
-            contains_eager(Membership.user).load_only(User.full_name, User.name_folded, User.position),
+            contains_eager(Membership.user).load_only(User.full_name, User.name_sort_key, User.position),
             contains_eager(Membership.user).joinedload(User.memberships).lazyload(Membership.unit),
         )
     )

@@ -39,6 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
+from app.core.collation import people_order
 from app.core.db import db
 from app.core.enums import EntryStatus, OrgType, PlanStatus, Role
 from app.journal import services as journal
@@ -186,7 +187,7 @@ def _secretary(unit: Unit) -> User | None:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == unit.id, Membership.role == Role.SECRETARY)
         .options(lazyload(User.memberships))
-        .order_by(User.name_folded, User.id)
+        .order_by(*people_order())
         .limit(1)
     )
 

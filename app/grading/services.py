@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit.services import record
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import people_order, person_key
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, OrgType, Role, RoundStatus, Tier, UnitKind
 from app.core.filters import to_local, today_local, vn_date, vn_number
@@ -255,7 +256,7 @@ def branch_members(unit: Unit) -> list[User]:
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER, User.is_active.is_(True))
-            .order_by(User.name_folded, User.id)
+            .order_by(*people_order())
         )
     )
 
@@ -312,7 +313,7 @@ def _require_editable(grading_round: GradingRound) -> None:
 
 
 def ratings_of(grading_round: GradingRound) -> list[Rating]:
-    return sorted(grading_round.ratings, key=lambda r: (r.user.name_folded or "", r.user_id))
+    return sorted(grading_round.ratings, key=lambda r: person_key(r.user))
 
 
 def member_rating(member: User, unit: Unit, year: int) -> Rating | None:

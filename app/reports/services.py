@@ -41,6 +41,7 @@ from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
 
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import name_sort_key
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
@@ -687,11 +688,9 @@ class Commendations:
         return "\n".join(lines)
 
 
-def _name_key(full_name: str) -> tuple[str, str]:
-    """Vietnamese lists go by given name (the last word), then the whole name."""
-    folded = fold(full_name)
-    words = folded.split()
-    return (words[-1] if words else "", folded)
+def _name_key(full_name: str) -> str:
+    """Vietnamese lists go by given name, then middle and family name (app.core.collation)."""
+    return name_sort_key(full_name)
 
 
 COMMENDATION_LIMIT = 200  # on the page; the Excel file has them all (EXPORT_LIMIT)

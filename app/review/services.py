@@ -36,6 +36,7 @@ from app.audit import services as audit
 from app.audit.models import AuditLog
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local, vn_date
@@ -211,7 +212,7 @@ def reviewable_members(viewer: User, unit: Unit) -> list[User]:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER, User.id != viewer.id)
         .options(lazyload(User.memberships))
-        .order_by(User.name_folded, User.id)
+        .order_by(*people_order())
     ).all()
     return [user for user, member_role in rows if everyone or not member_role.manages_branch]
 
@@ -233,7 +234,7 @@ _BRANCH_NAMES = (
         Membership.role != Role.OFFICER,
         Membership.user_id != bindparam("viewer_id"),
     )
-    .order_by(_user_column(User.name_folded), Membership.user_id)
+    .order_by(_user_column(User.name_sort_key), Membership.user_id)
 )
 
 
