@@ -649,3 +649,43 @@ def test_the_number_of_queries_does_not_grow_with_the_branch(
     assert html.count('<th scope="row"') == 20
     assert len(in_small) == len(in_large), "\n---\n".join(in_large)
     assert len(in_large) <= 12
+
+
+# ---- the home page of secretaries and officers ---------------------------------------------------
+
+
+def test_the_secretarys_home_counts_entries_waiting(client, login, org, diary):
+    today = today_local()
+    a = org.branch
+    for user, status in [
+        (org.member, EntryStatus.SUBMITTED),
+        (org.member, EntryStatus.SUBMITTED),
+        (org.member2, EntryStatus.SUBMITTED),
+        (org.member2, EntryStatus.REVIEWED),
+        (org.member2, EntryStatus.DRAFT),
+        (org.secretary, EntryStatus.SUBMITTED),  # their own: reviewed one level up
+    ]:
+        diary.entry(user, a, today, status)
+    diary.plan(org.member, a, today.year, status=PlanStatus.SUBMITTED)
+    db.session.commit()
+    login("bithu")
+    text = re.sub(r"<[^>]+>|\s+", " ", client.get("/").get_data(as_text=True))
+    text = re.sub(r" +", " ", text)
+    assert "Chờ bạn xem xét – Chi đoàn Văn phòng" in text
+    assert "3 bài nhật ký chờ nhận xét · 1 kế hoạch chờ duyệt" in text
+
+
+def test_the_officers_home_counts_the_people_below_each_unit(client, login, org, make_user):
+    """'0 người' for a Đoàn Khối whose members all sit in its chi đoàn: the subtree counts."""
+    make_user("dva2", org.branch_sibling, full_name="Lý Văn Tâm")
+    login("canbo")
+    page = client.get("/").get_data(as_text=True)
+
+    def people(unit) -> int:
+        row = re.search(rf'href="/units/{unit.id}">[^<]*</a>.*?([\d.]+) người', page, re.S)
+        return int(row.group(1).replace(".", ""))
+
+    # Chi đoàn A: 4, A2: 1, B: 2 (officers not counted)
+    assert people(org.root) == 7
+    assert people(org.grassroots) == 5
+    assert people(org.branch) == 4
