@@ -616,7 +616,7 @@ def test_closing_the_year_freezes_it_and_prepares_the_next(org):
     assert not journal.can_edit_entry(org.member, entries[0])
     with pytest.raises(journal.JournalError) as error:
         journal.check_deed_date(org.member, org.branch, date(YEAR, 1, 5), today=date(YEAR, 1, 20))
-    assert "đã khoá sổ" in str(error.value)
+    assert "đã khóa sổ" in str(error.value)
     plan = plans.plan_in_force(org.member, org.branch, YEAR)
     assert not plans.can_revise_plan(org.member, plan)
     # The branch's own standards go on into next year.
@@ -777,3 +777,10 @@ def test_the_grading_sheet_lists_members_by_given_name_in_vietnamese_order(org, 
     page = client.get(f"/grading/{org.branch.id}/{grading_round.year}").get_data(as_text=True)
     table = page[page.index("<table") :]  # (the secretary's own name is in the menu too)
     assert sorted(expected, key=table.index) == expected
+
+
+def test_the_grading_home_names_the_secretarys_units_in_plain_words(org, client, login):
+    login("bithu")
+    page = client.get("/grading/").get_data(as_text=True)
+    assert "Đơn vị tôi phụ trách" in page and "Chi tôi phụ trách" not in page
+    assert org.branch.name in page

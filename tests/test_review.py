@@ -384,6 +384,18 @@ def test_queue_page(client, login, org, plans):
     assert org.branch.name in upper
 
 
+def test_an_entry_sent_today_waits_less_than_a_day_not_0_days(client, login, org, plans):
+    write(org.member, org.branch, plans["member"])
+    write(org.secretary, org.branch, plans["secretary"], action="Bài riêng của bí thư")
+    login("bithu")
+    html = client.get(f"/units/{org.branch.id}/review").get_data(as_text=True)
+    assert "chờ dưới 1 ngày" in html and "chờ 0 ngày" not in html
+    client.post("/logout")
+    login("canbo")
+    upper = client.get(f"/units/{org.grassroots.id}/review").get_data(as_text=True)
+    assert "chờ dưới 1 ngày" in upper and "chờ 0 ngày" not in upper
+
+
 def test_queue_runs_a_fixed_number_of_queries(app, client, login, org, plans):
     """No query per row: the queue costs the same with 3 entries as with 30."""
 

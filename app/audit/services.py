@@ -187,7 +187,7 @@ def describe(row: AuditLog) -> AuditItem:
         "round.ratify": f"công nhận kết quả xếp loại năm {info.get('year', '?')}",
         "round.return": f"trả lại kết quả xếp loại năm {info.get('year', '?')}",
         "round.reopen": f"mở lại kết quả xếp loại năm {info.get('year', '?')} đã công nhận",
-        "year.close": f"khoá sổ năm {info.get('year', '?')}",
+        "year.close": f"khóa sổ năm {info.get('year', '?')}",
         "framework.copy": "tạo khung tiêu chí đánh giá của đơn vị",
         "framework.edit": "sửa khung tiêu chí đánh giá",
         "framework.criterion": "sửa tiêu chí đánh giá",

@@ -54,6 +54,13 @@ def vn_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def vn_days(days: int | None) -> str:
+    """How long something has waited, in whole days: "dưới 1 ngày" rather than "0 ngày"."""
+    if days is None:
+        return ""
+    return "dưới 1 ngày" if days < 1 else f"{vn_number(days)} ngày"
+
+
 def register_filters(app: Flask) -> None:
     """Filters, and the permission helpers templates ask (the same functions views use)."""
     from flask_login import current_user
@@ -65,6 +72,7 @@ def register_filters(app: Flask) -> None:
         vn_datetime=vn_datetime,
         vn_long_date=vn_long_date,
         vn_number=vn_number,
+        vn_days=vn_days,
     )
     app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
 

@@ -679,7 +679,7 @@ def close_year(unit_id: int, year: int):
             services.close_year(current_user, unit, year)
             db.session.commit()
             flash(
-                f"Đã khoá sổ năm {year}: nhật ký, kế hoạch và kết quả năm {year} chỉ còn để xem. "
+                f"Đã khóa sổ năm {year}: nhật ký, kế hoạch và kết quả năm {year} chỉ còn để xem. "
                 f"Chuẩn mực được chuyển sang năm {year + 1}; đoàn viên có thể lập kế hoạch mới từ kế hoạch cũ.",
                 "success",
             )

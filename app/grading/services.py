@@ -275,7 +275,7 @@ def open_round(
     if get_round(unit, year) is not None:
         raise GradingError(f"Đợt đánh giá năm {year} đã được mở.")
     if year_is_closed(unit.id, year):
-        raise GradingError(f"Năm {year} đã khoá sổ.")
+        raise GradingError(f"Năm {year} đã khóa sổ.")
     if framework.org_type is not unit.org_type:
         raise GradingError("Khung tiêu chí không thuộc tổ chức của đơn vị.", "framework_id")
     if not 1 <= reconsider_days <= 60:
@@ -303,10 +303,10 @@ def sync_members(grading_round: GradingRound) -> None:
 
 def _require_editable(grading_round: GradingRound) -> None:
     if year_is_closed(grading_round.unit_id, grading_round.year):
-        raise GradingError(f"Năm {grading_round.year} đã khoá sổ; kết quả không thay đổi được nữa.")
+        raise GradingError(f"Năm {grading_round.year} đã khóa sổ; kết quả không thay đổi được nữa.")
     if grading_round.status is RoundStatus.RATIFIED:
         raise GradingError(
-            "Kết quả đã được cấp trên công nhận và đã khoá. Chỉ cấp trên mở lại được (kèm lý do)."
+            "Kết quả đã được cấp trên công nhận và đã khóa. Chỉ cấp trên mở lại được (kèm lý do)."
         )
     if grading_round.status is RoundStatus.SUBMITTED:
         raise GradingError("Kết quả đang chờ cấp trên công nhận; chờ công nhận hoặc trả lại để sửa.")
@@ -845,7 +845,7 @@ def reopen_round(actor: User, grading_round: GradingRound, reason: str) -> Round
     if grading_round.status is not RoundStatus.RATIFIED:
         raise GradingError("Chỉ mở lại kết quả đã được công nhận.")
     if year_is_closed(grading_round.unit_id, grading_round.year):
-        raise GradingError(f"Năm {grading_round.year} đã khoá sổ.")
+        raise GradingError(f"Năm {grading_round.year} đã khóa sổ.")
     reason = _text(reason, "Lý do", REASON_MAX, "reason")
     if not reason:
         raise GradingError("Vui lòng ghi lý do mở lại.", "reason")
@@ -989,7 +989,7 @@ def save_quarter_ratings(
     if not 1 <= quarter <= 4:
         raise GradingError("Quý không hợp lệ.")
     if year_is_closed(unit.id, grading_round.year):
-        raise GradingError(f"Năm {grading_round.year} đã khoá sổ.")
+        raise GradingError(f"Năm {grading_round.year} đã khóa sổ.")
     existing = quarter_ratings(unit, grading_round.year, quarter)
     members = {m.id: m for m in branch_members(unit)}
     saved = 0
@@ -1026,12 +1026,12 @@ def save_quarter_ratings(
 def close_year(actor: User, unit: Unit, year: int) -> YearClosure:
     """Freeze the branch's year and prepare the next: standards carried over, plans offered as drafts."""
     if not permissions.can_close_year(actor, unit):
-        raise GradingError("Bạn không khoá sổ đơn vị này được.")
+        raise GradingError("Bạn không khóa sổ đơn vị này được.")
     if year_is_closed(unit.id, year):
-        raise GradingError(f"Năm {year} đã khoá sổ.")
+        raise GradingError(f"Năm {year} đã khóa sổ.")
     grading_round = get_round(unit, year)
     if grading_round is None or grading_round.status is not RoundStatus.RATIFIED:
-        raise GradingError("Chỉ khoá sổ sau khi kết quả xếp loại năm đã được cấp trên công nhận.")
+        raise GradingError("Chỉ khóa sổ sau khi kết quả xếp loại năm đã được cấp trên công nhận.")
     pending = [
         r.user.full_name
         for r in grading_round.ratings
