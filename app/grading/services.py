@@ -21,7 +21,7 @@ from app.core.collation import people_order, person_key
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, OrgType, Role, RoundStatus, Tier, UnitKind
 from app.core.filters import to_local, today_local, vn_date, vn_number
-from app.core.text import clean_line, nfc
+from app.core.text import clean_line, nfc, shorten
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.plans.models import Commitment
@@ -362,8 +362,7 @@ class Evidence:
 
 
 def _title(entry: Entry) -> str:
-    text = " ".join((entry.action or "").split())
-    return text if len(text) <= 90 else text[:87] + "…"
+    return shorten(entry.action, 90)
 
 
 def evidence(member: User, unit: Unit, year: int, today: date | None = None) -> Evidence:

@@ -233,7 +233,7 @@ def _form_for(ctx: DiaryContext, year: int, entry: Entry | None = None) -> Entry
         known = {c.id for c in commitments}
         commitments += [c for c in entry.commitments if c.id not in known]
     form.commitment_ids.choices = [
-        (c.id, ("★ Đột phá: " if c.is_breakthrough else "") + c.short_label) for c in commitments
+        (c.id, ("★ Đột phá: " if c.is_breakthrough else "") + c.label) for c in commitments
     ]
     if entry is not None and request.method == "GET":
         form.commitment_ids.data = [c.id for c in entry.commitments]

@@ -45,7 +45,7 @@ from app.core.collation import name_sort_key
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
-from app.core.text import fold
+from app.core.text import fold, shorten
 from app.journal.models import Entry, entry_commitments
 from app.plans.models import Commitment
 from app.reports import stats
@@ -621,7 +621,7 @@ class Commendation:
     @property
     def title(self) -> str:
         first = self.action.strip().splitlines()[0] if self.action.strip() else "(chưa có nội dung)"
-        return first if len(first) <= 160 else first[:157] + "…"
+        return shorten(first, 160)
 
 
 @dataclass

@@ -40,7 +40,7 @@ from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local, vn_date
-from app.core.text import nfc
+from app.core.text import nfc, shorten
 from app.grading.closing import closed_message, year_is_closed
 from app.journal import services as journal
 from app.journal.models import Entry, Evidence, entry_commitments
@@ -690,7 +690,7 @@ def entry_reviews(entries: list[Entry], latest: dict[int, EntrySnapshot] | None 
                     select(Commitment.id, Commitment.action).where(Commitment.id.in_(missing))
                 ).all()
             )
-        labels = {k: (v.strip().splitlines() or [""])[0][:80] for k, v in actions.items()}
+        labels = {k: shorten((v.strip().splitlines() or [""])[0], 80) for k, v in actions.items()}
     latest = latest or {}
     return [
         EntryReview(
@@ -1141,7 +1141,7 @@ class Verification:
 def _title(text: str | None, limit: int = 60) -> str:
     """The first line of an entry's text, shortened (as Entry.title does)."""
     first = text.strip().splitlines()[0] if text and text.strip() else "(chưa có nội dung)"
-    return first if len(first) <= limit else first[: limit - 3] + "…"
+    return shorten(first, limit)
 
 
 def _logged_hash(after: str) -> str | None:
