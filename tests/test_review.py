@@ -448,7 +448,9 @@ def test_whole_flow_through_the_client(client, login, org, plans):
     html = screen.get_data(as_text=True)
     assert screen.status_code == 200
     assert f'id="entry-{entry.id}"' in html and "Tiết kiệm điện, giấy in" in html  # plan beside entries
-    assert 'data-hotkey="k"' in html and 'rel="prev"' in html  # the previous member: Đặng Văn Đạt
+    # Vietnamese order: Duyên (D) comes before Đạt (Đ), so the next member is Đặng Văn Đạt.
+    assert 'data-hotkey="j"' in html and 'rel="next"' in html and 'rel="prev"' not in html
+    assert "Đặng Văn Đạt ›" in html
     response = client.post(f"/review/entries/{entry.id}/comment", data={"body": "Cần ghi số liệu cụ thể."})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#entry-{entry.id}")
     # A revision request without a reason is refused next to the field, and nothing changes.
