@@ -252,6 +252,12 @@ def test_the_demo_shows_a_real_year(app, clock, as_user, moment):
     assert rounds[("CD-BVDK", year)] is RoundStatus.RATIFIED
     assert rounds[("CD-VP-SGDDT", year)] is RoundStatus.OPEN
     assert rounds[("CD-VP-SGDDT", year - 1)] is RoundStatus.RATIFIED
+    done = db.session.scalar(
+        select(GradingRound).where(GradingRound.year == year, GradingRound.status == RoundStatus.RATIFIED)
+    )
+    steps = [done.opened_at, done.meeting_recorded_at, done.submitted_at, done.ratified_at]
+    steps = [step.replace(tzinfo=now.tzinfo) for step in steps]
+    assert steps == sorted(steps) and steps[-1] <= now + timedelta(seconds=5), "the round went in order"
 
     units = {unit.code: unit.id for unit in db.session.scalars(select(Unit))}
     officer = as_user("canbo")

@@ -34,18 +34,29 @@ def _self_assess(member: User, rating, tier: Tier) -> None:
 
 def seed_demo_grading(accounts: dict[str, User], branch: Unit, cell: Unit) -> None:
     """Open this year's round in the demo Chi đoàn (4 levels) and Chi bộ (100 points)."""
-    from app.core.filters import today_local
+    from datetime import date, timedelta
 
-    year = today_local().year
+    from app.core.clock import today_local, utcnow
+    from app.demo.diary import _local
+
+    today = today_local()
+    year = today.year
     keep_for_the_tour = {accounts["doanvien"].id, accounts["bithu"].id}
+    # Opened ten days ago (the year's first days: on 1 January), never after now.
+    opened = min(_local(max(today - timedelta(days=10), date(year, 1, 1)), 8), utcnow())
     for unit, secretary in ((branch, accounts["bithu"]), (cell, accounts["bithuchibo"])):
         grading_round = services.open_round(secretary, unit, year, services.default_framework(unit))
+        grading_round.opened_at = opened
         for index, rating in enumerate(services.ratings_of(grading_round)):
             if rating.user_id in keep_for_the_tour or rating.user_id == secretary.id:
                 continue
             if index % 4 == 3:
                 continue  # a few have not written theirs yet
             _self_assess(rating.user, rating, Tier.EXCELLENT if index % 5 == 0 else Tier.GOOD)
+            # Written over the days since the round opened (not all at the moment of seeding).
+            written = max(_local(today - timedelta(days=index % 9), 20), opened)
+            rating.self_assessment.submitted_at = min(written, utcnow())
+            rating.self_assessment.updated_at = rating.self_assessment.submitted_at
 
 
 def seed_ratified_round(accounts: dict[str, User], unit: Unit) -> None:
@@ -110,7 +121,17 @@ def seed_ratified_round(accounts: dict[str, User], unit: Unit) -> None:
     )
     services.submit_round(secretary, grading_round)
     services.ratify_round(officer, grading_round)
+    # The round as it went: opened about three weeks before the meeting, self-assessments and
+    # proposals in between (the services stamped them all "now").
     now = utcnow()
+    opened = max(meeting_day - timedelta(days=21), today.replace(month=1, day=1))
+    grading_round.opened_at = min(_local(opened, 9), now)
+    for index, rating in enumerate(ratings):
+        written = opened + (meeting_day - opened) * (index % 7 + 1) / 9
+        if rating.self_assessment is not None:
+            rating.self_assessment.submitted_at = min(_local(written, 20), now)
+            rating.self_assessment.updated_at = rating.self_assessment.submitted_at
+        rating.proposed_at = min(_local(meeting_day - timedelta(days=2), 15), now)
     grading_round.meeting_recorded_at = min(_local(meeting_day, 17), now)
     grading_round.submitted_at = min(_local(meeting_day + timedelta(days=1), 9), now)
     grading_round.ratified_at = min(_local(meeting_day + timedelta(days=3), 10), now)
