@@ -328,6 +328,15 @@ class DemoSeeder:
         seed_demo_grading(accounts, demo_branch, cell)
         hospital = next(b for b in branches if b.code == "CD-BVDK")
         seed_ratified_round(accounts, db.session.get(Unit, hospital.id))
+
+        # The reports and dashboards count the year from the entries at first view (the bulk rows
+        # went in without the app's hooks); rebuild_all commits the demo.
+        from app.dashboard import coverage
+        from app.reports import stats
+
+        db.session.flush()
+        stats.rebuild_all()
+        coverage.forget_all()
         return accounts
 
 

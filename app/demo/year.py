@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.benchdata.seed import Diary, Preset, _Builder, _local
 from app.core.db import db
-from app.core.enums import OrgType, Role
+from app.core.enums import EntryStatus, OrgType, Role
 from app.units.models import Membership, Unit
 
 # The demo writes as people do: a few entries a week, not one every working day.
@@ -104,6 +104,32 @@ class DemoYear(_Builder):
         db.session.execute(sa.update(User).values(created_at=since))
         db.session.expire_all()
 
+    def settle_the_queue(self) -> None:
+        """The demo's secretaries review every month: what still waits is from the last five weeks
+        (the generator leaves a few entries of last spring waiting, as a lax branch would)."""
+        entries = db.metadata.tables["entries"]
+        cutoff = self.today - timedelta(days=35)
+        reviewer = {(d.user_id, d.unit_id): d.reviewer_id for d in self.diaries}
+        rows = db.session.execute(
+            sa.select(entries.c.id, entries.c.user_id, entries.c.unit_id, entries.c.submitted_at).where(
+                entries.c.status == EntryStatus.SUBMITTED.value, entries.c.deed_date < cutoff
+            )
+        ).all()
+        for entry_id, user_id, unit_id, submitted in rows:
+            if (user_id, unit_id) not in reviewer or submitted is None:
+                continue
+            if isinstance(submitted, str):  # SQLite hands back the stored text
+                submitted = datetime.fromisoformat(submitted)
+            db.session.execute(
+                sa.update(entries)
+                .where(entries.c.id == entry_id)
+                .values(
+                    status=EntryStatus.REVIEWED.value,
+                    reviewed_at=submitted + timedelta(days=3),
+                    reviewed_by_id=reviewer[(user_id, unit_id)],
+                )
+            )
+
 
 def select_units():
     return sa.select(Unit).order_by(Unit.id)
@@ -115,7 +141,7 @@ def seed_demo_year(accounts: dict[str, User], tour: set[tuple[int, int]], today:
 
     db.session.flush()
     builder = DemoYear(accounts, tour, today, now)
-    for step in ("units", "people", "standards", "plans", "diary_year"):
+    for step in ("units", "people", "standards", "plans", "diary_year", "settle_the_queue"):
         getattr(builder, step)()
     builder.org.counts["ratings"] = seed_ratings(builder.org)
     builder.sink.finish()  # PostgreSQL: the sequences past the ids given here
