@@ -456,8 +456,8 @@ def test_sorting_by_name_last_entry_and_waiting(org, diary):
     def names(sort):
         return [r.user.full_name for r in dashboard.sorted_rows(sort)]
 
-    # By given name, the Vietnamese way: Bảo, Đạt, Duyên, Lan.
-    assert names("name") == ["Trần Quốc Bảo", "Đặng Văn Đạt", "Nguyễn Thị Mỹ Duyên", "Võ Thị Lan"]
+    # By given name, the Vietnamese way (d before đ): Bảo, Duyên, Đạt, Lan.
+    assert names("name") == ["Trần Quốc Bảo", "Nguyễn Thị Mỹ Duyên", "Đặng Văn Đạt", "Võ Thị Lan"]
     assert names("last") == ["Võ Thị Lan", "Đặng Văn Đạt", "Nguyễn Thị Mỹ Duyên", "Trần Quốc Bảo"]
     assert names("waiting")[:2] == ["Nguyễn Thị Mỹ Duyên", "Đặng Văn Đạt"]
     assert names("bogus") == names("attention")

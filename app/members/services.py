@@ -13,7 +13,7 @@ from app.core import permissions
 from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import Role
-from app.core.text import clean_line, fold
+from app.core.text import clean_line, fold, nfc
 from app.units.models import Membership, Unit
 
 ROLE_ORDER = case(
@@ -41,7 +41,7 @@ def _matches(query: str):
         User.name_folded.startswith(folded, autoescape=True)
         | User.name_folded.contains(" " + folded, autoescape=True)
         | func.lower(User.username).contains(folded, autoescape=True)
-        | (func.lower(User.email) == query.strip().lower())
+        | (func.lower(User.email) == (nfc(query) or "").strip().lower())  # nfc: no NUL for PostgreSQL
     )
 
 
