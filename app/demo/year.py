@@ -109,14 +109,22 @@ class DemoYear(_Builder):
         (the generator leaves a few entries of last spring waiting, as a lax branch would)."""
         entries = db.metadata.tables["entries"]
         cutoff = self.today - timedelta(days=35)
-        reviewer = {(d.user_id, d.unit_id): d.reviewer_id for d in self.diaries}
+        diaries = {(d.user_id, d.unit_id): d for d in self.diaries}
         rows = db.session.execute(
-            sa.select(entries.c.id, entries.c.user_id, entries.c.unit_id, entries.c.submitted_at).where(
-                entries.c.status == EntryStatus.SUBMITTED.value, entries.c.deed_date < cutoff
-            )
+            sa.select(
+                entries.c.id,
+                entries.c.user_id,
+                entries.c.unit_id,
+                entries.c.deed_date,
+                entries.c.submitted_at,
+            ).where(entries.c.status == EntryStatus.SUBMITTED.value, entries.c.deed_date < cutoff)
         ).all()
-        for entry_id, user_id, unit_id, submitted in rows:
-            if (user_id, unit_id) not in reviewer or submitted is None:
+        for entry_id, user_id, unit_id, deed, submitted in rows:
+            diary = diaries.get((user_id, unit_id))
+            if isinstance(deed, str):
+                deed = date.fromisoformat(deed)
+            # The tour's own months (app.demo.diary) stay as the tour left them.
+            if diary is None or submitted is None or deed.year in diary.written_elsewhere:
                 continue
             if isinstance(submitted, str):  # SQLite hands back the stored text
                 submitted = datetime.fromisoformat(submitted)
@@ -126,7 +134,7 @@ class DemoYear(_Builder):
                 .values(
                     status=EntryStatus.REVIEWED.value,
                     reviewed_at=submitted + timedelta(days=3),
-                    reviewed_by_id=reviewer[(user_id, unit_id)],
+                    reviewed_by_id=diary.reviewer_id,
                 )
             )
 
