@@ -8,9 +8,18 @@ PORT ?= 5000
 # One test process per core; a test file stays in one process (its fixtures and services are shared).
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: run test lint format browser-deps clean bench bench-quick
+.PHONY: run test lint format browser-deps system-deps clean bench bench-quick
 
-$(BIN)/.installed: requirements.txt
+# PyICU (Vietnamese order of names) is built against the system's ICU: install its headers when they are
+# missing and possible (root + apt-get), as browser-deps does for Chromium.
+system-deps:
+	@if pkg-config --exists icu-uc 2>/dev/null && command -v g++ >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing ICU headers (libicu-dev, pkg-config, g++) to build PyICU..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++ >/dev/null; \
+	else echo "PyICU needs ICU's headers: apt-get install libicu-dev pkg-config g++ (or your system's equivalent)."; fi
+
+$(BIN)/.installed: requirements.txt | system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@

@@ -124,7 +124,9 @@ def _tune_sqlite(app: Flask) -> None:
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            # 30 s: a login waits for a bulk export's write (a year's book renders for seconds
+            # while its number is reserved) instead of failing with "database is locked".
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
 

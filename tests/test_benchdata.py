@@ -34,6 +34,7 @@ def _login(app, username: str):
 
 def test_rows_are_what_the_app_would_have_written(app):
     from app.auth.models import User
+    from app.core.collation import name_sort_key
     from app.journal.models import Entry
     from app.plans.models import Commitment, Plan
     from app.review.models import MonthReview
@@ -45,6 +46,7 @@ def test_rows_are_what_the_app_would_have_written(app):
     for user in db.session.scalars(sa.select(User)):
         assert user.full_name == unicodedata.normalize("NFC", user.full_name)
         assert user.name_folded == fold(user.full_name)
+        assert user.name_sort_key == name_sort_key(user.full_name)  # lists of people in Vietnamese order
     # Someone is written with Vietnamese letters, not plain ASCII.
     assert db.session.scalar(
         sa.select(sa.func.count()).select_from(User).where(User.full_name.like("%ễ%"))

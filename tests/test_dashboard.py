@@ -11,7 +11,7 @@ from sqlalchemy import Date, event, literal, select
 
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, UnitKind
-from app.core.filters import today_local
+from app.core.filters import today_local, vn_number
 from app.dashboard import coverage, services
 from app.journal import services as journal
 from app.journal.models import Entry
@@ -407,7 +407,7 @@ def test_month_of_reads_the_month_on_every_database(app, day):
 @pytest.mark.clock
 def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
     """With remind_after_days = 7: 7 days without an entry stands out, 6 does not; someone who
-    never wrote counts from the day they joined."""
+    never wrote counts from the start of the year, even if the account was added today."""
     today = today_local()
     a = org.branch
     a.remind_after_days = 7
@@ -416,8 +416,9 @@ def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
     diary.entry(org.member2, a, today - timedelta(days=6), EntryStatus.SUBMITTED)
     diary.entry(org.secretary, a, today, EntryStatus.SUBMITTED)
     deputy = db.session.query(Membership).filter_by(user_id=org.deputy.id, unit_id=a.id).one()
-    deputy.created_at = utcnow() - timedelta(days=30)
+    deputy.created_at = utcnow()  # added today, never wrote: silent since 1 January all the same
     db.session.commit()
+    never = (today - date(today.year, 1, 1)).days
 
     dashboard = services.branch_dashboard(a, today.year, today.month)
     rows = rows_by_user(dashboard)
@@ -427,18 +428,19 @@ def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
         assert rows[user.id].silent_days == (today - last).days
         assert rows[user.id].is_silent == ((today - last).days >= 7)
     assert rows[org.member.id].is_silent and not rows[org.member2.id].is_silent
-    assert rows[org.deputy.id].is_silent and rows[org.deputy.id].silent_days in (29, 30, 31)
-    assert dashboard.silent == 2
+    assert rows[org.deputy.id].silent_days == never and rows[org.deputy.id].is_silent == (never >= 7)
+    assert dashboard.silent == 1 + (never >= 7)
     # Longest silence first, then the others.
     order = [r.user.id for r in dashboard.sorted_rows()]
-    assert order[:2] == [org.deputy.id, org.member.id]
-    assert [r.user.id for r in dashboard.sorted_rows(show="silent")] == order[:2]
+    if never >= 7:
+        assert order[:2] == [org.deputy.id, org.member.id]
+        assert [r.user.id for r in dashboard.sorted_rows(show="silent")] == order[:2]
 
     login("bithu")
     html = client.get(f"/units/{a.id}/dashboard").get_data(as_text=True)
     assert "Chưa ghi 7 ngày" in html
     assert "Chưa ghi 6 ngày" not in html
-    assert f"Chưa ghi {rows[org.deputy.id].silent_days} ngày" in html
+    assert (f"Chưa ghi {vn_number(never)} ngày" in html) == (never >= 7)
     assert "chưa ghi từ 7 ngày trở lên" in html
     assert html.index("Võ Thị Lan") < html.index("Nguyễn Thị Mỹ Duyên") < html.index("Đặng Văn Đạt")
     # Nobody has a plan: all four stand out for that too.
@@ -458,8 +460,8 @@ def test_sorting_by_name_last_entry_and_waiting(org, diary):
     def names(sort):
         return [r.user.full_name for r in dashboard.sorted_rows(sort)]
 
-    # By given name, the Vietnamese way: Bảo, Đạt, Duyên, Lan.
-    assert names("name") == ["Trần Quốc Bảo", "Đặng Văn Đạt", "Nguyễn Thị Mỹ Duyên", "Võ Thị Lan"]
+    # By given name, the Vietnamese way (d before đ): Bảo, Duyên, Đạt, Lan.
+    assert names("name") == ["Trần Quốc Bảo", "Nguyễn Thị Mỹ Duyên", "Đặng Văn Đạt", "Võ Thị Lan"]
     assert names("last") == ["Võ Thị Lan", "Đặng Văn Đạt", "Nguyễn Thị Mỹ Duyên", "Trần Quốc Bảo"]
     assert names("waiting")[:2] == ["Nguyễn Thị Mỹ Duyên", "Đặng Văn Đạt"]
     assert names("bogus") == names("attention")
@@ -654,3 +656,43 @@ def test_the_number_of_queries_does_not_grow_with_the_branch(
     assert html.count('<th scope="row"') == 20
     assert len(in_small) == len(in_large), "\n---\n".join(in_large)
     assert len(in_large) <= 12
+
+
+# ---- the home page of secretaries and officers ---------------------------------------------------
+
+
+def test_the_secretarys_home_counts_entries_waiting(client, login, org, diary):
+    today = today_local()
+    a = org.branch
+    for user, status in [
+        (org.member, EntryStatus.SUBMITTED),
+        (org.member, EntryStatus.SUBMITTED),
+        (org.member2, EntryStatus.SUBMITTED),
+        (org.member2, EntryStatus.REVIEWED),
+        (org.member2, EntryStatus.DRAFT),
+        (org.secretary, EntryStatus.SUBMITTED),  # their own: reviewed one level up
+    ]:
+        diary.entry(user, a, today, status)
+    diary.plan(org.member, a, today.year, status=PlanStatus.SUBMITTED)
+    db.session.commit()
+    login("bithu")
+    text = re.sub(r"<[^>]+>|\s+", " ", client.get("/").get_data(as_text=True))
+    text = re.sub(r" +", " ", text)
+    assert "Chờ bạn xem xét – Chi đoàn Văn phòng" in text
+    assert "3 bài nhật ký chờ nhận xét · 1 kế hoạch chờ duyệt" in text
+
+
+def test_the_officers_home_counts_the_people_below_each_unit(client, login, org, make_user):
+    """'0 người' for a Đoàn Khối whose members all sit in its chi đoàn: the subtree counts."""
+    make_user("dva2", org.branch_sibling, full_name="Lý Văn Tâm")
+    login("canbo")
+    page = client.get("/").get_data(as_text=True)
+
+    def people(unit) -> int:
+        row = re.search(rf'href="/units/{unit.id}">[^<]*</a>.*?([\d.]+) người', page, re.S)
+        return int(row.group(1).replace(".", ""))
+
+    # Chi đoàn A: 4, A2: 1, B: 2 (officers not counted)
+    assert people(org.root) == 7
+    assert people(org.grassroots) == 5
+    assert people(org.branch) == 4

@@ -193,3 +193,79 @@ def test_create_admin_refusals(app, make_user, args, password, message):
     assert result.exit_code != 0
     assert message in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+# ---- the demo's year: what a visitor notices ---------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["2026-12-07 10:00", "2027-01-02 08:00", "2026-07-15 21:30"])
+def test_the_demo_shows_a_real_year(app, clock, as_user, moment):
+    """Every member has an approved plan and a diary; entries in every state; most months signed;
+    a few silent for weeks; a round ratified and one in progress; nothing dated in the future."""
+    from datetime import timedelta
+
+    from app.core.clock import today_local, utcnow
+    from app.core.enums import EntryStatus, PlanStatus, RoundStatus
+    from app.grading.models import GradingRound
+    from app.journal.models import Entry
+    from app.plans.models import Plan
+    from app.review.models import MonthReview
+
+    clock.set(moment)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    today, now = today_local(), utcnow()
+    year = today.year
+
+    people = db.session.execute(
+        select(Membership.user_id, Membership.unit_id).where(Membership.role != Role.OFFICER)
+    ).all()
+    approved = set(
+        db.session.scalars(
+            select(Plan.user_id).where(Plan.year == year, Plan.status == PlanStatus.APPROVED)
+        ).all()
+    )
+    assert {user_id for user_id, _ in people} <= approved, "every member has an approved plan this year"
+    writers = set(db.session.scalars(select(Entry.user_id).distinct()).all())
+    assert {user_id for user_id, _ in people} <= writers, "every member has a diary"
+    states = dict(db.session.execute(select(Entry.status, func.count()).group_by(Entry.status)).all())
+    for state in EntryStatus:
+        assert states.get(state, 0) > 0, f"no entry is {state.label}"
+    assert db.session.scalar(select(func.count()).where(Entry.is_exemplary)) > 0
+    assert db.session.scalar(select(func.count()).where(Entry.user_id.in_(approved))) > 1000
+
+    # Most months before this one are signed (the last one only half: the meeting is early next month).
+    months_with_entries = db.session.execute(
+        select(Entry.user_id, Entry.unit_id, func.count()).group_by(Entry.user_id, Entry.unit_id)
+    ).all()
+    signed = db.session.scalar(select(func.count()).where(MonthReview.signed_at.is_not(None)))
+    assert signed >= 2 * len(months_with_entries), "a couple of signed months per diary at least"
+
+    # Nothing happened in the future.
+    for column in (Entry.created_at, Entry.submitted_at, Plan.created_at, MonthReview.signed_at):
+        latest = db.session.scalar(select(func.max(column)))
+        assert latest is None or latest.replace(tzinfo=now.tzinfo) <= now + timedelta(seconds=5), column
+    assert db.session.scalar(select(func.max(Entry.deed_date))) <= today
+
+    rounds = {(r.unit.code, r.year): r.status for r in db.session.scalars(select(GradingRound)).all()}
+    assert rounds[("CD-BVDK", year)] is RoundStatus.RATIFIED
+    assert rounds[("CD-VP-SGDDT", year)] is RoundStatus.OPEN
+    assert rounds[("CD-VP-SGDDT", year - 1)] is RoundStatus.RATIFIED
+    done = db.session.scalar(
+        select(GradingRound).where(GradingRound.year == year, GradingRound.status == RoundStatus.RATIFIED)
+    )
+    steps = [done.opened_at, done.meeting_recorded_at, done.submitted_at, done.ratified_at]
+    steps = [step.replace(tzinfo=now.tzinfo) for step in steps]
+    assert steps == sorted(steps) and steps[-1] <= now + timedelta(seconds=5), "the round went in order"
+
+    units = {unit.code: unit.id for unit in db.session.scalars(select(Unit))}
+    officer = as_user("canbo")
+    sheet = officer.get(f"/grading/{units['CD-BVDK']}/{year}").get_data(as_text=True)
+    assert "Đã được công nhận" in sheet
+    sheet = officer.get(f"/grading/{units['CD-VP-SGDDT']}/{year}").get_data(as_text=True)
+    assert "Đang tự đánh giá, đề xuất" in sheet
+    # The secretary's dashboard: somebody has been silent for weeks, entries wait for review.
+    secretary = as_user("bithu")
+    board = secretary.get(f"/units/{units['CD-VP-SGDDT']}/dashboard").get_data(as_text=True)
+    assert "Chưa ghi" in board and "Đã duyệt" in board

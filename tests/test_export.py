@@ -781,3 +781,48 @@ def test_signing_works_where_an_event_loop_is_already_running(app, signing):
     with ThreadPoolExecutor(max_workers=1) as pool:
         signed = pool.submit(asyncio.run, inside_a_loop()).result()
     assert signed.startswith(b"%PDF") and b"/ByteRange" in signed
+
+
+# ---- nothing cut mid-word, no doubled punctuation (issue 17) --------------------------------------
+
+LONG_COMMITMENT = (
+    "Tiết kiệm điện, giấy in tại phòng làm việc: tắt đèn, quạt, máy tính khi ra về và nhắc cả phòng cùng làm"
+)
+
+
+@needs_poppler
+def test_the_month_pdf_prints_names_and_commitments_whole(client, login, org, diary, tmp_path):
+    """The header breaks "BCH CHI ĐOÀN VĂN PHÒNG / SỞ GIÁO DỤC VÀ ĐÀO TẠO" between the parts of the
+    name, not "GIÁO DỤC VÀ / ĐÀO TẠO"; "Nội dung đã đăng ký" and "Thực hiện nội dung" print the
+    commitment in full (they cut it at 77 characters, inside a word)."""
+    org.branch.name = "Chi đoàn Văn phòng Sở Giáo dục và Đào tạo"
+    org.grassroots.name = "Đoàn cơ sở Sở Giáo dục và Đào tạo"
+    diary["plan"].commitments[1].action = LONG_COMMITMENT
+    db.session.commit()
+    response = export(
+        client,
+        login,
+        book_url(org, "month"),
+        "doanvien",
+        {"month-year": str(last_year()), "month-month": "5"},
+    )
+    assert response.status_code == 200
+    text = pdf_text(response.data, tmp_path)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "SỞ GIÁO DỤC VÀ ĐÀO TẠO" in lines, [line for line in lines if "SỞ" in line]
+    assert not any(line.endswith("GIÁO DỤC VÀ") or line.startswith("ĐÀO TẠO") for line in lines)
+    words = flat(text)
+    assert LONG_COMMITMENT in words.split("Nội dung đã đăng ký:")[1].split("Các bài nhật ký")[0]
+    assert f"Thực hiện nội dung: {LONG_COMMITMENT}" in words
+    assert "…" not in words
+
+
+def test_shortened_titles_end_between_words_with_an_ellipsis():
+    from app.core.text import clause, shorten
+
+    title = "Kiên định lý tưởng, chấp hành chủ trương của Đảng, pháp luật của Nhà nước. Lập trường vững"
+    assert shorten(title, 200) == title
+    assert shorten(title, 62) == "Kiên định lý tưởng, chấp hành chủ trương của Đảng, pháp luật…"
+    assert shorten(title, 77) == "Kiên định lý tưởng, chấp hành chủ trương của Đảng, pháp luật của Nhà nước…"
+    assert all(len(shorten(title, n)) <= n for n in range(10, 100))
+    assert clause("pháp luật của Nhà nước.") + ": Lập trường" == "pháp luật của Nhà nước: Lập trường"

@@ -52,7 +52,7 @@ LOCK_STATES = (SIGNED, CLOSED, RATIFIED, IN_USE)
 # What each refusal must say: who may reopen, in the lock's own words (app.core.locks).
 REASONS = {
     SIGNED: "mở lại tháng (kèm lý do)",
-    CLOSED: "mở lại được năm đã khoá sổ",
+    CLOSED: "mở lại được năm đã khóa sổ",
     RATIFIED: "mở lại được kết quả đã công nhận",
     IN_USE: "sao chép thành phiên bản mới",
 }

@@ -748,7 +748,7 @@ def test_closing_the_year_freezes_it_and_prepares_the_next(org):
         journal.check_deed_date(
             org.member, org.branch, date(this_year(), 1, 5), today=date(this_year(), 1, 20)
         )
-    assert "đã khoá sổ" in str(error.value)
+    assert "đã khóa sổ" in str(error.value)
     plan = plans.plan_in_force(org.member, org.branch, this_year())
     assert not plans.can_revise_plan(org.member, plan)
     # The branch's own standards go on into next year.
@@ -891,3 +891,34 @@ def test_the_unit_above_is_told_of_a_submission_and_members_of_the_ratification(
     services.ratify_round(org.officer_root, grading_round, go_ahead=go_ahead(grading_round, "ratify"))
     db.session.commit()
     assert any("đã được công nhận: Hoàn thành tốt nhiệm vụ" in t for t in titles(org.member))
+
+
+def test_the_grading_sheet_lists_members_by_given_name_in_vietnamese_order(org, client, login, make_user):
+    """Not by family name: Duyên (D) before Đạt (Đ), Lan, then the newcomers by given name."""
+    from app.core.enums import Role
+
+    make_user("an", org.branch, Role.MEMBER, full_name="Trương Văn An", password=None)
+    make_user("uyen", org.branch, Role.MEMBER, full_name="Âu Thị Uyên", password=None)
+    grading_round = open_round(org.branch, org.secretary)
+    db.session.commit()
+    expected = [
+        "Trương Văn An",
+        "Trần Quốc Bảo",
+        "Nguyễn Thị Mỹ Duyên",
+        "Đặng Văn Đạt",
+        "Võ Thị Lan",
+        "Âu Thị Uyên",
+    ]
+    listed = [r.user.full_name for r in services.ratings_of(grading_round)]
+    assert listed == expected
+    login("bithu")
+    page = client.get(f"/grading/{org.branch.id}/{grading_round.year}").get_data(as_text=True)
+    table = page[page.index("<table") :]  # (the secretary's own name is in the menu too)
+    assert sorted(expected, key=table.index) == expected
+
+
+def test_the_grading_home_names_the_secretarys_units_in_plain_words(org, client, login):
+    login("bithu")
+    page = client.get("/grading/").get_data(as_text=True)
+    assert "Đơn vị tôi phụ trách" in page and "Chi tôi phụ trách" not in page
+    assert org.branch.name in page

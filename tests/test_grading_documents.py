@@ -176,3 +176,32 @@ def test_bulk_export_holds_the_grading_documents(org, ratified):
     }
     assert made["Danh sách xếp loại"] is not None and made["Biên bản họp xét phân loại"] is not None
     assert made["Danh sách xếp loại"].content.startswith(b"%PDF")
+
+
+@needs_poppler
+def test_the_book_cites_titles_cut_between_words_and_never_doubles_a_stop(org, ratified, tmp_path):
+    """A cited entry's title longer than the line is cut after a whole word, with "…"; a criterion
+    ending in a full stop is followed by its comment without "…nước.: …"."""
+    from sqlalchemy import select
+
+    from app.grading.models import Citation
+    from app.journal.models import Entry
+
+    cited = db.session.scalars(select(Citation).where(Citation.stage == "proposal")).first()
+    entry = db.session.get(Entry, cited.entry_id)
+    entry.action = (
+        "Hướng dẫn chị Lý Thị Hồng Nhung và hai đồng chí mới về phòng cách ký số văn bản đến trên hệ "
+        "thống quản lý văn bản điện tử của Sở, kiểm tra lại từng bước cho đến khi tự làm được"
+    )
+    criterion = ratified.framework.criteria[4]
+    criterion.text = criterion.text.rstrip(".") + "."
+    db.session.commit()
+    book = export.export_member_book(org.member, org.member, org.branch, this_year())
+    db.session.commit()
+    text = flat(pdf_text(book.pdf, tmp_path))
+    assert ".:" not in text
+    assert f"{flat(criterion.text).rstrip('.')}: Hướng dẫn 3 đồng chí" in text
+    quoted = text.split("Dẫn chứng: bài ngày ")[-1].split("”")[0]
+    assert quoted.endswith("…") and "hệ thống quản lý văn bản" in quoted, quoted
+    kept = quoted.split("“", 1)[1].removesuffix("…")
+    assert entry.action.startswith(kept) and entry.action[len(kept)] == " ", "cut between two words"

@@ -237,7 +237,7 @@ def test_irreversible_acts_confirm_on_their_own_page(org, client, login):
     assert services.get_round(org.branch, this_year()).status is RoundStatus.RATIFIED
     # Closing the year, too.
     page = client.get(f"{sheet}/confirm/close").get_data(as_text=True)
-    assert "Khoá sổ năm" in page and "Xác nhận khoá sổ" in page
+    assert "Khóa sổ năm" in page and "Xác nhận khóa sổ" in page
     assert client.post(f"{sheet}/close", data=browser_form(page, "/close")).status_code == 302
     assert services.year_closure(org.branch, this_year()) is not None
 

@@ -28,11 +28,12 @@ from app.jobs.models import ExportFailure, ExportJob, ExportScope, JobStatus
 from tests.conftest import worker_process
 
 YEAR = 2026
-# org.branch's diary keepers, as services.branch_members orders them (by folded name).
+# org.branch's diary keepers, as services.branch_members orders them (Vietnamese order, by given
+# name: Bảo, Duyên, Đạt, Lan).
 BRANCH_FILES = [
-    "01_Đặng_Văn_Đạt_2026.pdf",
+    "01_Trần_Quốc_Bảo_2026.pdf",
     "02_Nguyễn_Thị_Mỹ_Duyên_2026.pdf",
-    "03_Trần_Quốc_Bảo_2026.pdf",
+    "03_Đặng_Văn_Đạt_2026.pdf",
     "04_Võ_Thị_Lan_2026.pdf",
 ]
 GOLDEN = "Sổ_vàng_Chi_đoàn_Văn_phòng_2026.pdf"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -549,3 +550,19 @@ def test_an_entry_keeps_its_commitments_when_a_new_plan_version_is_approved(org,
         if r.commitment.lineage_id == plan.commitments[0].lineage_id
     )
     assert row.total == 1
+
+
+def test_the_form_says_whether_it_writes_edits_a_draft_or_edits_an_entry(client, login, org, plan):
+    login("doanvien")
+    h1 = re.compile(r"<h1[^>]*>([^<]*)</h1>")
+    page = client.get(f"/diary/entries/new?unit_id={org.branch.id}").get_data(as_text=True)
+    assert h1.search(page).group(1) == "Viết bài nhật ký" and "<title>Viết bài nhật ký" in page
+    draft = services.save_entry(org.member, org.member, org.branch, data(plan), submit=False)
+    sent = services.save_entry(
+        org.member, org.member, org.branch, data(plan, action="Dọn vệ sinh"), submit=True
+    )
+    db.session.commit()
+    page = client.get(f"/diary/entries/{draft.id}/edit").get_data(as_text=True)
+    assert h1.search(page).group(1) == "Sửa bản nháp" and "<title>Sửa bản nháp" in page
+    page = client.get(f"/diary/entries/{sent.id}/edit").get_data(as_text=True)
+    assert h1.search(page).group(1) == "Sửa bài nhật ký"

@@ -172,13 +172,13 @@ def test_2_a_closed_year_refuses_every_change_of_that_year(org, client, login, s
         "other": other.status,
     }
 
-    def refused(response, reason="mở lại được năm đã khoá sổ"):
+    def refused(response, reason="mở lại được năm đã khóa sổ"):
         assert response.status_code == 409, response.status_code
         assert reason in response.get_data(as_text=True)
         still_current(signed.number)
 
     login("doanvien2")
-    refused(client.post(f"/plans/{other.id}/edit", data={"op": "save", "shortcomings": "Sửa sau khoá sổ"}))
+    refused(client.post(f"/plans/{other.id}/edit", data={"op": "save", "shortcomings": "Sửa sau khóa sổ"}))
     refused(client.post(f"/plans/{other.id}/submit"))
     client.post("/logout")
     login("doanvien")
@@ -205,7 +205,7 @@ def test_2_a_closed_year_refuses_every_change_of_that_year(org, client, login, s
     refused(client.post(f"/review/entries/{signed.february.id}/exemplary", data={"note": "Gương sáng"}))
     refused(
         client.post(
-            f"/standards/{standard.id}/edit", data={"group": "discipline", "title": "Sửa sau khoá sổ"}
+            f"/standards/{standard.id}/edit", data={"group": "discipline", "title": "Sửa sau khóa sổ"}
         )
     )
     client.post("/logout")
@@ -430,7 +430,7 @@ def test_5_a_process_that_never_imports_the_review_feature_sees_the_signed_month
 def test_check_integrity_lists_data_written_after_a_lock_and_changes_nothing(app, org, signed):
     runner = app.test_cli_runner()
     clean = runner.invoke(args=["check-integrity"])
-    assert clean.exit_code == 0 and "Không thấy dữ liệu nào vi phạm khoá" in clean.output
+    assert clean.exit_code == 0 and "Không thấy dữ liệu nào vi phạm khóa" in clean.output
     # A comment written straight into the table after the sign-off, as before this change.
     signed_at = db.session.scalar(select(MonthReview.signed_at).where(MonthReview.user_id == org.member.id))
     from datetime import timedelta

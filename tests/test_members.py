@@ -438,7 +438,9 @@ def test_profile_lists_roles(client, org, login):
         ("dat", ["Đặng Văn Đạt"]),
         ("Đạt", ["Đặng Văn Đạt"]),
         ("dang van", ["Đặng Văn Đạt"]),
-        ("duyen@example", ["Nguyễn Thị Mỹ Duyên"]),
+        ("Duyen@Example.vn ", ["Nguyễn Thị Mỹ Duyên"]),  # an exact email, any case
+        ("duyen@example", []),  # never a part of an email
+        ("example", []),
         ("phobithu", ["Võ Thị Lan"]),
         ("zzz", []),
         ("%", []),
@@ -456,6 +458,54 @@ def test_member_search_ignores_diacritics(client, org, login, query, expected):
             assert "Không có ai khớp với" in page
 
 
+def test_people_search_never_matches_an_email_domain(client, org, login, make_user):
+    """/people?q=hà found everybody whose email domain holds "ha"; names and usernames only now,
+    a name by the start of its words (Phạm holds "ha" too, but nobody typing "hà" means him)."""
+    make_user("thuha", org.branch, full_name="Lê Thị Thu Hà", email="thuha@sonhatky.example")
+    for i, name in enumerate(["Phạm Văn Bình", "Kim Thị Mai", "Sơn Văn Tú"]):
+        make_user(f"nv{i}", org.branch, full_name=name, email=f"nv{i}@sonhatky.example")
+    login("quantri")
+    page = html(client.get("/people", query_string={"q": "hà"}))
+    assert ">Lê Thị Thu Hà</a>" in page
+    for name in ("Phạm Văn Bình", "Kim Thị Mai", "Sơn Văn Tú"):
+        assert name not in page
+    page = html(client.get("/people", query_string={"q": "nv1@sonhatky.example"}))
+    assert ">Kim Thị Mai</a>" in page and "Phạm Văn Bình" not in page
+
+
+VIETNAMESE_ORDER = [
+    "Phạm Thị Anh",  # given names first: Anh, Ăn, Âu, Danh, Dũng, Đạt, Đức …
+    "Võ Văn Ăn",
+    "Trần Thị Âu",
+    "Đỗ Văn Danh",
+    "Danh Văn Dũng",
+    "Đặng Văn Đạt",
+    "Lê Văn Đức",
+    "Lê Thị Hà",  # same given name: then the middle name (Thị before Văn) …
+    "Lê Văn Hà",
+    "Nguyễn Văn Hải",
+    "Nguyễn Thị Ơn",
+    "Bùi Văn Út",  # same given and middle name: then the family name (Bùi before Trần)
+    "Trần Văn Út",
+    "Lý Thị Ưng",
+]
+
+
+def test_lists_of_people_go_by_given_name_in_vietnamese_order(client, org, login, make_user):
+    """By given name, then middle and family name, in the alphabet a ă â b c d đ e ê …: D and Đ
+    are not mixed, the grading list is not sorted by family name."""
+    from app.core.collation import name_sort_key
+
+    assert sorted(VIETNAMESE_ORDER, key=name_sort_key) == VIETNAMESE_ORDER
+    for i, name in enumerate(reversed(VIETNAMESE_ORDER)):
+        make_user(f"vn{i:02d}", org.branch_other, full_name=name, password=None)
+    login("quantri")
+    for url in ("/people", f"/units/{org.branch_other.id}/members"):
+        page = html(client.get(url, query_string={"per_page": 100}))
+        found = sorted(VIETNAMESE_ORDER, key=lambda name: page.index(f">{name}</a>"))
+        assert found == VIETNAMESE_ORDER, url
+
+
 @pytest.mark.parametrize("query", ["\x00", "a\x00b", "\x1b[0m", "x" * 5000, "'; DROP TABLE users; --"])
 def test_search_survives_odd_input(client, org, login, query):
     login("bithu")
@@ -466,7 +516,7 @@ def test_search_survives_odd_input(client, org, login, query):
 def test_unit_members_are_listed_secretaries_first_then_by_name(client, org, login):
     login("doanvien")
     page = html(client.get(f"/units/{org.branch.id}/members"))
-    names = ("Trần Quốc Bảo", "Võ Thị Lan", "Đặng Văn Đạt", "Nguyễn Thị Mỹ Duyên")
+    names = ("Trần Quốc Bảo", "Võ Thị Lan", "Nguyễn Thị Mỹ Duyên", "Đặng Văn Đạt")  # D before Đ
     order = [page.index(f">{name}</a>") for name in names]
     assert order == sorted(order)
     assert "Thêm thành viên" not in page  # a member only reads the list

@@ -115,7 +115,7 @@ def test_a_closed_year_refuses_the_entry(client, login, org, plan):  # noqa: F81
     db.session.commit()
     login("doanvien")
     response = sync(client, org.branch.id, commitment_ids=[str(plan.commitments[0].id)])
-    assert response.status_code == 422 and "đã khoá sổ" in response.json["message"]
+    assert response.status_code == 422 and "đã khóa sổ" in response.json["message"]
     assert entry_count(org.member) == 0
 
 

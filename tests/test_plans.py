@@ -189,7 +189,7 @@ def test_lifecycle_draft_submit_return_edit_submit_approve(org, std):
 
 def test_an_approved_plan_is_locked(org, std):
     plan = approved_plan(org, std)
-    with pytest.raises(LockedError, match="đã được duyệt nên đã khoá"):
+    with pytest.raises(LockedError, match="đã được duyệt nên đã khóa"):
         services.save_plan(org.member, plan, "Sửa lén", items(std))
     with pytest.raises(PlanError, match="đã được duyệt"):
         services.submit_plan(org.member, plan)

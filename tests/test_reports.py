@@ -1016,6 +1016,26 @@ def test_rows_written_around_the_app_are_counted_on_first_use(org, world):
 # ---- the annual report as an official PDF (a kind of app.export's documents) -------------------------
 
 
+def test_the_annual_report_button_posts_what_the_export_expects(app, client, login, org, world):
+    """With CSRF on (as in production) the report page's "Báo cáo năm (PDF)" form gives a PDF, not
+    400 "Phiên làm việc đã hết hạn": it posts every field the export form reads, its token included."""
+    import re
+
+    login("canbo")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        html = client.get(f"/units/{org.root.id}/reports?year={world.year}").get_data(as_text=True)
+        action = f"/units/{org.root.id}/documents/annual-report"
+        form = re.search(rf'<form method="post" action="{action}">(.*?)</form>', html, re.S).group(1)
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+        assert str(world.year) in fields.values()
+        response = client.post(action, data=fields)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.data.startswith(b"%PDF")
+
+
 def test_the_annual_report_pdf_has_the_figures_and_verifies(client, login, org, world):
     from app.export import services as export
     from app.export.documents import KINDS, Subject

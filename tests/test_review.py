@@ -388,6 +388,18 @@ def test_queue_page(client, login, org, plans):
     assert org.branch.name in upper
 
 
+def test_an_entry_sent_today_waits_less_than_a_day_not_0_days(client, login, org, plans):
+    write(org.member, org.branch, plans["member"])
+    write(org.secretary, org.branch, plans["secretary"], action="Bài riêng của bí thư")
+    login("bithu")
+    html = client.get(f"/units/{org.branch.id}/review").get_data(as_text=True)
+    assert "chờ dưới 1 ngày" in html and "chờ 0 ngày" not in html
+    client.post("/logout")
+    login("canbo")
+    upper = client.get(f"/units/{org.grassroots.id}/review").get_data(as_text=True)
+    assert "chờ dưới 1 ngày" in upper and "chờ 0 ngày" not in upper
+
+
 def test_queue_runs_a_fixed_number_of_queries(app, client, login, org, plans):
     """No query per row: the queue costs the same with 3 entries as with 30."""
 
@@ -441,7 +453,9 @@ def test_whole_flow_through_the_client(client, login, org, plans):
     html = screen.get_data(as_text=True)
     assert screen.status_code == 200
     assert f'id="entry-{entry.id}"' in html and "Tiết kiệm điện, giấy in" in html  # plan beside entries
-    assert 'data-hotkey="k"' in html and 'rel="prev"' in html  # the previous member: Đặng Văn Đạt
+    # Vietnamese order: Duyên (D) comes before Đạt (Đ), so the next member is Đặng Văn Đạt.
+    assert 'data-hotkey="j"' in html and 'rel="next"' in html and 'rel="prev"' not in html
+    assert "Đặng Văn Đạt ›" in html
     response = client.post(f"/review/entries/{entry.id}/comment", data={"body": "Cần ghi số liệu cụ thể."})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#entry-{entry.id}")
     # A revision request without a reason is refused next to the field, and nothing changes.

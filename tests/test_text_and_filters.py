@@ -143,3 +143,25 @@ def test_enums_are_stored_in_english_and_shown_in_vietnamese():
     assert Role.SECRETARY.label_for(OrgType.PARTY) == "Bí thư"
     assert OrgType.PARTY.member_label == "đảng viên"
     assert ("branch", "Chi đoàn") in UnitKind.choices()
+
+
+def test_waiting_days_are_said_the_way_people_say_them():
+    from app.core.filters import vn_days
+
+    assert vn_days(0) == "dưới 1 ngày" and vn_days(1) == "1 ngày" and vn_days(1234) == "1.234 ngày"
+
+
+def test_one_spelling_of_khoa_in_everything_a_user_sees():
+    """'khóa' (the tone mark on the o, as the rest of the app writes it), never 'khoá'."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("app", "templates", "static/js")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".py", ".html", ".js", ".txt"}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "khoá" in line.lower()
+    ]
+    assert not found, found

@@ -308,6 +308,33 @@ def test_an_entry_request_over_the_limit_gets_a_vietnamese_page(client, login, o
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
 
 
+def test_five_megabytes_of_pasted_text_are_refused_next_to_the_field(client, login, org, plan):
+    """No file: the form says the text is too long next to "Việc đã làm" and keeps what was typed,
+    never "413 Tệp quá lớn"; the box itself carries maxlength so the browser stops at the limit."""
+    login("doanvien")
+    form_page = client.get(f"/diary/entries/new?unit_id={plan.unit_id}").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*id="action"[^>]*maxlength="5000"', form_page)
+    pasted = "Hướng dẫn đồng nghiệp dùng chữ ký số. " * (5 * MB // 40)
+    response = client.post(
+        f"/diary/entries/new?unit_id={plan.unit_id}",
+        data={
+            "deed_date": today_local().strftime("%d/%m/%Y"),
+            "place": "Văn phòng Sở",
+            "action": pasted,
+            "commitment_ids": [str(plan.commitments[0].id)],
+            "submit": "Gửi bài",
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html[:300]
+    assert "Tệp quá lớn" not in html
+    error = re.search(r'<div class="invalid-feedback" id="action-error">([^<]*)</div>', html)
+    assert error and "Tối đa 5.000 ký tự" in error.group(1)
+    assert "Văn phòng Sở" in html and "Hướng dẫn đồng nghiệp dùng chữ ký số." in html
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
 def test_a_member_list_over_the_request_limit_gets_a_vietnamese_page(client, login, org, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1 * MB)
     login("bithu")

@@ -190,8 +190,8 @@ def describe(row: AuditLog) -> AuditItem:
         "round.go_ahead": (
             f"xác nhận vẫn {info.get('step', 'tiếp tục')} năm {info.get('year', '?')} khi còn thiếu"
         ),
-        "year.close": f"khoá sổ năm {info.get('year', '?')}",
-        "year.reopen": f"mở lại năm {info.get('year', '?')} đã khoá sổ",
+        "year.close": f"khóa sổ năm {info.get('year', '?')}",
+        "year.reopen": f"mở lại năm {info.get('year', '?')} đã khóa sổ",
         "framework.copy": "tạo khung tiêu chí đánh giá của đơn vị",
         "framework.edit": "sửa khung tiêu chí đánh giá",
         "framework.criterion": "sửa tiêu chí đánh giá",

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import String, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.collation import SORT_KEY_TYPE, name_sort_key
 from app.core.db import db, utcnow
 from app.core.text import fold
 
@@ -27,6 +28,8 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(120))
     # Lowercase without diacritics, so "nguyen van an" finds "Nguyễn Văn An".
     name_folded: Mapped[str] = mapped_column(String(120), index=True, default="")
+    # Vietnamese order (given name first, ICU's Vietnamese collation): app.core.collation.
+    name_sort_key: Mapped[str] = mapped_column(SORT_KEY_TYPE, index=True, default="", server_default="")
     birth_date: Mapped[date | None]
     phone: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[str | None] = mapped_column(String(120))
@@ -53,6 +56,7 @@ class User(UserMixin, db.Model):
     def set_name(self, full_name: str) -> None:
         self.full_name = full_name
         self.name_folded = fold(full_name)
+        self.name_sort_key = name_sort_key(full_name)
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

@@ -47,6 +47,7 @@ import sqlalchemy as sa
 
 from app.benchdata import texts
 from app.core.clock import utcnow
+from app.core.collation import name_sort_key
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
@@ -313,6 +314,8 @@ class Diary:
     # Last year's entries a self-assessment cites (app.benchdata.ratings): the latest few ids
     # per content group ("politics", …) of the commitment each entry is tied to first.
     evidence: dict[str, list[int]] = field(default_factory=dict)
+    # Years whose plan and entries another generator writes (the demo's hand-written tour).
+    written_elsewhere: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -540,6 +543,7 @@ class _Builder:
                     f"{username}@doankhoi.example.vn",
                     name,
                     fold(name),
+                    name_sort_key(name),
                     s.date(born),
                     f"09{rng.randint(10_000_000, 99_999_999)}",
                     rng.choice(texts.POSITIONS),
@@ -660,6 +664,7 @@ class _Builder:
                 "email",
                 "full_name",
                 "name_folded",
+                "name_sort_key",
                 "birth_date",
                 "phone",
                 "position",
@@ -681,11 +686,15 @@ class _Builder:
         rows, themes = [], []
         self.standards_of: dict[tuple[int, int], dict] = {}  # (unit, year) -> group -> [ids]
         created = s.ts(self.now - timedelta(days=400))
+        existing = self._existing_standards()
         for year in self.years:
             for unit_id, catalogues in (
                 (self.org.root_id, (CAN_KIEM_LIEM_CHINH, BA_TOT)),
                 (self.org.party_id, (CAN_KIEM_LIEM_CHINH,)),
             ):
+                if (unit_id, year) in existing:  # set already (the demo's tour): plans use those
+                    self.standards_of[(unit_id, year)] = existing[(unit_id, year)]
+                    continue
                 by_group: dict = {}
                 order = 0
                 for catalogue in catalogues:
@@ -708,6 +717,8 @@ class _Builder:
                         by_group.setdefault(item.group, []).append(standard_id)
                         order += 1
                 self.standards_of[(unit_id, year)] = by_group
+            if (self.org.root_id, year) in existing:
+                continue
             themes.append(
                 (
                     s.next_id("annual_themes"),
@@ -737,6 +748,22 @@ class _Builder:
         )
         s.insert("annual_themes", ("id", "unit_id", "year", "title", "description", "updated_at"), themes)
 
+    def _existing_standards(self) -> dict[tuple[int, int], dict]:
+        """(unit, year) -> group -> [ids] of the standards the database already holds."""
+        from app.core.enums import ContentGroup
+
+        table = db.metadata.tables["standards"]
+        found: dict[tuple[int, int], dict] = {}
+        rows = db.session.execute(
+            sa.select(table.c.unit_id, table.c.year, table.c.group, table.c.id).order_by(
+                table.c.sort_order, table.c.id
+            )
+        )
+        for unit_id, year, group, standard_id in rows:
+            by_group = found.setdefault((unit_id, year), {})
+            by_group.setdefault(ContentGroup(group), []).append(standard_id)
+        return found
+
     def plans(self) -> None:
         s = self.sink
         plans, commitments = [], []
@@ -748,12 +775,17 @@ class _Builder:
             rng = diary.rng
             standard_unit = self.org.party_id if diary.unit_id in party else self.org.root_id
             for year in self.years:
+                if year in diary.written_elsewhere:
+                    continue
                 by_group = self.standards_of[(standard_unit, year)]
                 # Everyone registers something for "Kiệm" (saving), then three to five more.
                 chosen = [texts.SAVING, *rng.sample(texts.OTHER_THEMES, rng.randint(3, 5))]
                 plan_id = s.next_id("plans")
                 created = max(_local(date(year, 1, rng.randint(3, 20)), 9), _local(diary.joined, 10))
                 decided = created + timedelta(days=rng.randint(1, 6))
+                if decided > self.now:  # the year's first days: registered and approved just now
+                    created = min(created, self.now - timedelta(hours=30))
+                    decided = created + (self.now - created) / 2
                 plans.append(
                     (
                         plan_id,

@@ -95,10 +95,10 @@ def check_integrity_command() -> None:
     db.session.rollback()  # read only: nothing to keep
     if not problems:
         click.echo(
-            "Không thấy dữ liệu nào vi phạm khoá (tháng đã ký, năm đã khoá sổ, kết quả đã công nhận, khung đang dùng)."
+            "Không thấy dữ liệu nào vi phạm khóa (tháng đã ký, năm đã khóa sổ, kết quả đã công nhận, khung đang dùng)."
         )
         return
-    click.echo(f"Có {len(problems)} trường hợp dữ liệu được ghi sau khi đã khoá (lệnh này không sửa gì):")
+    click.echo(f"Có {len(problems)} trường hợp dữ liệu được ghi sau khi đã khóa (lệnh này không sửa gì):")
     for problem in problems:
         click.echo(problem.line())
     raise SystemExit(1)

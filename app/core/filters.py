@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask import Flask, g
+from markupsafe import Markup, escape
 
 from app.core.clock import LOCAL_TZ
 from app.core.clock import today_local as today_local  # re-exported: views read today from here
+from app.core.text import PART_MAX, clause, name_parts, shorten
 
 
 def to_local(value: datetime) -> datetime:
@@ -61,6 +63,23 @@ def vn_time(value: time | None) -> str:
     return f"{value.hour:02d} giờ {value.minute:02d}"
 
 
+def vn_days(days: int | None) -> str:
+    """How long something has waited, in whole days: "dưới 1 ngày" rather than "0 ngày"."""
+    if days is None:
+        return ""
+    return "dưới 1 ngày" if days < 1 else f"{vn_number(days)} ngày"
+
+
+def header_name(name: str | None) -> Markup:
+    """An organisation's name for an official header: its parts kept whole, lines broken between
+    them (app.core.text.name_parts)."""
+    spans = [
+        Markup('<span class="name-part">{}</span>').format(part) if len(part) <= PART_MAX else escape(part)
+        for part in name_parts(name)
+    ]
+    return Markup(" ").join(spans)
+
+
 def register_filters(app: Flask) -> None:
     """Filters, and the permission helpers templates ask (the same functions views use)."""
     from flask_login import current_user
@@ -73,6 +92,10 @@ def register_filters(app: Flask) -> None:
         vn_long_date=vn_long_date,
         vn_number=vn_number,
         vn_time=vn_time,
+        vn_days=vn_days,
+        clause=clause,
+        header_name=header_name,
+        shorten=shorten,
     )
     app.jinja_env.globals.update(permissions.TEMPLATE_HELPERS)
     # The print templates ask whether an entry's heading fits on one line (app/core/pdf.py).

@@ -108,6 +108,8 @@ class MaxLength:
 
     def __init__(self, maximum: int):
         self.maximum = maximum
+        # Rendered as maxlength="…": the browser stops at the limit (entry-form.js shows a counter).
+        self.field_flags = {"maxlength": maximum}
 
     def __call__(self, form, field) -> None:
         if field.data and len(field.data) > self.maximum:

@@ -38,7 +38,7 @@ SIGNED_TODO = (
     "tháng sẽ báo “đã thay đổi kể từ khi lập”, kèm lần mở lại."
 )
 CLOSED_TODO = (
-    "Cán bộ cấp trên xem lại: nếu thay đổi là đúng, mở lại năm (kèm lý do) rồi khoá sổ lại; nếu không, "
+    "Cán bộ cấp trên xem lại: nếu thay đổi là đúng, mở lại năm (kèm lý do) rồi khóa sổ lại; nếu không, "
     "báo quản trị viên khôi phục từ bản sao lưu trước thay đổi."
 )
 
@@ -138,7 +138,7 @@ def _closed_year_problems() -> list[Problem]:
     )
     checks = [
         (
-            "bài nhật ký được viết, sửa, biểu dương hoặc yêu cầu bổ sung sau khi khoá sổ",
+            "bài nhật ký được viết, sửa, biểu dương hoặc yêu cầu bổ sung sau khi khóa sổ",
             select(YearClosure.id, func.count(Entry.id))
             .join(Entry, entry_in_year)
             .where(
@@ -151,14 +151,14 @@ def _closed_year_problems() -> list[Problem]:
             ),
         ),
         (
-            "nhận xét trên bài được thêm sau khi khoá sổ",
+            "nhận xét trên bài được thêm sau khi khóa sổ",
             select(YearClosure.id, func.count(EntryComment.id))
             .join(Entry, entry_in_year)
             .join(EntryComment, EntryComment.entry_id == Entry.id)
             .where(EntryComment.created_at > closed_at),
         ),
         (
-            "kế hoạch được lập, sửa, gửi hoặc duyệt sau khi khoá sổ",
+            "kế hoạch được lập, sửa, gửi hoặc duyệt sau khi khóa sổ",
             select(YearClosure.id, func.count(Plan.id))
             .join(Plan, and_(Plan.unit_id == YearClosure.unit_id, Plan.year == YearClosure.year))
             .where(
@@ -166,7 +166,7 @@ def _closed_year_problems() -> list[Problem]:
             ),
         ),
         (
-            "nhận xét tháng hoặc ký xác nhận sau khi khoá sổ",
+            "nhận xét tháng hoặc ký xác nhận sau khi khóa sổ",
             select(YearClosure.id, func.count(MonthReview.id))
             .join(
                 MonthReview,
@@ -175,13 +175,13 @@ def _closed_year_problems() -> list[Problem]:
             .where(or_(MonthReview.comment_at > closed_at, MonthReview.signed_at > closed_at)),
         ),
         (
-            "chuẩn mực của năm được thêm sau khi khoá sổ",
+            "chuẩn mực của năm được thêm sau khi khóa sổ",
             select(YearClosure.id, func.count(Standard.id))
             .join(Standard, and_(Standard.unit_id == YearClosure.unit_id, Standard.year == YearClosure.year))
             .where(Standard.created_at > closed_at),
         ),
         (
-            "đề nghị xem xét lại được trả lời sau khi khoá sổ",
+            "đề nghị xem xét lại được trả lời sau khi khóa sổ",
             select(YearClosure.id, func.count(Rating.id))
             .join(
                 GradingRound,
@@ -198,11 +198,11 @@ def _closed_year_problems() -> list[Problem]:
             unit = db.session.get(_unit_model(), closure.unit_id)
             problems.append(
                 Problem(
-                    "năm đã khoá sổ",
+                    "năm đã khóa sổ",
                     _unit_label(unit),
                     f"năm {closure.year}",
                     "",
-                    f"{count} {label} (khoá sổ lúc {vn_datetime(closure.closed_at)})",
+                    f"{count} {label} (khóa sổ lúc {vn_datetime(closure.closed_at)})",
                     CLOSED_TODO,
                 )
             )

@@ -91,7 +91,7 @@ def _user_name(user_id: int | None) -> str:
 
 
 def year_lock(unit_id: int, year: int) -> Lock | None:
-    """The unit's year is closed (khoá sổ): everything of that unit and year is read-only."""
+    """The unit's year is closed (khóa sổ): everything of that unit and year is read-only."""
     from app.grading.models import YearClosure
 
     closure = db.session.scalar(
@@ -101,9 +101,9 @@ def year_lock(unit_id: int, year: int) -> Lock | None:
         return None
     return Lock(
         CLOSED_YEAR,
-        f"Năm {year} của {_unit_name(unit_id)} đã khoá sổ (ngày {vn_date(closure.closed_at)}): "
+        f"Năm {year} của {_unit_name(unit_id)} đã khóa sổ (ngày {vn_date(closure.closed_at)}): "
         "kế hoạch, nhật ký, nhận xét, biểu dương, xếp loại và chuẩn mực của năm này chỉ còn để xem.",
-        "Chỉ cán bộ cấp trên mới mở lại được năm đã khoá sổ, kèm lý do.",
+        "Chỉ cán bộ cấp trên mới mở lại được năm đã khóa sổ, kèm lý do.",
     )
 
 
@@ -160,7 +160,7 @@ def month_lock(user_id: int, unit_id: int, year: int, month: int) -> Lock | None
         SIGNED_MONTH,
         f"Tháng {month}/{year} của {_user_name(user_id)} ở {_unit_name(unit_id)} đã được "
         f"{_user_name(review.signed_by_id) or 'bí thư'} ký xác nhận ngày {vn_date(review.signed_at)}: "
-        "bài nhật ký, minh chứng, nhận xét, yêu cầu bổ sung, biểu dương và nhận xét tháng đều đã khoá.",
+        "bài nhật ký, minh chứng, nhận xét, yêu cầu bổ sung, biểu dương và nhận xét tháng đều đã khóa.",
         "Bí thư chi đoàn (chi bộ) hoặc cán bộ cấp trên mở lại tháng (kèm lý do) nếu cần thay đổi.",
     )
 
@@ -196,7 +196,7 @@ def plan_content_lock(plan) -> Lock | None:
     if plan.status in (PlanStatus.APPROVED, PlanStatus.SUPERSEDED):
         return Lock(
             APPROVED_PLAN,
-            f"Phiên bản {plan.version} của kế hoạch năm {plan.year} đã được duyệt nên đã khoá.",
+            f"Phiên bản {plan.version} của kế hoạch năm {plan.year} đã được duyệt nên đã khóa.",
             "Muốn thay đổi, hãy bấm “Điều chỉnh kế hoạch” để tạo phiên bản mới và gửi duyệt lại.",
         )
     return None
@@ -214,7 +214,7 @@ def round_lock(grading_round) -> Lock | None:
         return Lock(
             RATIFIED_ROUND,
             f"Kết quả xếp loại năm {grading_round.year} của {_unit_name(grading_round.unit_id)} đã được "
-            f"cấp trên công nhận{' ngày ' + when if when else ''} và đã khoá.",
+            f"cấp trên công nhận{' ngày ' + when if when else ''} và đã khóa.",
             "Chỉ cấp trên trực tiếp mở lại được kết quả đã công nhận, kèm lý do.",
         )
     return None

@@ -14,7 +14,8 @@ when the month is the current one:
 - months not signed off are the months of the year that are over (before the current month) and
   not after the chosen one, with diary entries but no signed MonthReview;
 - a member "stands out" after `unit.remind_after_days` days without an entry; someone who has
-  never written counts from the day they joined the branch, so a newcomer is not flagged at once.
+  never written counts from the start of the year (not from the day the account was added: a
+  branch imported in December with nobody writing is a branch to look at).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
+from app.core.collation import person_key
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
-from app.core.filters import to_local, today_local
+from app.core.filters import today_local
 from app.dashboard import coverage
 from app.dashboard.models import ALL_ENTRIES
 from app.journal.models import Entry
@@ -89,11 +91,9 @@ class MemberRow:
         return self.coverage_full / self.coverage_cells if self.coverage_cells else None
 
     @property
-    def name_key(self) -> tuple[str, str, int]:
-        """Vietnamese lists go by given name (the last word), then the whole name."""
-        folded = self.user.name_folded or self.user.full_name.lower()
-        words = folded.split()
-        return (words[-1] if words else "", folded, self.user.id)
+    def name_key(self) -> tuple[str, int]:
+        """Vietnamese lists go by given name, then middle and family name (app.core.collation)."""
+        return person_key(self.user)
 
 
 @dataclass
@@ -249,7 +249,7 @@ def _members_statement() -> Select:
         .options(
             lazyload(Membership.unit),
             # Only what the rows read: a person already in the session (the viewer) keeps the rest.
-            contains_eager(Membership.user).load_only(User.full_name, User.name_folded, User.position),
+            contains_eager(Membership.user).load_only(User.full_name, User.name_sort_key, User.position),
             contains_eager(Membership.user).joinedload(User.memberships).lazyload(Membership.unit),
         )
     )
@@ -334,7 +334,8 @@ def branch_dashboard(unit: Unit, year: int, month: int, today: date | None = Non
 
     for row in rows.values():
         row.unsigned_months.sort()
-        since = row.last_entry or to_local(row.membership.created_at).date()
+        # Never written: silent since the period began (the year), whenever the account was added.
+        since = row.last_entry or date(year, 1, 1)
         row.silent_days = max(0, (as_of - since).days)
         row.is_silent = row.silent_days >= unit.remind_after_days
     return BranchDashboard(unit, year, month, as_of, list(rows.values()))

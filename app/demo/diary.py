@@ -242,7 +242,7 @@ def seed_member_year(
 
 def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today: date | None = None) -> None:
     """Standards for the year, the demo member's approved plan with months of entries, the
-    secretary's own plan (approved by the officer above), and plans waiting for approval."""
+    secretary's own plan (approved by the officer above). Everybody else: app.demo.year."""
     from app.plans.services import seed_demo_plan
     from app.standards.services import applicable_standards, seed_demo_standards
 
@@ -252,21 +252,19 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     seed_demo_standards(root, branch, year)
     standards = applicable_standards(branch, year)
 
-    def plan_for(owner: User, approver: User | None, created: date, status=PlanStatus.APPROVED) -> Plan:
-        plan = seed_demo_plan(owner, branch, year, approver or accounts["bithu"], standards)
-        plan.created_at = _local(created, 9)
+    def plan_for(owner: User, approver: User, created: date) -> Plan:
+        """An approved plan, registered on `created` and approved a few days later (never after now)."""
+        plan = seed_demo_plan(owner, branch, year, approver, standards)
+        now = utcnow()
+        plan.created_at = min(_local(created, 9), now - timedelta(hours=3))
         plan.updated_at = plan.created_at
-        plan.status = status
-        if status is PlanStatus.APPROVED:
-            plan.submitted_at = _local(created + timedelta(days=2), 10)
-            plan.decided_at = _local(created + timedelta(days=4), 15)
-        else:
-            plan.decided_at = plan.decided_by_id = None
-            plan.decided_by = None
-            plan.submitted_at = _local(created, 10) if status is PlanStatus.SUBMITTED else None
+        plan.status = PlanStatus.APPROVED
+        plan.submitted_at = min(_local(created + timedelta(days=2), 10), now - timedelta(hours=2))
+        plan.decided_at = min(_local(created + timedelta(days=4), 15), now - timedelta(hours=1))
         return plan
 
-    start = date(year, 1, 8) if today >= date(year, 1, 20) else today
+    # Registered in the first days of the year (early in January: just now).
+    start = date(year, 1, 8) if today >= date(year, 1, 20) else today - timedelta(days=5)
     member_plan = plan_for(accounts["doanvien"], accounts["bithu"], start)
     seed_member_year(accounts["doanvien"], branch, member_plan, today, rng)
     # One draft being written this week.
@@ -288,13 +286,6 @@ def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today
     secretary_plan = plan_for(accounts["bithu"], accounts["canbo"], start)
     seed_member_year(accounts["bithu"], branch, secretary_plan, today, rng, density=0.6)
 
-    # Other members: two plans waiting for the secretary, one still a draft.
-    others = [m.user for m in branch.memberships if m.user.username not in ("bithu", "doanvien")]
-    others.sort(key=lambda u: u.name_folded)
-    for owner, status in zip(
-        others[:3], (PlanStatus.SUBMITTED, PlanStatus.SUBMITTED, PlanStatus.DRAFT), strict=False
-    ):
-        plan_for(owner, None, today - timedelta(days=5), status)
     db.session.flush()
     seed_demo_reviews(accounts, branch, member_plan, today)
 

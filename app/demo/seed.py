@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.auth.services import hash_password
+from app.core.clock import today_local
 from app.core.db import db, utcnow
 from app.core.enums import OrgType, Role, UnitKind
 from app.units.models import Membership, Unit
@@ -315,9 +316,27 @@ class DemoSeeder:
         db.session.refresh(demo_branch)
         seed_demo_diaries(accounts, demo_branch, root)
 
-        from app.demo.grading import seed_demo_grading
+        # Everybody else's year (and last year's ratified grading), by the benchmark generator.
+        from app.demo.year import seed_demo_year
+
+        tour = {(accounts["doanvien"].id, demo_branch.id), (accounts["bithu"].id, demo_branch.id)}
+        tour.add((accounts["bithu"].id, cell.id))  # keeps the diary in the Chi đoàn
+        seed_demo_year(accounts, tour, today_local(), utcnow())
+
+        from app.demo.grading import seed_demo_grading, seed_ratified_round
 
         seed_demo_grading(accounts, demo_branch, cell)
+        hospital = next(b for b in branches if b.code == "CD-BVDK")
+        seed_ratified_round(accounts, db.session.get(Unit, hospital.id))
+
+        # The reports and dashboards count the year from the entries at first view (the bulk rows
+        # went in without the app's hooks); rebuild_all commits the demo.
+        from app.dashboard import coverage
+        from app.reports import stats
+
+        db.session.flush()
+        stats.rebuild_all()
+        coverage.forget_all()
         return accounts
 
 

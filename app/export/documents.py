@@ -39,8 +39,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
+from app.core.collation import people_order
 from app.core.db import db
 from app.core.enums import EntryStatus, OrgType, PlanStatus, Role
+from app.core.text import shorten
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.units.models import Membership, Unit
@@ -186,7 +188,7 @@ def _secretary(unit: Unit) -> User | None:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == unit.id, Membership.role == Role.SECRETARY)
         .options(lazyload(User.memberships))
-        .order_by(User.name_folded, User.id)
+        .order_by(*people_order())
         .limit(1)
     )
 
@@ -287,7 +289,7 @@ def entry_blocks(entries: list[Entry]) -> list[dict]:
                 "action": entry.action,
                 "result": entry.result,
                 "lesson": entry.lesson,
-                "commitments": [c.short_label for c in entry.commitments],
+                "commitments": [c.label for c in entry.commitments],
                 "status": entry.status.label,
                 "written_at": entry.created_at,
                 "backdated": entry.is_backdated,
@@ -488,7 +490,7 @@ def _entry_titles(ids: set[int]) -> dict[int, tuple[date, str]]:
     if not ids:
         return {}
     rows = db.session.execute(select(Entry.id, Entry.deed_date, Entry.action).where(Entry.id.in_(ids)))
-    return {r.id: (r.deed_date, " ".join((r.action or "").split())[:120]) for r in rows}
+    return {r.id: (r.deed_date, shorten(r.action, 120)) for r in rows}
 
 
 def grading_section(member: User, unit: Unit, year: int) -> dict | None:
@@ -740,7 +742,7 @@ def member_month(subject: Subject) -> dict:
         "member": person_info(member, unit),
         "year": year,
         "month": month,
-        "commitments": [c.short_label for c in plan.commitments] if plan else [],
+        "commitments": [c.label for c in plan.commitments] if plan else [],
         "entries": entry_blocks(entries),
         "review": month_review_block(member, unit, year, month),
         "signatures": [unit_signature(unit, member), member_signature(member)],

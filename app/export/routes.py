@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import people_order
 from app.core.db import db
 from app.core.enums import Role
 from app.core.extensions import limiter
@@ -158,7 +159,7 @@ def _branch_members(unit: Unit) -> list[tuple[User, Role]]:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
         .options(lazyload(User.memberships))
-        .order_by(User.name_folded, User.id)
+        .order_by(*people_order())
     ).all()
     return [(user, role) for user, role in rows]
 

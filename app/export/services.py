@@ -388,7 +388,7 @@ def reopenings_since(document: ExportedDocument) -> list[Reopening]:
         if year == document.year:
             found.append(
                 Reopening(
-                    f"Năm {document.year} đã khoá sổ được cấp trên mở lại",
+                    f"Năm {document.year} đã khóa sổ được cấp trên mở lại",
                     row.created_at,
                     initials(row.actor.full_name) if row.actor else "",
                 )

@@ -11,4 +11,4 @@ def year_is_closed(unit_id: int, year: int) -> bool:
 
 
 def closed_message(year: int) -> str:
-    return f"Năm {year} đã khoá sổ: nhật ký, kế hoạch và nhận xét của năm này chỉ còn để xem."
+    return f"Năm {year} đã khóa sổ: nhật ký, kế hoạch và nhận xét của năm này chỉ còn để xem."

@@ -651,7 +651,7 @@ ACTS = {
         "button": "Xác nhận công nhận",
         "endpoint": "grading.ratify",
         "effect": (
-            "Kết quả được khoá; chỉ cấp trên mở lại được (kèm lý do). Từng người được báo kết quả và có "
+            "Kết quả được khóa; chỉ cấp trên mở lại được (kèm lý do). Từng người được báo kết quả và có "
             "thời hạn ghi nhận hoặc đề nghị xem xét lại."
         ),
         "style": "btn-success",
@@ -664,8 +664,8 @@ ACTS = {
         "style": "btn-danger",
     },
     "close": {
-        "title": "Khoá sổ năm",
-        "button": "Xác nhận khoá sổ",
+        "title": "Khóa sổ năm",
+        "button": "Xác nhận khóa sổ",
         "endpoint": "grading.close_year",
         "effect": (
             "Mọi kế hoạch, bài nhật ký, nhận xét và kết quả của năm chỉ còn để xem; chuẩn mực được chuyển "
@@ -838,7 +838,7 @@ def close_year(unit_id: int, year: int):
         year,
         "close",
         lambda r, form: services.close_year(current_user, r.unit, year),
-        f"Đã khoá sổ năm {year}: nhật ký, kế hoạch và kết quả năm {year} chỉ còn để xem. "
+        f"Đã khóa sổ năm {year}: nhật ký, kế hoạch và kết quả năm {year} chỉ còn để xem. "
         f"Chuẩn mực được chuyển sang năm {year + 1}; đoàn viên có thể lập kế hoạch mới từ kế hoạch cũ.",
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit.services import record
 from app.auth.models import User
 from app.core import locks, permissions
+from app.core.collation import people_order, person_key
 from app.core.db import db, utcnow
 from app.core.enums import (
     ContentGroup,
@@ -30,7 +31,7 @@ from app.core.enums import (
     UnitKind,
 )
 from app.core.filters import to_local, today_local, vn_date, vn_number
-from app.core.text import clean_line, nfc
+from app.core.text import clean_line, nfc, shorten
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.plans.models import Commitment, Plan
@@ -268,7 +269,7 @@ def branch_members(unit: Unit) -> list[User]:
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER, User.is_active.is_(True))
-            .order_by(User.name_folded, User.id)
+            .order_by(*people_order())
         )
     )
 
@@ -320,7 +321,7 @@ def _require_editable(grading_round: GradingRound) -> None:
 
 
 def ratings_of(grading_round: GradingRound) -> list[Rating]:
-    return sorted(grading_round.ratings, key=lambda r: (r.user.name_folded or "", r.user_id))
+    return sorted(grading_round.ratings, key=lambda r: person_key(r.user))
 
 
 def member_rating(member: User, unit: Unit, year: int) -> Rating | None:
@@ -369,8 +370,7 @@ class Evidence:
 
 
 def _title(entry: Entry) -> str:
-    text = " ".join((entry.action or "").split())
-    return text if len(text) <= 90 else text[:87] + "…"
+    return shorten(entry.action, 90)
 
 
 def evidence(member: User, unit: Unit, year: int, today: date | None = None) -> Evidence:
@@ -1319,11 +1319,11 @@ def save_quarter_ratings(
 def close_year(actor: User, unit: Unit, year: int) -> YearClosure:
     """Freeze the branch's year and prepare the next: standards carried over, plans offered as drafts."""
     if not permissions.can_close_year(actor, unit):
-        raise GradingError("Bạn không khoá sổ đơn vị này được.")
+        raise GradingError("Bạn không khóa sổ đơn vị này được.")
     locks.ensure(locks.year_lock(unit.id, year))
     grading_round = get_round(unit, year)
     if grading_round is None or grading_round.status is not RoundStatus.RATIFIED:
-        raise GradingError("Chỉ khoá sổ sau khi kết quả xếp loại năm đã được cấp trên công nhận.")
+        raise GradingError("Chỉ khóa sổ sau khi kết quả xếp loại năm đã được cấp trên công nhận.")
     pending = [
         r.user.full_name
         for r in grading_round.ratings
@@ -1355,10 +1355,10 @@ def reopen_year(actor: User, unit: Unit, year: int, reason: str) -> None:
     permissions.require(can_reopen_year(actor, unit))
     closure = year_closure(unit, year)
     if closure is None:
-        raise GradingError(f"Năm {year} chưa khoá sổ.")
+        raise GradingError(f"Năm {year} chưa khóa sổ.")
     reason = _text(reason, "Lý do", REASON_MAX, "reason")
     if len(reason) < 5:
-        raise GradingError("Vui lòng ghi rõ lý do mở lại năm đã khoá sổ.", "reason")
+        raise GradingError("Vui lòng ghi rõ lý do mở lại năm đã khóa sổ.", "reason")
     before = {
         "year": year,
         "closed_at": closure.closed_at.isoformat() if closure.closed_at else None,
@@ -1369,7 +1369,7 @@ def reopen_year(actor: User, unit: Unit, year: int, reason: str) -> None:
     record(actor, "year.reopen", unit, None, unit, before=before, after={"year": year}, reason=reason)
     grading_round = get_round(unit, year)
     if grading_round is not None:
-        _notify_secretaries(grading_round, actor, f"Năm {year} được mở lại sau khi khoá sổ: {reason}")
+        _notify_secretaries(grading_round, actor, f"Năm {year} được mở lại sau khi khóa sổ: {reason}")
 
 
 def year_closure(unit: Unit, year: int) -> YearClosure | None:

@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import Role, UnitKind
 from app.core.filters import to_local, today_local
@@ -83,7 +84,7 @@ def branch_members(branch: Unit) -> list[tuple[int, str]]:
         select(User.id, User.full_name)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == branch.id, Membership.role != Role.OFFICER)
-        .order_by(User.name_folded, User.id)
+        .order_by(*people_order())
     )
     return [(row.id, row.full_name) for row in db.session.execute(stmt)]
 

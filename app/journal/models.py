@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, enum_column_type
+from app.core.text import shorten
 from app.plans.models import Commitment
 from app.units.models import Unit
 
@@ -104,7 +105,7 @@ class Entry(db.Model):
     @property
     def title(self) -> str:
         first = self.action.strip().splitlines()[0] if self.action.strip() else "(chưa có nội dung)"
-        return first if len(first) <= 90 else first[:87] + "…"
+        return shorten(first, 90)
 
 
 class Evidence(db.Model):

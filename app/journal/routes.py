@@ -39,6 +39,10 @@ bp = Blueprint("journal", __name__, url_prefix="/diary")
 # Room for five 10 MB files: a larger single file is refused by the form with a message that
 # keeps the text, instead of the bare "request too large" page.
 ENTRY_REQUEST_LIMIT = 60 * 1024 * 1024
+# A text field may be far longer than the form allows (5 MB pasted by mistake): it is read, and the
+# form says "Tối đa 5.000 ký tự" next to the field, keeping the text, instead of "413 Tệp quá lớn"
+# (Werkzeug's default refuses a text part over 500 kB before the form sees it).
+ENTRY_FORM_MEMORY = 16 * 1024 * 1024
 # (full name read aloud and shown on wide screens, short label shown on a phone)
 WEEKDAYS = [
     ("Thứ Hai", "T2"),
@@ -244,7 +248,7 @@ def _form_for(ctx: DiaryContext, year: int, entry: Entry | None = None) -> Entry
         known = {c.id for c in commitments}
         commitments += [c for c in entry.commitments if c.id not in known]
     form.commitment_ids.choices = [
-        (c.id, ("★ Đột phá: " if c.is_breakthrough else "") + c.short_label) for c in commitments
+        (c.id, ("★ Đột phá: " if c.is_breakthrough else "") + c.label) for c in commitments
     ]
     if entry is not None and request.method == "GET":
         form.commitment_ids.data = [c.id for c in entry.commitments]
@@ -264,6 +268,7 @@ def _uploads() -> list:
 def new_entry():
     """Write an entry; the member only, in their own branch."""
     request.max_content_length = ENTRY_REQUEST_LIMIT
+    request.max_form_memory_size = ENTRY_FORM_MEMORY
     ctx, intro = _context_or_intro()
     if intro:
         return intro
@@ -394,6 +399,7 @@ def render_entry(item: Entry, comment_form: CommentForm | None = None, status: i
 def edit_entry(entry_id: int):
     """Edit one's entry until its month is signed off."""
     request.max_content_length = ENTRY_REQUEST_LIMIT
+    request.max_form_memory_size = ENTRY_FORM_MEMORY
     item = _get_entry(entry_id)
     permissions.require(services.is_author(current_user, item))
     locks.ensure(locks.entry_lock(item))
@@ -457,6 +463,7 @@ def delete_entry(entry_id: int):
 @login_required
 def autosave():
     """Save what is being typed as a draft (called by static/js/entry-form.js); JSON."""
+    request.max_form_memory_size = ENTRY_FORM_MEMORY
     ctx = _context()
     if ctx is None or not ctx.is_own:
         return jsonify(ok=False, message="Không có sổ nhật ký để lưu."), 404

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
+from sqlalchemy import distinct, func, select, text
+from sqlalchemy.orm import aliased
 
 from app.core import permissions
 from app.core.db import db
-from app.units.models import Membership
+from app.core.enums import Role
+from app.units.models import Membership, Unit
 
 bp = Blueprint("main", __name__)
 
@@ -19,15 +21,43 @@ def index():
     """The start page: the user's roles and what each lets them do."""
     user = current_user
     managed = db.session.scalars(permissions.manageable_units(user).order_by("path").limit(50)).all()
-    counts = {}
-    if managed:
-        rows = db.session.execute(
-            select(Membership.unit_id, func.count())
-            .where(Membership.unit_id.in_([u.id for u in managed]))
-            .group_by(Membership.unit_id)
-        )
-        counts = dict(rows.all())
-    return render_template("main/index.html", managed=managed, counts=counts, diaries=_diary_summaries(user))
+    return render_template(
+        "main/index.html",
+        managed=managed,
+        counts=_people_under(managed),
+        waiting=_waiting_for(user, managed),
+        diaries=_diary_summaries(user),
+    )
+
+
+def _people_under(units: list[Unit]) -> dict[int, int]:
+    """Members (not officers) of each unit and every unit below it, each person once (one query):
+    a Đoàn cơ sở whose members all sit in its chi đoàn has them all, not 0."""
+    if not units:
+        return {}
+    top, below = aliased(Unit), aliased(Unit)
+    rows = db.session.execute(
+        select(top.id, func.count(distinct(Membership.user_id)))
+        .join(below, below.path.startswith(top.path))
+        .join(Membership, Membership.unit_id == below.id)
+        .where(top.id.in_([u.id for u in units]), Membership.role != Role.OFFICER)
+        .group_by(top.id)
+    )
+    return dict(rows.all())
+
+
+def _waiting_for(user, units: list[Unit]) -> list[tuple[Unit, int, int]]:
+    """For each branch the user is secretary or deputy of: entries waiting for their review and
+    plans waiting for approval (the review queue's counts)."""
+    from app.review import services as review
+
+    found = []
+    for unit in units:
+        role = permissions.role_in(user, unit)
+        if unit.kind.is_branch and role is not None and role.manages_branch:
+            queue = review.review_queue(user, unit, limit=0)
+            found.append((unit, queue.waiting, len(queue.plans)))
+    return found
 
 
 def _diary_summaries(user) -> list[dict]:

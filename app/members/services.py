@@ -10,9 +10,10 @@ from sqlalchemy import Select, case, func, select
 from app.auth import services as auth_services
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import Role
-from app.core.text import clean_line, fold
+from app.core.text import clean_line, fold, nfc
 from app.units.models import Membership, Unit
 
 ROLE_ORDER = case(
@@ -31,12 +32,16 @@ class MemberError(ValueError):
         self.field = field
 
 
-def _matches(folded: str):
-    """Name, username or email contains the folded text (a typed % or _ is no wildcard)."""
+def _matches(query: str):
+    """A word of the name starts with the text (diacritics ignored: "ha" finds Hà, Hải, not Phạm),
+    the username contains it, or the email is exactly it (a typed % or _ is no wildcard). Never a
+    part of an email: "hà" would find every "@…ha…" domain."""
+    folded = fold(query)
     return (
-        User.name_folded.contains(folded, autoescape=True)
+        User.name_folded.startswith(folded, autoescape=True)
+        | User.name_folded.contains(" " + folded, autoescape=True)
         | func.lower(User.username).contains(folded, autoescape=True)
-        | func.lower(func.coalesce(User.email, "")).contains(folded, autoescape=True)
+        | (func.lower(User.email) == (nfc(query) or "").strip().lower())  # nfc: no NUL for PostgreSQL
     )
 
 
@@ -46,20 +51,20 @@ def unit_memberships(unit: Unit, query: str = "") -> Select[tuple[Membership]]:
         select(Membership)
         .join(User, Membership.user_id == User.id)
         .where(Membership.unit_id == unit.id)
-        .order_by(ROLE_ORDER, User.name_folded, User.id)
+        .order_by(ROLE_ORDER, *people_order())
     )
     folded = fold(query)
     if folded:
-        stmt = stmt.where(_matches(folded))
+        stmt = stmt.where(_matches(query))
     return stmt
 
 
 def people_query(actor: User, query: str = "", include_inactive: bool = True) -> Select[tuple[User]]:
     """People the actor may see (everyone for admins), by name; `query` ignores diacritics."""
-    stmt = select(User).where(permissions.visible_users_condition(actor)).order_by(User.name_folded, User.id)
+    stmt = select(User).where(permissions.visible_users_condition(actor)).order_by(*people_order())
     folded = fold(query)
     if folded:
-        stmt = stmt.where(_matches(folded))
+        stmt = stmt.where(_matches(query))
     if not include_inactive:
         stmt = stmt.where(User.is_active.is_(True))
     return stmt

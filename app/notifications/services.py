@@ -18,6 +18,7 @@ from sqlalchemy.orm import lazyload
 from werkzeug.routing import BuildError
 
 from app.auth.models import User
+from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, Role, UnitKind
 from app.core.filters import LOCAL_TZ, to_local, vn_date
@@ -394,7 +395,7 @@ def collect_reminders(day: date) -> ReminderRun:
             User.is_active.is_(True),
             User.password_hash.is_not(None),  # invited but not activated: cannot read it yet
         )
-        .order_by(Membership.unit_id, User.name_folded, User.id)
+        .order_by(Membership.unit_id, *people_order())
     ).all()
     last_written = {
         (user_id, unit_id): last

@@ -107,7 +107,7 @@ def sync_entry(
     permissions.require(entry.user_id == actor.id)
     if not journal.can_edit_entry(actor, entry):
         raise journal.JournalError(
-            "Bài này không sửa được nữa: tháng của bài đã được ký xác nhận, năm đã khoá sổ, hoặc bạn "
+            "Bài này không sửa được nữa: tháng của bài đã được ký xác nhận, năm đã khóa sổ, hoặc bạn "
             "không còn ghi sổ ở chi đoàn này.",
             "deed_date",
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import db, utcnow
 from app.core.enums import Frequency, PlanStatus, enum_column_type
+from app.core.text import shorten
 from app.standards.models import Standard
 from app.units.models import Unit
 
@@ -92,6 +93,11 @@ class Commitment(db.Model):
     standard: Mapped[Standard | None] = relationship(lazy="joined")
 
     @property
+    def label(self) -> str:
+        """The commitment in full, on one line (its first line): what forms and documents print."""
+        return " ".join((self.action.strip().splitlines() or [""])[0].split())
+
+    @property
     def short_label(self) -> str:
-        text = self.action.strip().splitlines()[0] if self.action.strip() else ""
-        return text if len(text) <= 80 else text[:77] + "…"
+        """At most 80 characters, cut between words (tables, where space is short)."""
+        return shorten(self.label, 80)

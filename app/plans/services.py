@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
 from app.core import locks, permissions
+from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
 from app.core.filters import today_local
@@ -325,7 +326,7 @@ def branch_plan_overview(unit: Unit, year: int) -> BranchOverview:
         )
         .outerjoin(approved, approved.c.user_id == Membership.user_id)
         .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
-        .order_by(_ROLE_ORDER, User.name_folded, User.id)
+        .order_by(_ROLE_ORDER, *people_order())
         .options(
             contains_eager(Membership.user).selectinload(User.memberships),
             lazyload(Plan.commitments),

@@ -41,10 +41,11 @@ from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
 
 from app.auth.models import User
 from app.core import permissions
+from app.core.collation import name_sort_key
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Role, UnitKind
 from app.core.filters import today_local, vn_date
-from app.core.text import fold
+from app.core.text import fold, shorten
 from app.journal.models import Entry, entry_commitments
 from app.plans.models import Commitment
 from app.reports import stats
@@ -620,7 +621,7 @@ class Commendation:
     @property
     def title(self) -> str:
         first = self.action.strip().splitlines()[0] if self.action.strip() else "(chưa có nội dung)"
-        return first if len(first) <= 160 else first[:157] + "…"
+        return shorten(first, 160)
 
 
 @dataclass
@@ -687,11 +688,9 @@ class Commendations:
         return "\n".join(lines)
 
 
-def _name_key(full_name: str) -> tuple[str, str]:
-    """Vietnamese lists go by given name (the last word), then the whole name."""
-    folded = fold(full_name)
-    words = folded.split()
-    return (words[-1] if words else "", folded)
+def _name_key(full_name: str) -> str:
+    """Vietnamese lists go by given name, then middle and family name (app.core.collation)."""
+    return name_sort_key(full_name)
 
 
 COMMENDATION_LIMIT = 200  # on the page; the Excel file has them all (EXPORT_LIMIT)

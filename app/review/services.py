@@ -36,10 +36,11 @@ from app.audit import services as audit
 from app.audit.models import AuditLog
 from app.auth.models import User
 from app.core import locks, permissions
+from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local, vn_date
-from app.core.text import nfc
+from app.core.text import nfc, shorten
 from app.journal import services as journal
 from app.journal.models import Entry, Evidence, entry_commitments
 from app.notifications.services import app_path, notify
@@ -193,7 +194,7 @@ def reviewable_members(viewer: User, unit: Unit) -> list[User]:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER, User.id != viewer.id)
         .options(lazyload(User.memberships))
-        .order_by(User.name_folded, User.id)
+        .order_by(*people_order())
     ).all()
     return [user for user, member_role in rows if everyone or not member_role.manages_branch]
 
@@ -215,7 +216,7 @@ _BRANCH_NAMES = (
         Membership.role != Role.OFFICER,
         Membership.user_id != bindparam("viewer_id"),
     )
-    .order_by(_user_column(User.name_folded), Membership.user_id)
+    .order_by(_user_column(User.name_sort_key), Membership.user_id)
 )
 
 
@@ -671,7 +672,7 @@ def entry_reviews(entries: list[Entry], latest: dict[int, EntrySnapshot] | None 
                     select(Commitment.id, Commitment.action).where(Commitment.id.in_(missing))
                 ).all()
             )
-        labels = {k: (v.strip().splitlines() or [""])[0][:80] for k, v in actions.items()}
+        labels = {k: shorten((v.strip().splitlines() or [""])[0], 80) for k, v in actions.items()}
     latest = latest or {}
     return [
         EntryReview(
@@ -1118,7 +1119,7 @@ class Verification:
 def _title(text: str | None, limit: int = 60) -> str:
     """The first line of an entry's text, shortened (as Entry.title does)."""
     first = text.strip().splitlines()[0] if text and text.strip() else "(chưa có nội dung)"
-    return first if len(first) <= limit else first[: limit - 3] + "…"
+    return shorten(first, limit)
 
 
 def _logged_hash(after: str) -> str | None:

@@ -124,3 +124,26 @@
     });
   }
 })();
+
+// A counter under each long text box: "1.234/5.000 ký tự", so the limit shows before sending
+// (the box stops at maxlength; the server says the same next to the field if it is passed).
+(function () {
+  "use strict";
+  var form = document.querySelector("form.entry-form");
+  if (!form) return;
+  function vn(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "."); }
+  form.querySelectorAll("textarea[maxlength]").forEach(function (box) {
+    var max = parseInt(box.getAttribute("maxlength"), 10);
+    var counter = document.createElement("div");
+    counter.className = "form-text text-end entry-counter";
+    counter.id = box.id + "-count";
+    box.insertAdjacentElement("afterend", counter);
+    function update() {
+      var n = box.value.length;
+      counter.textContent = vn(n) + "/" + vn(max) + " ký tự";
+      counter.classList.toggle("text-danger", n >= max);
+    }
+    box.addEventListener("input", update);
+    update();
+  });
+})();

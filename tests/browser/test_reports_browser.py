@@ -49,7 +49,7 @@ def test_the_dashboard_drill_down_and_the_excel_file(new_page, live_server):
     assert "Đoàn cơ sở Sở Giáo dục và Đào tạo" in main and "Đoàn cơ sở Sở Y tế" in main
     # 16 + 12 + 19 members in the demo's three chi đoàn, plus anyone other browser tests added.
     assert tile(page, "members") == str(_doan_khoi_members(live_server))
-    assert int(tile(page, "entries")) > 0
+    assert int(tile(page, "entries").replace(".", "")) > 0  # 5.321: a year of the demo's diaries
     assert page.locator("svg.rp-wide").first.is_visible()  # the charts are drawn
     assert page.locator("#rp-units tbody tr").count() == 2
     screenshot(page, "reports-dashboard-1280")
