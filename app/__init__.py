@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
+    _configure_public_address(app)
 
     from app.core import cli, errors, security
     from app.core.db import db
@@ -124,6 +125,26 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
+
+def _configure_public_address(app: Flask) -> None:
+    """PUBLIC_BASE_URL is required in production; the Host headers accepted follow from it."""
+    from urllib.parse import urlsplit
+
+    base = (app.config.get("PUBLIC_BASE_URL") or "").strip()
+    parts = urlsplit(base)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production to the address people open, e.g. "
+                "https://sonhatky.tinhdoan.vn: every link in emails and QR codes is built from it."
+            )
+        # Another environment without a usable address: links follow the request (development only).
+        app.config["PUBLIC_BASE_URL"] = None
+        return
+    app.config["PUBLIC_BASE_URL"] = base.rstrip("/")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [parts.hostname, *app.config.get("EXTRA_TRUSTED_HOSTS", [])]
 
 
 def _ensure_secret_key(app: Flask) -> None:

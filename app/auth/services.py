@@ -110,24 +110,20 @@ def load_token(token: str, purpose: str, max_age: int) -> User | None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, from PUBLIC_BASE_URL when set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for an email or a QR code, always from PUBLIC_BASE_URL."""
+    return external_url_for_path(url_for(endpoint, **values))
 
 
 def external_url_for_path(path: str) -> str:
-    """An absolute link to a path inside the app, for emails."""
-    from flask import request
+    """An absolute link to a path inside the app, for emails and documents.
 
+    Built from PUBLIC_BASE_URL (required in production, defaulted in development), never from the
+    request's Host header: a password-reset link must not follow a Host an attacker sent.
+    """
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        try:
-            base = request.host_url
-        except RuntimeError:  # outside a request (a cron command): fall back to SERVER_NAME
-            server = current_app.config.get("SERVER_NAME") or "localhost:5000"
-            base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
+    if not base:  # only an app configured without one outside production
+        server = current_app.config.get("SERVER_NAME") or "localhost:5000"
+        base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
     return base.rstrip("/") + path
 
 

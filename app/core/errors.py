@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app.core.db import db
 
@@ -26,6 +26,15 @@ def _render(code: int, headers=None):
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no URL can be built for it, so no layout page either.
+        return (
+            "400 – Địa chỉ máy chủ (Host) không hợp lệ: hãy mở ứng dụng bằng địa chỉ chính thức.",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500

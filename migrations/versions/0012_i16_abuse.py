@@ -1,0 +1,45 @@
+"""abuse resistance (issue 16): failed sign-ins, shared by every worker and shown to their owner
+
+Revision ID: 0012_i16_abuse
+Revises: 0011
+Create Date: 2026-12-07 11:40:00
+
+login_failures is both the login throttle's counter when no Redis is configured (every gunicorn
+worker shares the database) and the record an account's owner reads on "Lần đăng nhập không thành
+công".
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.core.db import UTCDateTime
+
+# revision identifiers, used by Alembic.
+revision = "0012_i16_abuse"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("address", sa.String(length=45), nullable=False),
+        sa.Column("at", UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_login_failures_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    op.create_index(op.f("ix_login_failures_at"), "login_failures", ["at"], unique=False)
+    op.create_index("ix_login_failures_user_id_at", "login_failures", ["user_id", "at"], unique=False)
+    op.create_index("ix_login_failures_address_at", "login_failures", ["address", "at"], unique=False)
+
+
+def downgrade():
+    op.drop_index("ix_login_failures_address_at", table_name="login_failures")
+    op.drop_index("ix_login_failures_user_id_at", table_name="login_failures")
+    op.drop_index(op.f("ix_login_failures_at"), table_name="login_failures")
+    op.drop_table("login_failures")

@@ -1,0 +1,224 @@
+"""Issue 16: each finding of the outside attack, reproduced over HTTP and refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.auth import services as auth_services
+from app.auth.models import LoginFailure, User
+from app.core.db import db
+from app.core.filters import today_local
+from app.mail.models import OutboxMessage
+from tests.conftest import PASSWORD
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# ---- 1. links follow the configured address, never the Host header --------------------------------
+
+
+def test_a_reset_link_never_follows_the_host_header(client, org):
+    """POST /forgot-password with Host: evil.example is refused; the link comes from PUBLIC_BASE_URL."""
+    attack = client.post(
+        "/forgot-password", data={"email": "duyen@example.vn"}, headers={"Host": "evil.example"}
+    )
+    assert attack.status_code == 400
+    assert "Host" in html(attack)
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    # X-Forwarded-Host is not believed either (no trusted proxy configured).
+    client.post(
+        "/forgot-password", data={"email": "duyen@example.vn"}, headers={"X-Forwarded-Host": "evil.example"}
+    )
+    (message,) = db.session.scalars(select(OutboxMessage)).all()
+    assert "http://sonhatky.test/reset-password/" in message.body
+    assert "evil.example" not in message.body
+
+
+def test_production_refuses_to_start_without_a_public_base_url(tmp_path):
+    settings = {
+        "SECRET_KEY": "x" * 48,
+        "INSTANCE_PATH": str(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app("production", settings)
+    prod = create_app("production", {**settings, "PUBLIC_BASE_URL": "https://sonhatky.tinhdoan.vn/"})
+    assert prod.config["PUBLIC_BASE_URL"] == "https://sonhatky.tinhdoan.vn"
+    client = prod.test_client()
+    assert client.get("/login", base_url="https://sonhatky.tinhdoan.vn").status_code == 200
+    assert client.get("/login", base_url="https://evil.example").status_code == 400
+    extra = create_app(
+        "production", {**settings, "PUBLIC_BASE_URL": "https://a.vn", "EXTRA_TRUSTED_HOSTS": ["sonhatky.lan"]}
+    )
+    assert extra.test_client().get("/login", base_url="http://sonhatky.lan").status_code == 200
+
+
+def test_development_links_default_to_the_address_make_run_prints(tmp_path, monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "5016")
+    fresh = importlib.reload(config)
+    try:
+        assert fresh.DevelopmentConfig.PUBLIC_BASE_URL == "http://127.0.0.1:5016"
+    finally:
+        monkeypatch.delenv("HOST")
+        monkeypatch.delenv("PORT")
+        importlib.reload(config)
+
+
+def test_a_bulk_export_stores_the_configured_address_not_the_requests(client, org, waiting_queue):
+    from app.jobs.models import ExportJob
+
+    other = "http://127.0.0.1:5016"  # a host the app accepts, but not its public address
+    client.post("/login", data={"login": "bithu", "password": PASSWORD}, base_url=other)
+    response = client.post(
+        f"/units/{org.branch.id}/exports", data={"year": str(today_local().year)}, base_url=other
+    )
+    assert response.status_code == 302
+    job = db.session.scalars(select(ExportJob)).one()
+    assert job.base_url == "http://sonhatky.test"
+
+
+# ---- 5. login throttling per account and address, shared by every worker --------------------------
+
+
+def _throttled_app(tmp_path, database: str, **settings):
+    from flask_migrate import upgrade
+
+    app = create_app(
+        "testing",
+        {
+            "RATELIMIT_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "INSTANCE_PATH": str(tmp_path),
+            "LOGIN_LIMIT_PER_ACCOUNT": "8 per 5 minutes",
+            "LOGIN_LIMIT_PER_IP": "20 per 5 minutes",
+            **settings,
+        },
+    )
+    return app, upgrade
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    """Two app instances on one database, as gunicorn's two worker processes are."""
+    database = tmp_path / "shared.db"
+    first, upgrade = _throttled_app(tmp_path, database)
+    with first.app_context():
+        upgrade()
+        user = User(username="doanvien", email="duyen@example.vn")
+        user.password_hash = auth_services.hash_password(PASSWORD)
+        user.set_name("Nguyễn Thị Mỹ Duyên")
+        db.session.add(user)
+        db.session.commit()
+        db.session.remove()
+    second, _ = _throttled_app(tmp_path, database)
+    yield first, second
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_wrong_passwords_alternating_username_and_email_across_workers_get_429(two_workers):
+    """The attack: 30 wrong passwords for one account, typed as username then email, spread over
+    two worker processes. The 9th try is refused; so is the right password while the limit holds."""
+    clients = [app.test_client() for app in two_workers]
+    statuses = []
+    for attempt in range(30):
+        login = "doanvien" if attempt % 2 == 0 else "DUYEN@example.vn"
+        response = clients[attempt % 2].post("/login", data={"login": login, "password": f"sai{attempt}"})
+        statuses.append(response.status_code)
+    assert statuses[:8] == [200] * 8
+    assert statuses.index(429) == 8 and set(statuses[8:]) == {429}
+    blocked = clients[0].post("/login", data={"login": "doanvien", "password": PASSWORD})
+    assert blocked.status_code == 429 and "Quá nhiều lần thử" in html(blocked)
+
+
+def test_the_limit_lifts_after_the_window(two_workers, clock):
+    from datetime import timedelta
+
+    app = two_workers[0]
+    client = app.test_client()
+    for _ in range(8):
+        client.post("/login", data={"login": "doanvien", "password": "sai"})
+    assert client.post("/login", data={"login": "doanvien", "password": PASSWORD}).status_code == 429
+    clock.shift(timedelta(minutes=6))
+    assert client.post("/login", data={"login": "doanvien", "password": PASSWORD}).status_code == 302
+
+
+def test_the_owner_sees_failed_sign_ins_with_time_and_address(two_workers):
+    app = two_workers[0]
+    client = app.test_client()
+    for _ in range(3):
+        client.post(
+            "/login",
+            data={"login": "duyen@example.vn", "password": "sai"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+    response = client.post("/login", data={"login": "doanvien", "password": PASSWORD}, follow_redirects=True)
+    assert "Có 3 lần đăng nhập sai" in html(response)
+    page = html(client.get("/account/sign-in-failures"))
+    assert page.count("203.0.113.9") == 3
+    with app.app_context():
+        assert db.session.scalar(select(LoginFailure.user_id).limit(1)) is not None
+
+
+def test_the_redis_store_limits_across_workers(tmp_path):
+    """With REDIS_URL set, the counters live in Redis (a key prefix of this test's own)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis not reachable")
+    from app.auth import throttle
+
+    prefix = f"sonhatky-test-{uuid.uuid4().hex[:8]}"
+    database = tmp_path / "redis.db"
+    apps = []
+    original = throttle.REDIS_PREFIX
+    throttle.REDIS_PREFIX = prefix
+    throttle._redis_limiter.cache_clear()
+    try:
+        for _ in range(2):
+            app, upgrade = _throttled_app(tmp_path, database, LOGIN_THROTTLE_REDIS_URL=url)
+            apps.append(app)
+        with apps[0].app_context():
+            upgrade()
+            user = User(
+                username="doanvien",
+                email="duyen@example.vn",
+                password_hash=auth_services.hash_password(PASSWORD),
+            )
+            user.set_name("Nguyễn Thị Mỹ Duyên")
+            db.session.add(user)
+            db.session.commit()
+            # The database count would say "not blocked": only Redis can refuse here.
+            db.session.execute(LoginFailure.__table__.delete())
+        statuses = []
+        for attempt in range(12):
+            client = apps[attempt % 2].test_client()
+            login = "doanvien" if attempt % 2 == 0 else "duyen@example.vn"
+            statuses.append(client.post("/login", data={"login": login, "password": "sai"}).status_code)
+            with apps[0].app_context():
+                db.session.execute(LoginFailure.__table__.delete())
+                db.session.commit()
+        assert statuses[:8] == [200] * 8 and set(statuses[8:]) == {429}
+    finally:
+        redis.Redis.from_url(url).delete(*(redis.Redis.from_url(url).keys(f"{prefix}*") or [b"-"]))
+        throttle.REDIS_PREFIX = original
+        throttle._redis_limiter.cache_clear()
+        for app in apps:
+            with app.app_context():
+                db.engine.dispose()
