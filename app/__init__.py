@@ -32,11 +32,12 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     _ensure_secret_key(app)
     _configure_public_address(app)
 
-    from app.core import cli, errors, security
+    from app.core import bounds, cli, errors, security
     from app.core.db import db
     from app.core.extensions import csrf, limiter, login_manager, migrate
     from app.core.filters import register_filters
 
+    bounds.install(app)
     db.init_app(app)
     # Every model module, so Alembic and the mapper see all tables.
     from app.audit import models as _audit_models  # noqa: F401

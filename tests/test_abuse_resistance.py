@@ -222,3 +222,32 @@ def test_the_redis_store_limits_across_workers(tmp_path):
         for app in apps:
             with app.app_context():
                 db.engine.dispose()
+
+
+# ---- 10. argon2id at OWASP's small-server cost; old hashes upgraded at the next sign-in ----------
+
+
+def test_passwords_are_hashed_at_owasps_small_server_cost(tmp_path):
+    dev = create_app("development", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path)})
+    with dev.app_context():
+        assert auth_services.hash_password("matkhau123").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_an_old_hash_is_upgraded_at_the_next_sign_in(client, make_user, app):
+    from argon2 import PasswordHasher
+
+    user = make_user("doanvien")
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)  # the old default
+    user.password_hash = old
+    db.session.commit()
+    assert client.post("/login", data={"login": "doanvien", "password": "sai"}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == old  # a wrong password changes nothing
+    assert client.post("/login", data={"login": "doanvien", "password": PASSWORD}).status_code == 302
+    db.session.expire_all()
+    upgraded = db.session.get(User, user.id).password_hash
+    cfg = app.config
+    params = f"m={cfg['ARGON2_MEMORY_COST']},t={cfg['ARGON2_TIME_COST']},p={cfg['ARGON2_PARALLELISM']}"
+    assert upgraded != old and upgraded.startswith(f"$argon2id$v=19${params}$")
+    fresh = client.application.test_client()
+    assert fresh.post("/login", data={"login": "doanvien", "password": PASSWORD}).status_code == 302

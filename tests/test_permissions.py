@@ -119,6 +119,8 @@ MATRIX = [
     Case("auth.change_password", "GET", lambda t: "/account/password", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("auth.change_password", "POST", lambda t: "/account/password",
                                                                       row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.sign_in_failures", "GET", lambda t: "/account/sign-in-failures",
+                                                                      row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("auth.forgot_password", "GET", lambda t: "/forgot-password", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("auth.forgot_password", "POST", lambda t: "/forgot-password", row(302, 302, 302, 302, 302, 302, 302, 302, 302),
          data=lambda t: {"email": "ai@example.vn"}),
