@@ -121,6 +121,10 @@ class Config:
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 19456))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 1))
 
+    # SQLite only: how long a write waits for another process's write (the worker registering a PDF
+    # while it renders it) before giving up with "database is locked" (then a 503, never a 500).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 30))
+
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 5000))
     HSTS = False
     SEED_DEMO_ALLOWED = True

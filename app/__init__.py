@@ -113,18 +113,21 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 def _tune_sqlite(app: Flask) -> None:
     """WAL lets readers (pages, `flask backup`) and a writer work at once, and a writer waits
-    for another instead of failing at once: the embedded default serves several workers."""
+    for another instead of failing at once: the embedded default serves several workers. The wait
+    (SQLITE_BUSY_TIMEOUT) outlasts the longest write the worker holds (registering a document while
+    its PDF renders), so a member's save waits a moment instead of failing."""
     from sqlalchemy import event
 
     from app.core.db import db
 
+    busy_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT", 30)) * 1000)
     with app.app_context():
 
         @event.listens_for(db.engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
 
 

@@ -128,10 +128,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether the email is known or not."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = User.find_by_login(form.email.data) if "@" in form.email.data else None
-        if user is not None:
-            services.send_password_reset(user)
-            db.session.commit()
+        services.request_password_reset(form.email.data)
         flash(
             "Nếu email này đã đăng ký, một liên kết đặt lại mật khẩu vừa được gửi tới. "
             f"Liên kết có hiệu lực trong {current_app.config['PASSWORD_RESET_MAX_AGE'] // 60} phút.",

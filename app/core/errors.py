@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app.core.db import db
@@ -14,6 +15,10 @@ MESSAGES = {
     405: ("Phương thức không được hỗ trợ", "Trang này không nhận kiểu yêu cầu vừa gửi."),
     413: ("Tệp quá lớn", "Tệp tải lên vượt quá dung lượng cho phép."),
     429: ("Quá nhiều lần thử", "Bạn đã thử quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."),
+    503: (
+        "Máy chủ đang bận",
+        "Máy chủ đang lưu một việc khác nên chưa ghi được thay đổi của bạn. Hãy đợi vài giây rồi gửi lại.",
+    ),
     500: ("Lỗi hệ thống", "Đã có lỗi xảy ra phía máy chủ. Quản trị viên đã được ghi nhận lỗi này."),
 }
 
@@ -44,6 +49,16 @@ def register(app: Flask) -> None:
         if headers is not None:
             headers = [(k, v) for k, v in headers.items() if k.lower() in {"allow", "retry-after"}]
         return _render(code, headers)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        # SQLite: another process held the write lock longer than SQLITE_BUSY_TIMEOUT. Nothing was
+        # saved; the person can send again, so this is "busy, retry", not a server error.
+        db.session.rollback()
+        if "database is locked" not in str(exc.orig) and "database is busy" not in str(exc.orig):
+            return unhandled(exc)
+        app.logger.warning("SQLite busy on %s %s: %s", request.method, request.path, exc.orig)
+        return _render(503, [("Retry-After", "5")])
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):
