@@ -363,3 +363,105 @@ def test_a_lock_held_past_the_timeout_is_a_503_with_a_vietnamese_message(tmp_pat
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "Máy chủ đang bận" in html(response)
+
+
+# ---- 6, 7. evidence: a server-made download name; images checked for their declared size ------------
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares width × height pixels in a few dozen bytes (the pixels never follow)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 50_000, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def _gif_with_html() -> bytes:
+    """A real 1×1 GIF with an HTML page after it: an image to Pillow, a page to a browser opening .html."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("P", (1, 1)).save(out, "GIF")
+    return out.getvalue() + b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+@pytest.fixture
+def plan(org):
+    """The member's approved plan with one commitment (entries need one)."""
+    from app.core.db import utcnow
+    from app.core.enums import ContentGroup, Frequency, PlanStatus
+    from app.plans.models import Commitment, Plan
+    from app.standards.models import Standard
+
+    year = today_local().year
+    standard = Standard(unit_id=org.branch.id, year=year, group=ContentGroup.ETHICS, title="Cần, kiệm")
+    db.session.add(standard)
+    db.session.flush()
+    p = Plan(
+        user_id=org.member.id,
+        unit_id=org.branch.id,
+        year=year,
+        version=1,
+        status=PlanStatus.APPROVED,
+        created_by_id=org.member.id,
+        created_at=utcnow().replace(month=1, day=1),
+    )
+    p.commitments = [Commitment(standard=standard, action="Hiến máu tình nguyện", frequency=Frequency.ONCE)]
+    db.session.add(p)
+    db.session.flush()
+    p.commitments[0].lineage_id = p.commitments[0].id
+    db.session.commit()
+    return p
+
+
+def _upload(client, plan, data: bytes, name: str):
+    import io
+
+    from tests.test_upload_abuse import post_entry
+
+    return post_entry(client, plan, [(io.BytesIO(data), name)])
+
+
+def test_evidence_downloads_under_a_server_made_name(client, org, login, plan):
+    from app.journal.models import Evidence
+
+    login("doanvien")
+    response = _upload(client, plan, _gif_with_html(), "report.html")
+    assert response.status_code == 302
+    evidence = db.session.scalars(select(Evidence)).one()
+    download = client.get(f"/diary/evidence/{evidence.id}?download=1")
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and f"minh-chung-{evidence.id}.gif" in disposition
+    assert "html" not in disposition and download.mimetype == "image/gif"
+    inline = client.get(f"/diary/evidence/{evidence.id}")
+    assert "report.html" not in inline.headers["Content-Disposition"]
+    page = html(client.get(f"/diary/entries/{evidence.entry_id}"))
+    assert "report.html" in page  # the original name is shown on the page only
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(20000, 20000), (7000, 7000), (100_000, 500)], ids=["400MP", "49MP", "wide"]
+)
+def test_images_beyond_40_megapixels_are_refused_without_decoding(client, org, login, plan, width, height):
+    import time
+
+    from app.journal.models import Entry, Evidence
+
+    login("doanvien")
+    bomb = _png_header(width, height)
+    assert len(bomb) < 60_000
+    began = time.monotonic()
+    response = _upload(client, plan, bomb, "anh.png")
+    assert time.monotonic() - began < 5
+    assert response.status_code == 422
+    assert "quá lớn" in html(response) and "40 triệu điểm ảnh" in html(response)
+    assert db.session.scalars(select(Evidence)).all() == [] and db.session.scalars(select(Entry)).all() == []
+    # A normal photo still goes in.
+    assert _upload(client, plan, _png_header(4000, 3000), "anh.png").status_code == 302
