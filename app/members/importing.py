@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from app.auth import services as auth_services
 from app.auth.models import User
-from app.core import permissions
+from app.core import permissions, spreadsheet
 from app.core.db import db
 from app.core.enums import OrgType, Role
 from app.core.filters import today_local, vn_date, vn_number
@@ -761,6 +761,9 @@ def _check_row(actor: User, resolver: _UnitResolver, source: SourceRow) -> RowRe
 
     if not row.full_name:
         row.errors.append("Thiếu họ và tên.")
+    elif spreadsheet.is_formula_like(row.full_name) or not row.full_name[0].isalpha():
+        # "@SUM(1+1)", "=HYPERLINK(…)": a formula, not a name; it would come back live in exports.
+        row.errors.append(f"Họ và tên phải bắt đầu bằng một chữ cái (đang ghi “{row.full_name[:40]}”).")
     elif len(row.full_name) > NAME_MAX:
         row.errors.append(f"Họ và tên dài quá {NAME_MAX} ký tự.")
     birth = attempt(parse_birth_date, values.get("birth_date"))
@@ -993,7 +996,7 @@ def build_template(actor: User, target: Unit) -> bytes:
         notes.append([label, text])
     notes["A1"].font = notes["A11"].font = notes["B11"].font = bold
     for unit in subtree_units(actor, target):
-        notes.append([unit.code, unit.name])
+        spreadsheet.append(notes, [unit.code, unit.name])  # names typed by people: never formulas
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
