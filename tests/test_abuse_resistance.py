@@ -547,3 +547,102 @@ def test_a_formula_for_a_name_is_refused_on_import(client, org, login):
     page = html(client.get(response.headers["Location"]))
     assert page.count("Họ và tên phải bắt đầu bằng một chữ cái") == 2
     assert "Nhập 1 người hợp lệ" in page
+
+
+# ---- 2. imports are bounded by the sheet's real size; confirm does not parse again -------------------
+
+
+def _xlsx_with(extra_rows: str, extra_cell: str = "") -> bytes:
+    """A small real .xlsx (header, one member) with hand-written XML added to its sheet."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Họ và tên", "Email"])
+    sheet.append(["Lý Thị Hồng Nhung", "nhung@example.vn"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                if extra_cell:
+                    text = text.replace("</row></sheetData>", extra_cell + "</row></sheetData>", 1)
+                data = text.replace("</sheetData>", extra_rows + "</sheetData>").encode()
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def _upload_list(client, unit, data: bytes):
+    import io
+
+    return client.post(
+        f"/units/{unit.id}/import",
+        data={"file": (io.BytesIO(data), "danh-sach.xlsx")},
+        content_type="multipart/form-data",
+    )
+
+
+CELL = '<c r="A{n}" t="inlineStr"><is><t>Trần Văn Bình</t></is></c>'
+
+
+@pytest.mark.parametrize(
+    ("extra_rows", "extra_cell", "message"),
+    [
+        (f'<row r="500000">{CELL.format(n=500000)}</row>', "", "dòng trống"),
+        (f'<row r="10000000">{CELL.format(n=10000000)}</row>', "", "quá giới hạn của Excel"),
+        (f'<row r="2147483647">{CELL.format(n=2147483647)}</row>', "", "quá giới hạn của Excel"),
+        ('<row r="2147483647"/>', "", "quá giới hạn của Excel"),
+        ("", '<c r="XFD2" t="inlineStr"><is><t>x</t></is></c>', "cột thứ 16.384"),
+    ],
+    ids=["row-500k", "row-10M", "row-2^31", "empty-row-2^31", "column-XFD"],
+)
+def test_a_tiny_xlsx_declaring_a_huge_sheet_is_refused_within_a_second(
+    client, org, login, extra_rows, extra_cell, message
+):
+    import time
+
+    login("bithu")
+    data = _xlsx_with(extra_rows, extra_cell)
+    assert len(data) < 8_000
+    began = time.monotonic()
+    response = _upload_list(client, org.branch, data)
+    assert time.monotonic() - began < 1.0
+    assert response.status_code == 200 and message in html(response)
+
+
+def test_empty_rows_declared_far_below_cost_nothing(client, org, login):
+    import time
+
+    login("bithu")
+    began = time.monotonic()
+    response = _upload_list(client, org.branch, _xlsx_with('<row r="1000000"/>'))
+    assert time.monotonic() - began < 1.0
+    assert response.status_code == 302
+    assert "Nhập 1 người hợp lệ" in html(client.get(response.headers["Location"]))
+
+
+def test_preview_and_confirm_use_the_rows_parsed_at_upload(client, org, login, monkeypatch):
+    import re
+
+    from app.members import importing
+
+    login("bithu")
+    assert _upload_list(client, org.branch, _xlsx_with("")).status_code == 302
+
+    def parse_again(*args, **kwargs):
+        raise AssertionError("the file was parsed again")
+
+    monkeypatch.setattr(importing, "read_table", parse_again)
+    page = html(client.get(f"/units/{org.branch.id}/import/preview"))
+    assert "Nhập 1 người hợp lệ" in page
+    fingerprint = re.search(r'name="fingerprint" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    done = client.post(f"/units/{org.branch.id}/import/confirm", data={"fingerprint": fingerprint})
+    assert done.status_code == 200 and "Đã nhập 1 người" in html(done)
+    assert db.session.scalar(select(User).where(User.email == "nhung@example.vn")) is not None
