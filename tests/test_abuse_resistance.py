@@ -646,3 +646,89 @@ def test_preview_and_confirm_use_the_rows_parsed_at_upload(client, org, login, m
     done = client.post(f"/units/{org.branch.id}/import/confirm", data={"fingerprint": fingerprint})
     assert done.status_code == 200 and "Đã nhập 1 người" in html(done)
     assert db.session.scalar(select(User).where(User.email == "nhung@example.vn")) is not None
+
+
+# ---- 4. adding an existing account is scoped; anyone else is invited and must accept -----------------
+
+
+def _add_existing(client, unit, login_name: str):
+    return client.post(
+        f"/units/{unit.id}/members/add",
+        data={"existing-login": login_name, "existing-role": "member", "existing-submit": "1"},
+        follow_redirects=True,
+    )
+
+
+def test_a_secretary_cannot_pull_someone_elses_member_into_their_branch(client, org, login):
+    """The attack: the secretary of branch B types the username of a member of branch A."""
+    from app.core import permissions
+    from app.notifications.models import Notification
+    from app.units.models import Membership, UnitInvitation
+
+    login("bithub")
+    known = _add_existing(client, org.branch_other, "doanvien")
+    unknown = _add_existing(client, org.branch_other, "khongcoai")
+    by_email = _add_existing(client, org.branch_other, "duyen@example.vn")
+
+    def answer(response, typed):
+        import re
+
+        page = html(response).replace(typed, "…")
+        return re.search(r"Nếu có tài khoản[^<]*", page).group(0)
+
+    # The same words whether the account exists or not: nothing tells which logins are real.
+    assert answer(known, "doanvien") == answer(unknown, "khongcoai") == answer(by_email, "duyen@example.vn")
+    member = db.session.get(User, org.member.id)
+    assert {m.unit_id for m in member.memberships} == {org.branch.id}
+    # No details of the person for the secretary who tried.
+    assert client.get(f"/people/{member.id}").status_code == 404
+    assert org.member.full_name not in html(client.get(f"/units/{org.branch_other.id}/members"))
+    # One invitation (not two for the username and the email), and the person is told.
+    (invitation,) = db.session.scalars(select(UnitInvitation)).all()
+    assert invitation.user_id == member.id and invitation.accepted is None
+    note = db.session.scalars(select(Notification).where(Notification.user_id == member.id)).one()
+    assert "Huỳnh Thanh Hải mời bạn tham gia Chi đoàn Bệnh viện" in note.title and note.link == "/invitations"
+    # Their default diary has not moved.
+    assert permissions.diary_memberships(member)[0].unit_id == org.branch.id
+
+    # The person accepts: only now is the membership there, and their default diary still stays.
+    client.post("/logout")
+    login("doanvien")
+    assert "Chi đoàn Bệnh viện" in html(client.get("/invitations"))
+    assert client.post(f"/invitations/{invitation.id}/accept").status_code == 302
+    db.session.expire_all()
+    member = db.session.get(User, org.member.id)
+    assert db.session.scalar(
+        select(Membership).where(Membership.user_id == member.id, Membership.unit_id == org.branch_other.id)
+    )
+    assert permissions.diary_memberships(member)[0].unit_id == org.branch.id
+    client.post("/logout")
+    login("bithub")
+    assert client.get(f"/people/{member.id}").status_code == 200
+
+
+def test_a_declined_invitation_gives_nothing(client, org, login):
+    from app.units.models import UnitInvitation
+
+    login("bithub")
+    _add_existing(client, org.branch_other, "doanvien2")
+    invitation = db.session.scalars(select(UnitInvitation)).one()
+    client.post("/logout")
+    login("doanvien")  # not the invited person
+    assert client.post(f"/invitations/{invitation.id}/accept").status_code == 404
+    client.post("/logout")
+    login("doanvien2")
+    assert client.post(f"/invitations/{invitation.id}/decline").status_code == 302
+    db.session.expire_all()
+    assert [m.unit_id for m in db.session.get(User, org.member2.id).memberships] == [org.branch.id]
+    assert client.post(f"/invitations/{invitation.id}/accept").status_code == 404  # answered once
+    client.post("/logout")
+    login("bithub")
+    assert client.get(f"/people/{org.member2.id}").status_code == 404
+
+
+def test_people_in_the_actors_own_units_are_added_at_once(client, org, login):
+    """An officer moves a member of one of their branches into another: no invitation needed."""
+    login("canbo")
+    response = _add_existing(client, org.branch_sibling, "doanvien")
+    assert "Đã thêm Nguyễn Thị Mỹ Duyên vào Chi đoàn Phòng Trung học" in html(response)
