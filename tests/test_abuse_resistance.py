@@ -732,3 +732,28 @@ def test_people_in_the_actors_own_units_are_added_at_once(client, org, login):
     login("canbo")
     response = _add_existing(client, org.branch_sibling, "doanvien")
     assert "Đã thêm Nguyễn Thị Mỹ Duyên vào Chi đoàn Phòng Trung học" in html(response)
+
+
+def test_with_redis_down_the_database_still_counts(tmp_path):
+    from app.auth import throttle
+
+    throttle._redis_limiter.cache_clear()
+    app, upgrade = _throttled_app(
+        tmp_path, tmp_path / "down.db", LOGIN_THROTTLE_REDIS_URL="redis://127.0.0.1:9/0"
+    )
+    try:
+        with app.app_context():
+            upgrade()
+            user = User(username="doanvien", password_hash=auth_services.hash_password(PASSWORD))
+            user.set_name("Nguyễn Thị Mỹ Duyên")
+            db.session.add(user)
+            db.session.commit()
+        client = app.test_client()
+        statuses = [
+            client.post("/login", data={"login": "doanvien", "password": "sai"}).status_code for _ in range(9)
+        ]
+        assert statuses == [200] * 8 + [429]
+    finally:
+        throttle._redis_limiter.cache_clear()
+        with app.app_context():
+            db.engine.dispose()

@@ -42,6 +42,7 @@ def _redis_limiter(url: str) -> MovingWindowRateLimiter:
 
 
 def _redis() -> MovingWindowRateLimiter | None:
+    # LOGIN_THROTTLE_REDIS_URL (not documented) lets a test use a Redis of its own for the counters only.
     url = current_app.config.get("LOGIN_THROTTLE_REDIS_URL", current_app.config.get("REDIS_URL"))
     return _redis_limiter(url) if url else None
 
@@ -60,7 +61,12 @@ def is_blocked(user: User | None, address: str) -> bool:
         return False
     limiter = _redis()
     if limiter is not None:
-        return any(not limiter.test(item, key) for item, key in _keys(user, address))
+        try:
+            return any(not limiter.test(item, key) for item, key in _keys(user, address))
+        except Exception as exc:  # Redis down: the database still counts (never a 500 at the login)
+            current_app.logger.warning(
+                "Login throttle: Redis unavailable (%s); counting in the database", exc
+            )
     per_account, per_address = _limits()
     if _failures_since(LoginFailure.address == address, per_address) >= per_address.amount:
         return True
@@ -82,8 +88,11 @@ def record_failure(user: User | None, address: str) -> None:
     db.session.flush()
     limiter = _redis() if _enabled() else None
     if limiter is not None:
-        for item, key in _keys(user, address):
-            limiter.hit(item, key)
+        try:
+            for item, key in _keys(user, address):
+                limiter.hit(item, key)
+        except Exception as exc:  # the failure is in the database all the same
+            current_app.logger.warning("Login throttle: Redis unavailable (%s)", exc)
 
 
 def failures_of(user: User, limit: int = 50) -> list[LoginFailure]:
