@@ -784,3 +784,55 @@ def test_a_csv_with_a_million_empty_lines_before_more_data_is_refused_at_once(cl
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
+
+
+def test_members_write_while_the_worker_registers_a_slow_document(app, client, org, login, monkeypatch):
+    """The failure of the attack report: the worker registers a document (its row is written) and then
+    renders the PDF inside the same transaction, holding SQLite's write lock for as long as that takes.
+    Here the render takes 6 s, longer than the old 5 s busy timeout: the member's save waits and
+    succeeds (on PostgreSQL it does not even wait)."""
+    import threading
+    import time
+
+    from app.export import services as export_services
+    from app.units.models import Unit
+
+    original = export_services.render_pdf
+    rendering = threading.Event()
+
+    def slow_render(source):
+        rendering.set()
+        time.sleep(6)
+        return original(source)
+
+    monkeypatch.setattr(export_services, "render_pdf", slow_render)
+    errors = []
+    member_id, branch_id, member2_id = org.member.id, org.branch.id, org.member2.id
+
+    def worker():
+        with app.app_context():
+            try:
+                member, unit = db.session.get(User, member_id), db.session.get(Unit, branch_id)
+                export_services.export_document(None, "book", unit, today_local().year, member=member)
+                db.session.commit()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    login("doanvien2")
+    db.session.remove()
+    db.engine.dispose()
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert rendering.wait(30), errors
+    began = time.monotonic()
+    response = client.post("/notifications/settings", data={"channel": "app"})
+    waited = time.monotonic() - began
+    thread.join()
+    assert not errors, errors
+    assert response.status_code == 302
+    if app.config["DB_BACKEND"] == "sqlite":
+        assert waited > 3  # it really waited for the worker's lock
+    db.session.expire_all()
+    assert db.session.get(User, member2_id).notify_by_email is False
