@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Every link in emails and QR codes is built from this address (and only Host headers naming it are
+# served); set it to the address people really open, e.g. make run PUBLIC_BASE_URL=http://10.0.0.5:5000
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 # One test process per core; a test file stays in one process (its fixtures and services are shared).
 PYTEST_ARGS ?= -n auto --dist loadfile
 
@@ -32,10 +35,11 @@ run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo ""
-	@echo "  Sổ nhật ký làm theo lời Bác đang chạy tại: http://$(HOST):$(PORT)"
+	@echo "  Sổ nhật ký làm theo lời Bác đang chạy tại: $(PUBLIC_BASE_URL)"
 	@echo ""
 	@# The task-queue worker (bulk exports) runs beside gunicorn and stops when gunicorn stops.
-	@$(BIN)/flask worker & worker=$$!; \
+	@export PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)'; \
+	$(BIN)/flask worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 

@@ -30,12 +30,14 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
+    _configure_public_address(app)
 
-    from app.core import cli, errors, security
+    from app.core import bounds, cli, errors, security
     from app.core.db import db
     from app.core.extensions import csrf, limiter, login_manager, migrate
     from app.core.filters import register_filters
 
+    bounds.install(app)
     db.init_app(app)
     # Every model module, so Alembic and the mapper see all tables.
     from app.audit import models as _audit_models  # noqa: F401
@@ -113,21 +115,42 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 def _tune_sqlite(app: Flask) -> None:
     """WAL lets readers (pages, `flask backup`) and a writer work at once, and a writer waits
-    for another instead of failing at once: the embedded default serves several workers."""
+    for another instead of failing at once: the embedded default serves several workers. The wait
+    (SQLITE_BUSY_TIMEOUT) outlasts the longest write the worker holds (registering a document while
+    its PDF renders), so a member's save waits a moment instead of failing."""
     from sqlalchemy import event
 
     from app.core.db import db
 
+    busy_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT", 30)) * 1000)
     with app.app_context():
 
         @event.listens_for(db.engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            # 30 s: a login waits for a bulk export's write (a year's book renders for seconds
-            # while its number is reserved) instead of failing with "database is locked".
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
+
+
+def _configure_public_address(app: Flask) -> None:
+    """PUBLIC_BASE_URL is required in production; the Host headers accepted follow from it."""
+    from urllib.parse import urlsplit
+
+    base = (app.config.get("PUBLIC_BASE_URL") or "").strip()
+    parts = urlsplit(base)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production to the address people open, e.g. "
+                "https://sonhatky.tinhdoan.vn: every link in emails and QR codes is built from it."
+            )
+        # Another environment without a usable address: links follow the request (development only).
+        app.config["PUBLIC_BASE_URL"] = None
+        return
+    app.config["PUBLIC_BASE_URL"] = base.rstrip("/")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [parts.hostname, *app.config.get("EXTRA_TRUSTED_HOSTS", [])]
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -456,6 +456,7 @@ def gunicorn_throughput(database: Database, site: Site, seconds: int, say) -> di
         DATABASE_URL=database.url,
         INSTANCE_PATH=instance,
         SESSION_COOKIE_SECURE="0",  # plain HTTP on loopback
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
     )
     gunicorn = str(Path(PYTHON).with_name("gunicorn"))
     process = subprocess.Popen(

@@ -279,6 +279,7 @@ def start_gunicorn(url: str, instance: Path, port: int, workers: int, logs: Path
         "UPLOAD_DIR": str(instance / "uploads"),
         # Plain http on loopback: a Secure cookie would never be sent back.
         "SESSION_COOKIE_SECURE": "0",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         # Every simulated person logs in from 127.0.0.1; the per-account limit stays as it is.
         "LOGIN_LIMIT_PER_IP": "500 per 5 minutes",
     }

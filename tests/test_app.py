@@ -70,7 +70,12 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
 def test_production_has_secure_cookies_and_no_demo(tmp_path):
     prod = create_app(
         "production",
-        {"SECRET_KEY": "x" * 48, "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        {
+            "SECRET_KEY": "x" * 48,
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "PUBLIC_BASE_URL": "https://sonhatky.example",
+        },
     )
     assert prod.config["SESSION_COOKIE_SECURE"] and prod.config["REMEMBER_COOKIE_SECURE"]
     assert prod.config["SESSION_COOKIE_HTTPONLY"] and prod.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -188,7 +188,12 @@ def test_remember_me_cookie_is_httponly_and_samesite_lax(client, member):
 def test_production_cookies_are_secure_and_https_is_required(tmp_path):
     prod = create_app(
         "production",
-        {"SECRET_KEY": "x" * 48, "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        {
+            "SECRET_KEY": "x" * 48,
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "PUBLIC_BASE_URL": "https://sonhatky.example",
+        },
     )
     response = prod.test_client().get("/login", base_url="https://sonhatky.example")
     assert response.status_code == 200

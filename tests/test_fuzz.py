@@ -26,8 +26,9 @@ import html
 import io
 import os
 import re
+from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -492,3 +493,76 @@ def test_every_post_row_is_fuzzed():
         case.endpoint for case in MATRIX if case.method == "POST"
     }
     assert all(poster(case) in ROLES for case in POST_CASES)
+
+
+# ---- hostile integers in paths and query strings (issue 16) -----------------------------------------
+
+APP_DIR = Path(__file__).resolve().parents[1] / "app"
+ARG_RE = re.compile(r"""request\.args\.get\(\s*["'](\w+)["']""")
+HUGE_INTEGERS = ["99999999999999999999", "-2147483649", "9223372036854775808", "1" * 5000, "-1", "0"]
+HOSTILE_DATES = ["9999-12-31", "0001-01-01", "99999-01-01"]
+
+
+def query_names() -> set[str]:
+    """Every query-string name the app reads (request.args.get("…") anywhere under app/)."""
+    return {name for path in APP_DIR.rglob("*.py") for name in ARG_RE.findall(path.read_text())}
+
+
+GET_CASES = [case for case in MATRIX if case.method == "GET" and case.endpoint != "static"]
+
+
+def reader(case: Case) -> str:
+    for role in ("member", "secretary", "officer_above", "admin", "anonymous"):
+        if case.expected[role] == 200:
+            return role
+    return "anonymous"
+
+
+def test_the_attack_urls_answer_without_a_server_error(app, targets):  # noqa: F811
+    """The two URLs of the attack report (OverflowError before the bounded parser)."""
+    client = app.test_client()
+    client.post("/login", data={"login": USERNAMES["officer_above"], "password": PASSWORD})
+    for url in (
+        "/diary/timeline?before_date=9999-12-31&before_id=99999999999999999999",
+        f"/units/{targets.branch}/reports/commendations?scope=99999999999999999999",
+        "/units/99999999999999999999",
+        f"/units/{targets.branch}/reports/commendations?scope=-99999999999999999999&month=99999999999999999999",
+    ):
+        assert client.get(url).status_code < 500, url
+
+
+@pytest.mark.parametrize("case", GET_CASES, ids=[c.id + f"-{reader(c)}" for c in GET_CASES])
+def test_hostile_integers_never_break_a_page(app, targets, case):  # noqa: F811
+    """Every query-string name the app reads, and every integer in the path, set to integers far
+    beyond any column (and dates beyond any calendar): no answer is a server error."""
+    role = reader(case)
+    client = app.test_client()
+    if role != "anonymous":
+        client.post("/login", data={"login": USERNAMES[role], "password": PASSWORD})
+    path, _, query = case.url(targets).partition("?")
+    names = sorted(query_names())
+    wrong = []
+    for value in HUGE_INTEGERS:
+        params = dict(parse_qsl(query))
+        params.update({name: (HOSTILE_DATES[0] if "date" in name else value) for name in names})
+        url = f"{path}?{urlencode(params)}"
+        if (status := client.get(url).status_code) >= 500:
+            wrong.append(f"{url[:300]}: {status}")
+        for match in re.finditer(r"(?<=/)\d+(?=/|$)", path):
+            url = path[: match.start()] + value + path[match.end() :]
+            if (status := client.get(url).status_code) >= 500:
+                wrong.append(f"{url[:300]}: {status}")
+        db.session.rollback()
+    for day in HOSTILE_DATES:
+        params = {name: day for name in names if "date" in name or name in {"date", "day"}}
+        url = f"{path}?{urlencode({**dict(parse_qsl(query)), **params})}"
+        if (status := client.get(url).status_code) >= 500:
+            wrong.append(f"{url[:300]}: {status}")
+    db.session.remove()
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_query_integer_is_fuzzed():
+    """The names above come from the source, so a new ?name= is fuzzed without editing this file."""
+    names = query_names()
+    assert {"before_id", "before_date", "scope", "page", "year", "month", "user_id", "unit_id"} <= names

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.core.db import db, utcnow
+from app.core.db import db
 from app.core.enums import Role
 from app.core.text import fold
 from app.mail.models import MailStatus, OutboxMessage
@@ -567,16 +567,21 @@ def test_cancel_deletes_the_kept_file(client, login, org, app):
     assert not kept.exists()
 
 
-def test_kept_files_older_than_an_hour_are_removed(app):
-    token = importing.save_pending(b"Ho va ten;Email\n", "csv")
+def test_kept_files_older_than_an_hour_are_removed(app, clock):
+    """Their age is read on the app's clock (saved inside the file), so the test moves time."""
+    from datetime import timedelta
+
+    table = importing.read_table("Họ và tên;Email\nAn;an@example.vn\n".encode(), "csv")
+    token = importing.save_pending(table, "csv")
     path = Path(app.config["UPLOAD_DIR"]) / "imports" / f"{token}.csv"
+    assert importing.load_pending(token, "csv").rows[0].values["full_name"] == "An"
+    clock.shift(timedelta(minutes=59))
     assert importing.load_pending(token, "csv") is not None
-    old = utcnow().timestamp() - 2 * 3600
-    os.utime(path, (old, old))
+    clock.shift(timedelta(minutes=2))
     assert importing.load_pending(token, "csv") is None and not path.exists()
-    token = importing.save_pending(b"x", "csv")
+    token = importing.save_pending(table, "csv")
     path = Path(app.config["UPLOAD_DIR"]) / "imports" / f"{token}.csv"
-    os.utime(path, (old, old))
+    clock.shift(timedelta(hours=2))
     assert importing.purge_stale_pending() >= 1 and not path.exists()
 
 

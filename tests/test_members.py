@@ -230,7 +230,6 @@ def test_add_existing_by_email(client, org, login):
 @pytest.mark.parametrize(
     ("login_name", "message"),
     [
-        ("khongco", "Không tìm thấy tài khoản với tên đăng nhập hoặc email này."),
         ("doanvien2", "Đặng Văn Đạt đã thuộc Chi đoàn Văn phòng."),
         ("", "Vui lòng nhập tên đăng nhập hoặc email."),
         ("x" * 300, "Tối đa 254 ký tự (hiện có 300)."),

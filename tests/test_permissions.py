@@ -126,6 +126,8 @@ MATRIX = [
     Case("auth.change_password", "GET", lambda t: "/account/password", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("auth.change_password", "POST", lambda t: "/account/password",
                                                                       row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Case("auth.sign_in_failures", "GET", lambda t: "/account/sign-in-failures",
+                                                                      row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("auth.forgot_password", "GET", lambda t: "/forgot-password", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     Case("auth.forgot_password", "POST", lambda t: "/forgot-password", row(302, 302, 302, 302, 302, 302, 302, 302, 302),
          data=lambda t: {"email": "ai@example.vn"}),
@@ -174,6 +176,10 @@ MATRIX = [
     Case("members.add", "POST", lambda t: f"/units/{t.branch}/members/add",
                                                                       row(302, 403, 403, 404, 302, 404, 302, 404, 302),
          data=lambda t: NEW_MEMBER),
+    Case("members.invitations", "GET", lambda t: "/invitations",     row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # Only the invited person (the subject) may answer; for anyone else the invitation does not exist.
+    Case("members.answer_invitation", "POST", lambda t: f"/invitations/{t.invitation}/accept",
+                                                                      row(302, 302, 404, 404, 404, 404, 404, 404, 404)),
     Case("members.import_start", "GET", lambda t: f"/units/{t.branch}/import",
                                                                       row(302, 403, 403, 404, 200, 404, 200, 404, 200)),
     Case("members.import_start", "POST", lambda t: f"/units/{t.branch}/import",  # no file: the form says so
@@ -567,6 +573,10 @@ def targets(org, make_user) -> SimpleNamespace:
     note = notify(org.member, "comment", "Bí thư đã nhận xét", link="/diary/")
     grading = _grading_targets(org, extra["year"])
     export_job = _export_job_target(org)
+    from app.units.models import UnitInvitation
+
+    invitation = UnitInvitation(user_id=org.member.id, unit_id=org.party_cell.id, role=Role.MEMBER)
+    db.session.add(invitation)
     db.session.commit()
     return SimpleNamespace(
         **extra,
@@ -580,6 +590,7 @@ def targets(org, make_user) -> SimpleNamespace:
         person=org.member.id,
         newcomer=newcomer.id,
         membership=membership.id,
+        invitation=invitation.id,
         message_id=message.id,
         reset_token=auth_services.make_token(org.member, auth_services.PURPOSE_RESET),
         invite_token=auth_services.make_token(newcomer, auth_services.PURPOSE_INVITE),

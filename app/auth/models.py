@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import String, select, true
+from sqlalchemy import ForeignKey, Index, String, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.collation import SORT_KEY_TYPE, name_sort_key
@@ -83,3 +83,20 @@ class User(UserMixin, db.Model):
             return None
         column = User.email if "@" in login else User.username
         return db.session.scalar(select(User).where(column == login))
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in: counted by the login throttle, and shown to the account's owner."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The account whose username or email was typed; None when no account has that name.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(45), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (
+        Index("ix_login_failures_user_id_at", "user_id", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -14,12 +15,11 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import services, throttle
 from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm
 from app.auth.models import User
 from app.core.db import db, utcnow
 from app.core.extensions import limiter
-from app.core.text import fold
 
 bp = Blueprint("auth", __name__)
 
@@ -39,10 +39,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def _account_key() -> str:
-    return "login-account:" + fold(request.form.get("login", ""))[:254]
-
-
 def _start_session(user: User, remember: bool) -> None:
     """A fresh session for the user: nothing from before login is carried over."""
     session.clear()
@@ -53,27 +49,44 @@ def _start_session(user: User, remember: bool) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
 def login():
-    """The login page; anyone."""
+    """The login page; anyone. Failed sign-ins are limited per account and per address
+    (app.auth.throttle), in a store every worker process shares."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        account = User.find_by_login(form.login.data)
+        address = request.remote_addr or ""
+        if throttle.is_blocked(account, address):
+            abort(429)
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
+            earlier = user.last_login_at
             _start_session(user, bool(form.remember.data))
+            failed = throttle.failures_since(user, earlier)
             db.session.commit()
+            if failed:
+                flash(
+                    f"Có {failed} lần đăng nhập sai vào tài khoản của bạn từ lần đăng nhập trước. "
+                    "Xem chi tiết ở mục “Lần đăng nhập không thành công”.",
+                    "warning",
+                )
             return redirect(_safe_next(request.args.get("next")))
+        throttle.record_failure(account, address)
         db.session.commit()  # a rehash on login must not be lost
         form.password.errors.append("Tên đăng nhập, email hoặc mật khẩu không đúng.")
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/account/sign-in-failures")
+@login_required
+def sign_in_failures():
+    """The signed-in user's own failed sign-ins (time and address), newest first."""
+    failures = throttle.failures_of(current_user)
+    return render_template(
+        "auth/sign_in_failures.html", failures=failures, keep_days=throttle.KEEP_FAILURES.days
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -115,10 +128,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether the email is known or not."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = User.find_by_login(form.email.data) if "@" in form.email.data else None
-        if user is not None:
-            services.send_password_reset(user)
-            db.session.commit()
+        services.request_password_reset(form.email.data)
         flash(
             "Nếu email này đã đăng ký, một liên kết đặt lại mật khẩu vừa được gửi tới. "
             f"Liên kết có hiệu lực trong {current_app.config['PASSWORD_RESET_MAX_AGE'] // 60} phút.",

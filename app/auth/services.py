@@ -6,7 +6,7 @@ import contextlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.models import User
@@ -110,24 +110,26 @@ def load_token(token: str, purpose: str, max_age: int) -> User | None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, from PUBLIC_BASE_URL when set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for an email or a QR code, always from PUBLIC_BASE_URL (also in the worker,
+    which has no request)."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        root = current_app.config.get("APPLICATION_ROOT") or "/"
+        path = current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+    return external_url_for_path(path)
 
 
 def external_url_for_path(path: str) -> str:
-    """An absolute link to a path inside the app, for emails."""
-    from flask import request
+    """An absolute link to a path inside the app, for emails and documents.
 
+    Built from PUBLIC_BASE_URL (required in production, defaulted in development), never from the
+    request's Host header: a password-reset link must not follow a Host an attacker sent.
+    """
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        try:
-            base = request.host_url
-        except RuntimeError:  # outside a request (a cron command): fall back to SERVER_NAME
-            server = current_app.config.get("SERVER_NAME") or "localhost:5000"
-            base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
+    if not base:  # only an app configured without one outside production
+        server = current_app.config.get("SERVER_NAME") or "localhost:5000"
+        base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
     return base.rstrip("/") + path
 
 
@@ -152,6 +154,27 @@ def send_invitation(user: User, inviter: User, *, later: bool = False) -> bool:
         user.email, "Mời kích hoạt tài khoản Sổ nhật ký làm theo lời Bác", body, user.id, later=later
     )
     return record.status is not MailStatus.FAILED
+
+
+def request_password_reset(email: str) -> None:
+    """Queue the reset email for whoever has `email`: the request does the same work for a known
+    and an unknown address (the lookup, the token and the email happen in the worker), so its
+    timing tells nothing about which addresses have accounts."""
+    from app.jobs import tasks
+
+    try:
+        tasks.configure(current_app._get_current_object())
+        tasks.send_password_reset_to(email)
+    except Exception as exc:  # the queue is down: the person asks again later
+        current_app.logger.warning("Could not queue a password reset: %s", exc)
+
+
+def send_reset_to_address(email: str) -> None:
+    """The worker's half of request_password_reset: email a link if an active account has `email`."""
+    user = User.find_by_login(email) if "@" in email else None
+    if user is not None:
+        send_password_reset(user)
+    db.session.commit()
 
 
 def send_password_reset(user: User) -> None:

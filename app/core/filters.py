@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context
 from markupsafe import Markup, escape
 
 from app.core.clock import LOCAL_TZ
@@ -107,7 +107,8 @@ def register_filters(app: Flask) -> None:
     def template_context() -> dict:
         nav_manages_units = nav_has_diary = False
         nav_unread = 0
-        if current_user.is_authenticated:
+        # No request in the worker (emails it renders): no signed-in user, no navigation.
+        if has_request_context() and current_user.is_authenticated:
             nav_has_diary = bool(permissions.diary_memberships(current_user))
             nav_manages_units = current_user.is_admin or any(
                 m.role.manages_branch or m.role.value == "officer" for m in current_user.memberships

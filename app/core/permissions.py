@@ -138,9 +138,10 @@ def can_administer(user: User) -> bool:
 
 
 def diary_memberships(user: User) -> list[Membership]:
-    """The branches (chi đoàn, chi bộ) where the user keeps a diary, Đoàn before Đảng."""
+    """The branches (chi đoàn, chi bộ) where the user keeps a diary, Đoàn before Đảng, oldest first:
+    the first is the default diary, so a membership added later never moves it elsewhere."""
     rows = [m for m in user.memberships if m.role.is_branch_member and m.unit.kind.is_branch]
-    return sorted(rows, key=lambda m: (m.unit.org_type.value != "youth_union", m.unit.name))
+    return sorted(rows, key=lambda m: (m.unit.org_type.value != "youth_union", m.id or 0))
 
 
 def keeps_diary_in(user: User, unit: Unit) -> bool:

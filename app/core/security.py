@@ -62,6 +62,11 @@ def register(app: Flask) -> None:
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if current_user.is_authenticated and request.endpoint != "static":
-            # Pages with personal data are not kept by shared caches or the back button.
-            headers.setdefault("Cache-Control", "no-store")
+            # Pages and downloads with personal data (PDF, ZIP, Excel, evidence) are kept by no cache,
+            # not even the browser's: send_file's own "no-cache" only asks caches to revalidate.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("ETag", None)
+            headers.pop("Last-Modified", None)
+        elif "attachment" in headers.get("Content-Disposition", ""):
+            headers["Cache-Control"] = "no-store"
         return response

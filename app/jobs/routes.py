@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.core import permissions
@@ -52,7 +52,7 @@ def unit_exports(unit_id: int):
     form = ExportForm()
     if form.validate_on_submit():
         try:
-            job, created = services.start_export(current_user, unit, form.year.data, request.host_url)
+            job, created = services.start_export(current_user, unit, form.year.data)
         except services.ExportError as exc:
             form.year.errors.append(str(exc))
         else:

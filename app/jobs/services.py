@@ -106,7 +106,7 @@ def year_choices() -> list[int]:
 # ---- starting a job (the web process) -----------------------------------------------------------------
 
 
-def start_export(actor: User, unit: Unit, year: int, base_url: str | None = None) -> tuple[ExportJob, bool]:
+def start_export(actor: User, unit: Unit, year: int) -> tuple[ExportJob, bool]:
     """Record an export of `unit` for `year` asked by `actor`; returns (job, created).
 
     The actor's unfinished export of the same unit and year is returned instead of a second one.
@@ -140,7 +140,8 @@ def start_export(actor: User, unit: Unit, year: int, base_url: str | None = None
         status=JobStatus.QUEUED,
         members_total=members_count(branches),
         stage="Đang chờ tiến trình xử lý nền nhận việc",
-        base_url=(base_url or "")[:255] or None,
+        # The configured address, never the request's Host header (which the client chooses).
+        base_url=(current_app.config.get("PUBLIC_BASE_URL") or "")[:255] or None,
     )
     db.session.add(job)
     db.session.flush()

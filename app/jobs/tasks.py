@@ -150,6 +150,15 @@ def deliver_mail(message_id: int) -> None:
         services.deliver(message_id)
 
 
+@huey.task()
+def send_password_reset_to(email: str) -> None:
+    """Email a reset link to the account with this address, if any (app.auth.services)."""
+    from app.auth import services
+
+    with task_context():
+        services.send_reset_to_address(email)
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def requeue_stale_mail() -> None:
     """Every five minutes: emails still queued long after they were written, enqueued again."""

@@ -524,7 +524,8 @@ def evidence(evidence_id: int):
     response = send_file(
         path,
         mimetype=item.content_type,
-        download_name=item.original_name,
+        # Named by the server from the detected type; the uploader's name is shown on the page only.
+        download_name=storage.download_name(item.id, item.content_type, item.entry.deed_date),
         as_attachment=request.args.get("download") == "1",
         max_age=0,
     )

@@ -11,6 +11,8 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# A 48 KB PNG can declare 20000×20000 pixels, and every reviewer's browser would decode 400 megapixels.
+MAX_EVIDENCE_PIXELS = 40_000_000
 MAX_FILES_PER_ENTRY = 5
 CHUNK = 64 * 1024
 
@@ -78,7 +80,48 @@ def check_upload(upload: FileStorage) -> tuple[str, str]:
     if size > MAX_EVIDENCE_BYTES:
         megabytes = f"{size / 1024 / 1024:.1f}".replace(".", ",")
         raise EvidenceError(f"Tệp “{name}” nặng {megabytes} MB, vượt quá giới hạn 10 MB.")
+    if kind[0].startswith("image/"):
+        _check_image(stream, name)
     return kind
+
+
+def _check_image(stream, name: str) -> None:
+    """The image's declared size, read from its header by Pillow (no pixel is decoded), within
+    MAX_EVIDENCE_PIXELS; Pillow's own decompression-bomb limits apply on the way."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        width = height = MAX_EVIDENCE_PIXELS  # far beyond the limit: refused below
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        # A header Pillow cannot read declares no size to check; such a file is kept as before
+        # (its type came from the magic bytes, and it is served sandboxed under a server-made name).
+        return
+    finally:
+        stream.seek(0)
+    if width * height > MAX_EVIDENCE_PIXELS:
+        size = (
+            f"{width:,} × {height:,}".replace(",", ".") if width != MAX_EVIDENCE_PIXELS else "hàng trăm triệu"
+        )
+        raise EvidenceError(
+            f"Ảnh “{name}” quá lớn ({size} điểm ảnh; tối đa 40 triệu điểm ảnh). "
+            "Hãy chụp lại hoặc thu nhỏ ảnh rồi tải lên."
+        )
+
+
+def download_name(evidence_id: int, content_type: str, deed_date=None) -> str:
+    """The name an evidence file is downloaded under, made here from the detected type, never the
+    uploader's (a GIF header with an HTML body named report.html must not come back as .html)."""
+    extension = next((ext for _check, kind, ext in _KINDS if kind == content_type), ".bin")
+    day = f"nhat-ky-{deed_date:%Y-%m-%d}-" if deed_date is not None else ""
+    return f"{day}minh-chung-{evidence_id}{extension}"
 
 
 def store(upload: FileStorage) -> StoredFile:

@@ -83,7 +83,7 @@ class ExistingMemberForm(BaseForm):
         render_kw={"autocapitalize": "none"},
     )
     role = SelectField("Vai trò trong đơn vị", choices=[])
-    submit = SubmitField("Thêm vào đơn vị")
+    submit = SubmitField("Thêm hoặc mời vào đơn vị")
 
 
 class ProfileForm(PersonFieldsMixin, BaseForm):

@@ -1,8 +1,8 @@
 """Importing a member list into a unit: upload, preview every row, confirm, and the template file.
 
-The uploaded file waits between preview and confirmation under UPLOAD_DIR/imports/ with a random
-name; the session holds only that name, the unit and the user, and the file is read and every
-row checked again on confirmation.
+The upload is parsed once; its rows wait between preview and confirmation under UPLOAD_DIR/imports/
+with a random name (JSON); the session holds only that name, the unit and the user, and every row
+is checked again (not parsed again) on confirmation.
 """
 
 from __future__ import annotations
@@ -75,15 +75,11 @@ def _load_report(unit: Unit):
     pending = _pending(unit)
     if pending is None:
         return None, "Không có danh sách nào đang chờ nhập vào đơn vị này. Hãy tải tệp lên."
-    data = importing.load_pending(pending["token"], pending["kind"])
-    if data is None:
+    # The rows parsed at upload: preview and confirm never parse the file again.
+    table = importing.load_pending(pending["token"], pending["kind"])
+    if table is None:
         _forget_pending()
         return None, "Tệp tải lên đã hết hạn (quá 1 giờ) hoặc đã được dùng. Hãy tải tệp lên lại."
-    try:
-        table = importing.read_table(data, pending["kind"])
-    except importing.ImportFileError as exc:
-        _forget_pending()
-        return None, str(exc)
     return importing.check_rows(current_user, unit, table), pending
 
 
@@ -112,12 +108,12 @@ def import_start(unit_id: int):
         data = upload.stream.read(importing.MAX_UPLOAD_BYTES + 1)
         try:
             kind = importing.detect_kind(upload.filename or "", data)
-            importing.read_table(data, kind)  # the file as a whole must be usable before we keep it
+            table = importing.read_table(data, kind)  # parsed once, here; the rows are kept
         except importing.ImportFileError as exc:
             form.file.errors.append(str(exc))
         else:
             _forget_pending()
-            token = importing.save_pending(data, kind)
+            token = importing.save_pending(table, kind)
             name = re.sub(r"[\x00-\x1f]", "", upload.filename or "")[-100:]
             session[SESSION_KEY] = {
                 "token": token,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -29,7 +30,7 @@ from sqlalchemy import func, select
 
 from app.auth import services as auth_services
 from app.auth.models import User
-from app.core import permissions
+from app.core import permissions, spreadsheet
 from app.core.db import db, utcnow
 from app.core.enums import OrgType, Role
 from app.core.filters import today_local, vn_date, vn_number
@@ -49,6 +50,10 @@ MAX_COMPRESSION_RATIO = 100
 MAX_XML_TAGS = 1_000_000
 HEADER_SCAN_ROWS = 30
 MAX_COLUMNS = 100
+# A data row more than this many rows below the previous one is refused (a file that declares
+# row 10,000,000 after row 2), and no row may claim a number Excel itself cannot have.
+MAX_EMPTY_ROWS = 1000
+EXCEL_MAX_ROWS = 1_048_576
 PENDING_MAX_AGE = timedelta(hours=1)
 KINDS = ("xlsx", "csv")
 
@@ -273,12 +278,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> SourceTable:
         for sheet in workbook.worksheets:
             if not hasattr(sheet, "iter_rows"):
                 continue  # a chart sheet
-            sheet.reset_dimensions()  # some writers record wrong dimensions
-            rows = (
-                (line, list(values[:MAX_COLUMNS]))
-                for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-            )
-            table = _table_from_rows(rows, max_rows)
+            table = _table_from_rows(_sheet_rows(sheet), max_rows)
             if table is not None:
                 return table
     except ImportFileError:
@@ -290,6 +290,56 @@ def _read_xlsx(data: bytes, max_rows: int) -> SourceTable:
     finally:
         workbook.close()
     raise ImportFileError(NO_HEADER_MESSAGE)
+
+
+def _sheet_rows(sheet) -> Iterator[tuple[int, list[Any]]]:
+    """The rows the sheet's XML really holds, numbered as declared, with at most MAX_COLUMNS values.
+
+    openpyxl's own iter_rows fills every row missing between two declared row numbers (and reads
+    the declared dimensions): one data row then `<row r="10000000">` walked ten million empty rows.
+    Here a row number far beyond the data, or a value far to the right, is refused at once.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = sheet.parent
+    last_data_line = 0
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for line, cells in parser.parse():
+            if line > EXCEL_MAX_ROWS:
+                raise ImportFileError(
+                    f"Tệp khai báo dòng số {_count(line)}, quá giới hạn của Excel: tệp bị hỏng hoặc được "
+                    "làm giả. Hãy mở bằng Excel, chép danh sách sang một tệp mới rồi tải lên."
+                )
+            values: list[Any] = [None] * MAX_COLUMNS
+            has_data = False
+            for cell in cells:
+                value = cell["value"]
+                if _is_blank(value):
+                    continue  # a formatted empty cell, wherever it is
+                column = cell["column"]
+                if column > MAX_COLUMNS:
+                    raise ImportFileError(
+                        f"Dòng {_count(line)} có dữ liệu ở cột thứ {_count(column)}, quá xa so với danh sách "
+                        f"(chỉ đọc {MAX_COLUMNS} cột đầu). Hãy xóa các cột thừa bên phải rồi tải lên lại."
+                    )
+                values[column - 1] = value
+                has_data = True
+            if has_data:
+                if line - last_data_line > MAX_EMPTY_ROWS:
+                    raise ImportFileError(
+                        f"Giữa dòng {_count(last_data_line)} và dòng {_count(line)} có hơn {_count(MAX_EMPTY_ROWS)} "
+                        "dòng trống: hãy xóa các dòng trống thừa (hoặc chia danh sách) rồi tải lên lại."
+                    )
+                last_data_line = line
+            yield line, values
 
 
 def _decode_csv(data: bytes) -> str:
@@ -312,8 +362,28 @@ def _decode_csv(data: bytes) -> str:
     raise ImportFileError("Không đọc được bảng mã của tệp CSV; hãy lưu lại với bảng mã UTF-8.")
 
 
+_SEPARATORS_ONLY = re.compile(r"^[ \t;,]+$", re.MULTILINE)
+
+
+def _bounded_csv_text(text: str) -> str:
+    """The text with its empty lines (or lines of bare separators) emptied, and cut where a run of more
+    than MAX_EMPTY_ROWS of them begins: refused when anything follows the run, dropped otherwise.
+    Plain string operations, so millions of empty lines cost a fraction of a second, not a minute."""
+    text = _SEPARATORS_ONLY.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    gap = text.find("\n" * (MAX_EMPTY_ROWS + 2))
+    if gap == -1:
+        return text
+    if text[gap:].strip():
+        line = text.count("\n", 0, gap) + 1
+        raise ImportFileError(
+            f"Sau dòng {_count(line)} có hơn {_count(MAX_EMPTY_ROWS)} dòng trống rồi mới đến dữ liệu: hãy xóa "
+            "các dòng trống thừa (hoặc chia danh sách) rồi tải lên lại."
+        )
+    return text[: gap + 1]
+
+
 def _read_csv(data: bytes, max_rows: int) -> SourceTable:
-    text = _decode_csv(data)
+    text = _bounded_csv_text(_decode_csv(data))
     best: SourceTable | None = None
     best_score = 0
     try:
@@ -760,6 +830,9 @@ def _check_row(actor: User, resolver: _UnitResolver, source: SourceRow) -> RowRe
 
     if not row.full_name:
         row.errors.append("Thiếu họ và tên.")
+    elif spreadsheet.is_formula_like(row.full_name) or not row.full_name[0].isalpha():
+        # "@SUM(1+1)", "=HYPERLINK(…)": a formula, not a name; it would come back live in exports.
+        row.errors.append(f"Họ và tên phải bắt đầu bằng một chữ cái (đang ghi “{row.full_name[:40]}”).")
     elif len(row.full_name) > NAME_MAX:
         row.errors.append(f"Họ và tên dài quá {NAME_MAX} ký tự.")
     birth = attempt(parse_birth_date, values.get("birth_date"))
@@ -849,31 +922,71 @@ def _pending_file(token: str, kind: str) -> Path | None:
     return _pending_dir() / f"{token}.{kind}"
 
 
-def save_pending(data: bytes, kind: str) -> str:
-    """Keep an uploaded file under a random name until it is confirmed; returns the token."""
+def save_pending(table: SourceTable, kind: str) -> str:
+    """Keep the parsed rows of an upload until they are confirmed (preview and confirm read them back
+    instead of parsing the file again); returns the token."""
     purge_stale_pending()
     directory = _pending_dir()
     directory.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
     path = directory / f"{token}.{kind}"
+    # saved_at first: purge_stale_pending reads it from the start of the file.
+    document = {
+        "saved_at": utcnow().isoformat(),
+        "header_line": table.header_line,
+        "columns": table.columns,
+        "ignored": table.ignored,
+        "rows": [[row.line, {k: _encode_cell(v) for k, v in row.values.items()}] for row in table.rows],
+    }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    # The file's time is the app's clock (not the disk's), so its age is measured on one clock.
-    kept_at = utcnow().timestamp()
-    os.utime(path, (kept_at, kept_at))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False)
     return token
 
 
-def load_pending(token: str, kind: str) -> bytes | None:
-    """The bytes of a kept upload, or None when it is unknown or older than PENDING_MAX_AGE."""
+def load_pending(token: str, kind: str) -> SourceTable | None:
+    """The parsed rows of a kept upload, or None when unknown or older than PENDING_MAX_AGE (app clock)."""
     path = _pending_file(token, kind)
     if path is None or not path.is_file():
         return None
-    if utcnow().timestamp() - path.stat().st_mtime > PENDING_MAX_AGE.total_seconds():
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        saved_at = datetime.fromisoformat(document["saved_at"])
+        table = SourceTable(
+            header_line=int(document["header_line"]),
+            columns=dict(document["columns"]),
+            ignored=list(document["ignored"]),
+            rows=[
+                SourceRow(int(line), {k: _decode_cell(v) for k, v in values.items()})
+                for line, values in document["rows"]
+            ],
+        )
+    except (ValueError, KeyError, TypeError):
         path.unlink(missing_ok=True)
         return None
-    return path.read_bytes()
+    if utcnow() - saved_at > PENDING_MAX_AGE:
+        path.unlink(missing_ok=True)
+        return None
+    return table
+
+
+def _encode_cell(value: Any) -> Any:
+    """A raw cell value as JSON (dates and times tagged, so they come back as they were read)."""
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # a time or a duration: read as text, as the checks do
+
+
+def _decode_cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.fromisoformat(value["datetime"])
+        return date.fromisoformat(value["date"])
+    return value
 
 
 def discard_pending(token: str, kind: str) -> None:
@@ -882,19 +995,25 @@ def discard_pending(token: str, kind: str) -> None:
         path.unlink(missing_ok=True)
 
 
+_SAVED_AT = re.compile(r'^\{"saved_at": "([^"]+)"')
+
+
 def purge_stale_pending() -> int:
     """Delete kept uploads older than PENDING_MAX_AGE (abandoned previews); returns how many."""
     directory = _pending_dir()
     if not directory.is_dir():
         return 0
-    limit = utcnow().timestamp() - PENDING_MAX_AGE.total_seconds()
+    limit = utcnow() - PENDING_MAX_AGE
     removed = 0
     for path in directory.iterdir():
         try:
-            if path.is_file() and path.stat().st_mtime < limit:
+            with path.open("r", encoding="utf-8", errors="replace") as handle:
+                match = _SAVED_AT.match(handle.read(80))
+            saved_at = datetime.fromisoformat(match.group(1)) if match else None
+            if saved_at is None or saved_at < limit:
                 path.unlink()
                 removed += 1
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, ValueError):
             continue  # another worker removed it first
     return removed
 
@@ -995,7 +1114,7 @@ def build_template(actor: User, target: Unit) -> bytes:
         notes.append([label, text])
     notes["A1"].font = notes["A11"].font = notes["B11"].font = bold
     for unit in subtree_units(actor, target):
-        notes.append([unit.code, unit.name])
+        spreadsheet.append(notes, [unit.code, unit.name])  # names typed by people: never formulas
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.auth.models import User
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import Role
@@ -114,18 +113,28 @@ def add(unit_id: int):
             flash(message, "success")
             return redirect(url_for("members.profile", user_id=user.id))
     elif "existing-submit" in request.form and existing_form.validate_on_submit():
-        person = User.find_by_login(existing_form.login.data)
-        if person is None:
-            existing_form.login.errors.append("Không tìm thấy tài khoản với tên đăng nhập hoặc email này.")
-        else:
-            try:
-                services.add_existing_member(current_user, unit, person, Role(existing_form.role.data))
-            except services.MemberError as exc:
-                existing_form.login.errors.append(str(exc))
+        # People already in the actor's own units are added at once; anyone else is invited and
+        # joins only by accepting. An unknown login gets the very same answer as a known one.
+        login, role = existing_form.login.data, Role(existing_form.role.data)
+        person = services.find_in_scope(current_user, login)
+        try:
+            if person is not None:
+                services.add_existing_member(current_user, unit, person, role)
             else:
-                db.session.commit()
+                services.invite_existing(current_user, unit, login, role)
+        except services.MemberError as exc:
+            existing_form.login.errors.append(str(exc))
+        else:
+            db.session.commit()
+            if person is not None:
                 flash(f"Đã thêm {person.full_name} vào {unit.name}.", "success")
-                return redirect(url_for("members.unit_members", unit_id=unit.id))
+            else:
+                flash(
+                    f"Nếu có tài khoản với tên đăng nhập hoặc email “{login}”, người đó vừa nhận được lời mời "
+                    f"tham gia {unit.name}. Họ chỉ trở thành thành viên khi chấp nhận lời mời.",
+                    "info",
+                )
+            return redirect(url_for("members.unit_members", unit_id=unit.id))
     return render_template(
         "members/add.html", unit=unit, form=form, existing_form=existing_form, invite_link=invite_link
     )
@@ -276,6 +285,35 @@ def reactivate(user_id: int):
         db.session.commit()
         flash(f"Đã mở khóa tài khoản của {person.full_name}.", "success")
     return redirect(url_for("members.profile", user_id=person.id))
+
+
+@bp.route("/invitations")
+@login_required
+def invitations():
+    """The signed-in person's invitations to join a unit, waiting for their answer."""
+    return render_template(
+        "members/invitations.html",
+        invitations=services.pending_invitations(current_user),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/invitations/<int:invitation_id>/<any(accept, decline):answer>", methods=["POST"])
+@login_required
+def answer_invitation(invitation_id: int, answer: str):
+    """Accept or decline one's own invitation; anyone else's is a 404."""
+    invitation = services.get_own_invitation(current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        unit_name = invitation.unit.name
+        services.answer_invitation(current_user, invitation, accept=answer == "accept")
+        db.session.commit()
+        if answer == "accept":
+            flash(f"Bạn đã tham gia {unit_name}.", "success")
+        else:
+            flash(f"Bạn đã từ chối lời mời tham gia {unit_name}.", "info")
+    return redirect(url_for("members.invitations"))
 
 
 from app.members import import_routes  # noqa: E402,F401  (registers the import views on bp)

@@ -14,7 +14,7 @@ from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import Role
 from app.core.text import clean_line, fold, nfc
-from app.units.models import Membership, Unit
+from app.units.models import Membership, Unit, UnitInvitation
 
 ROLE_ORDER = case(
     (Membership.role == Role.SECRETARY, 0),
@@ -149,15 +149,112 @@ def add_member(
     return user
 
 
+def find_in_scope(actor: User, login: str) -> User | None:
+    """The account whose username or email is exactly `login`, if it already has a role in a unit
+    the actor manages (or the actor is an administrator); None otherwise, with no hint whether
+    such an account exists elsewhere."""
+    person = User.find_by_login(login)
+    if person is None:
+        return None
+    visible = db.session.scalar(
+        select(User.id).where(User.id == person.id, permissions.visible_users_condition(actor))
+    )
+    return person if visible is not None else None
+
+
 def add_existing_member(actor: User, unit: Unit, user: User, role: Role) -> Membership:
-    """Give a person who already has an account a role in `unit` (e.g. a đoàn viên joining a chi bộ)."""
+    """Give a person who already has an account, inside the actor's own units, a role in `unit` (e.g.
+    a đoàn viên of the actor's branch joining a chi bộ). Anyone else is invited (invite_existing)."""
     permissions.require(permissions.can_manage_members(actor, unit))
     if not permissions.can_assign_role(actor, unit, role):
         raise MemberError("Bạn không thể giao vai trò này trong đơn vị.", "role")
+    permissions.require(find_in_scope(actor, user.username) is not None)
     if any(m.unit_id == unit.id for m in user.memberships):
         raise MemberError(f"{user.full_name} đã thuộc {unit.name}.", "login")
     membership = Membership(user=user, unit=unit, role=role)
     db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def invite_existing(actor: User, unit: Unit, login: str, role: Role) -> UnitInvitation | None:
+    """Invite the account named `login` (exact username or email) to take `role` in `unit`; they are
+    notified and become a member only when they accept. Nothing happens, silently, when there is no
+    such active account or it is already in the unit or invited: the actor is told the same either
+    way, so the form cannot be used to find out which usernames and emails exist."""
+    permissions.require(permissions.can_manage_members(actor, unit))
+    if not permissions.can_assign_role(actor, unit, role):
+        raise MemberError("Bạn không thể giao vai trò này trong đơn vị.", "role")
+    person = User.find_by_login(login)
+    if person is None or not person.is_active or person.id == actor.id:
+        return None
+    if any(m.unit_id == unit.id for m in person.memberships):
+        return None
+    waiting = db.session.scalar(
+        select(UnitInvitation.id).where(
+            UnitInvitation.user_id == person.id,
+            UnitInvitation.unit_id == unit.id,
+            UnitInvitation.answered_at.is_(None),
+        )
+    )
+    if waiting is not None:
+        return None
+    invitation = UnitInvitation(user_id=person.id, unit_id=unit.id, role=role, invited_by_id=actor.id)
+    db.session.add(invitation)
+    db.session.flush()
+    from app.notifications.services import notify
+
+    notify(
+        person,
+        "unit_invitation",
+        f"{actor.full_name} mời bạn tham gia {unit.name}",
+        f"Vai trò: {role.label_for(unit.org_type)}. Bạn chỉ trở thành thành viên của đơn vị khi chấp nhận lời mời.",
+        link="/invitations",
+    )
+    return invitation
+
+
+def pending_invitations(user: User) -> list[UnitInvitation]:
+    """The user's own invitations still waiting for an answer, newest first."""
+    return list(
+        db.session.scalars(
+            select(UnitInvitation)
+            .where(UnitInvitation.user_id == user.id, UnitInvitation.answered_at.is_(None))
+            .order_by(UnitInvitation.created_at.desc(), UnitInvitation.id.desc())
+        )
+    )
+
+
+def get_own_invitation(user: User, invitation_id: int) -> UnitInvitation | None:
+    """One of the user's own invitations still waiting; None for anyone else's (a 404 for the view)."""
+    return db.session.scalar(
+        select(UnitInvitation).where(
+            UnitInvitation.id == invitation_id,
+            UnitInvitation.user_id == user.id,
+            UnitInvitation.answered_at.is_(None),
+        )
+    )
+
+
+def answer_invitation(user: User, invitation: UnitInvitation, accept: bool) -> Membership | None:
+    """The invited person accepts (a membership is made) or declines; only they may."""
+    permissions.require(invitation.user_id == user.id and invitation.is_pending)
+    invitation.answered_at = utcnow()
+    invitation.accepted = accept
+    membership = None
+    if accept and not any(m.unit_id == invitation.unit_id for m in user.memberships):
+        membership = Membership(user=user, unit=invitation.unit, role=invitation.role)
+        db.session.add(membership)
+    if invitation.invited_by is not None:
+        from app.notifications.services import notify
+
+        answer = "đã chấp nhận" if accept else "đã từ chối"
+        notify(
+            invitation.invited_by,
+            "unit_invitation_answer",
+            f"{user.full_name} {answer} lời mời tham gia {invitation.unit.name}",
+            link=f"/units/{invitation.unit_id}/members",
+        )
     db.session.flush()
     return membership
 

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.core import spreadsheet
 from app.core.filters import vn_date
 from app.reports.services import Commendations, Figures, Report
 
@@ -164,10 +165,10 @@ FORMATS = {"share": "0.0%", "decimal": "0.0", "int": "#,##0", "date": "DD/MM/YYY
 def _sheet(wb: Workbook, table: Table, heading_lines: list[str]) -> None:
     ws = wb.create_sheet(table.title[:31])
     for i, line in enumerate([*heading_lines, table.heading], start=1):
-        ws.cell(row=i, column=1, value=line).font = Font(bold=i == 1)
+        spreadsheet.write(ws, i, 1, line).font = Font(bold=i == 1)
     header_row = len(heading_lines) + 3
     for col, column in enumerate(table.columns, start=1):
-        cell = ws.cell(row=header_row, column=col, value=column.header)
+        cell = spreadsheet.write(ws, header_row, col, column.header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -175,7 +176,7 @@ def _sheet(wb: Workbook, table: Table, heading_lines: list[str]) -> None:
     items = list(table.rows) + ([table.total] if table.total is not None else [])
     for r, item in enumerate(items, start=header_row + 1):
         for col, (column, value) in enumerate(zip(table.columns, table.values(item), strict=True), start=1):
-            cell = ws.cell(row=r, column=col, value=value)
+            cell = spreadsheet.write(ws, r, col, value)  # names, positions, deeds: user text
             if column.kind in FORMATS and value is not None:
                 cell.number_format = FORMATS[column.kind]
             if column.kind == "text":
@@ -219,6 +220,9 @@ def to_csv(table: Table) -> bytes:
     items = list(table.rows) + ([table.total] if table.total is not None else [])
     for item in items:
         writer.writerow(
-            [_csv_value(c.kind, v) for c, v in zip(table.columns, table.values(item), strict=True)]
+            [
+                spreadsheet.csv_field(_csv_value(c.kind, v))
+                for c, v in zip(table.columns, table.values(item), strict=True)
+            ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

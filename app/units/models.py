@@ -84,3 +84,31 @@ class Membership(db.Model):
     @property
     def role_label(self) -> str:
         return self.role.label_for(self.unit.org_type)
+
+
+class UnitInvitation(db.Model):
+    """An invitation for someone who already has an account to take a role in a unit.
+
+    A secretary may add directly only people already in units they manage; anyone else is
+    invited, and becomes a member (so that the unit sees their details and their diary may move
+    there) only when they accept.
+    """
+
+    __tablename__ = "unit_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column_type(Role))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    accepted: Mapped[bool | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.answered_at is None

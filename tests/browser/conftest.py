@@ -69,7 +69,10 @@ def live_server(tmp_path_factory):
         upgrade()
         seed_demo()
         db.session.commit()
-    server = LiveServer(app).start()
+    server = LiveServer(app)
+    # Links in emails and QR codes point where the browser can follow them: the server's own address.
+    app.config["PUBLIC_BASE_URL"] = server.url
+    server.start()
     yield server
     server.stop()
 
