@@ -442,7 +442,10 @@ def test_members_silent_for_the_units_days_stand_out(client, login, org, diary):
     assert "Chưa ghi 6 ngày" not in html
     assert (f"Chưa ghi {vn_number(never)} ngày" in html) == (never >= 7)
     assert "chưa ghi từ 7 ngày trở lên" in html
-    assert html.index("Võ Thị Lan") < html.index("Nguyễn Thị Mỹ Duyên") < html.index("Đặng Văn Đạt")
+    if never >= 7:  # the deputy who never wrote leads; in the year's first week nobody is silent that long
+        assert html.index("Võ Thị Lan") < html.index("Nguyễn Thị Mỹ Duyên") < html.index("Đặng Văn Đạt")
+    else:
+        assert html.index("Nguyễn Thị Mỹ Duyên") < html.index("Võ Thị Lan")
     # Nobody has a plan: all four stand out for that too.
     assert html.count("Chưa có kế hoạch</span>") == 4
 

@@ -128,6 +128,7 @@ FREEZE = [
     Row("members.invite", lambda t: f"/people/{t.newcomer}/invite", (), (), why=NO_RECORD),
     Row("members.deactivate", lambda t: f"/people/{t.person}/deactivate", (), (), why=NO_RECORD),
     Row("members.reactivate", lambda t: f"/people/{t.person}/reactivate", (), (), why=NO_RECORD),
+    Row("members.answer_invitation", lambda t: "/invitations/1/accept", (), (), why=NO_RECORD),
     Row("notifications.read_all", lambda t: "/notifications/read-all", (), (), why=NO_RECORD),
     Row("notifications.settings", lambda t: "/notifications/settings", (), (), why=NO_RECORD),
     Row("export.export_member", lambda t: f"/units/{t.branch}/members/{t.person}/documents/month", (), (), why=A_DOCUMENT),

@@ -3,6 +3,8 @@ already sent their self-assessment, so `doanvien` and `bithu` walk into a lived-
 
 from __future__ import annotations
 
+from datetime import time
+
 from app.auth.models import User
 from app.core.enums import Tier
 from app.grading import services
@@ -57,6 +59,15 @@ def seed_demo_grading(accounts: dict[str, User], branch: Unit, cell: Unit) -> No
             written = max(_local(today - timedelta(days=index % 9), 20), opened)
             rating.self_assessment.submitted_at = min(written, utcnow())
             rating.self_assessment.updated_at = rating.self_assessment.submitted_at
+
+
+def _go_ahead(grading_round, step: str):
+    """What a branch confirms when it goes ahead with something missing (early in January, the year's
+    diaries are still nearly empty): the readiness panel then shows the reason."""
+    ready = services.readiness(grading_round, step)
+    if not ready.missing:
+        return None
+    return services.GoAhead("Chi đoàn đã thống nhất; hồ sơ còn thiếu bổ sung sau.", ready.token)
 
 
 def seed_ratified_round(accounts: dict[str, User], unit: Unit) -> None:
@@ -118,9 +129,13 @@ def seed_ratified_round(accounts: dict[str, User], unit: Unit) -> None:
         lines,
         "",
         None,
+        minutes_number="01-BB/CĐ",
+        start=time(14, 0),
+        end=time(16, 30),
+        go_ahead=_go_ahead(grading_round, "meeting"),
     )
-    services.submit_round(secretary, grading_round)
-    services.ratify_round(officer, grading_round)
+    services.submit_round(secretary, grading_round, _go_ahead(grading_round, "submit"))
+    services.ratify_round(officer, grading_round, go_ahead=_go_ahead(grading_round, "ratify"))
     # The round as it went: opened about three weeks before the meeting, self-assessments and
     # proposals in between (the services stamped them all "now").
     now = utcnow()
