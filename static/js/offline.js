@@ -402,6 +402,10 @@
 
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-post-online")) return; // the server answers: the form posts as always
+      // Online, on a page the server sent: post as always, with no round trip first. Only when the
+      // connection is gone (or this page is a kept copy, or a refused entry is being fixed) is the
+      // server asked first, and the entry kept on the phone if it does not answer.
+      if (!fixing && reachable && navigator.onLine) return;
       event.preventDefault();
       var submitter = event.submitter;
       (fixing ? Promise.resolve(false) : probe()).then(function (ok) {

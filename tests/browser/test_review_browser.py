@@ -102,7 +102,8 @@ def test_a_month_reviewed_and_signed(new_page, live_server):
     assert "Tháng này Duyên ghi đều" in text and "Đã ký xác nhận" in text
     member.goto(f"/diary/entries/{waiting[1][0]}")
     assert member.get_by_role("link", name="Sửa", exact=True).count() == 0
-    assert member.goto(f"/diary/entries/{waiting[1][0]}/edit").status == 403
+    locked = member.goto(f"/diary/entries/{waiting[1][0]}/edit")  # the signed month's lock says why
+    assert locked.status == 409 and "ký xác nhận" in member.inner_text("main")
     member.goto("/units/3/golden-book")
     assert waiting[1][2][:40] in member.inner_text("main")
     screenshot(member, "golden-book-360")
