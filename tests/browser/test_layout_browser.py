@@ -105,3 +105,14 @@ def test_the_entry_form_shows_every_commitment_whole(new_page, live_server, view
     page.locator("#action").fill("Hướng dẫn đồng nghiệp")
     assert counter.inner_text() == "21/5.000 ký tự"
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def test_the_diary_tabs_show_every_tab_whole_on_a_phone(new_page):
+    """At 360 px the four diary tabs wrap; none ends past the screen's edge ("Tìm kiếm" was cut)."""
+    page = new_page(PHONE)
+    login_as(page, "doanvien")
+    page.goto(f"/diary/year/{today_local().year}")
+    right_edges = page.locator(".diary-tabs .nav-link").evaluate_all(
+        "links => links.map(link => link.getBoundingClientRect().right)"
+    )
+    assert len(right_edges) == 4 and max(right_edges) <= PHONE["width"], right_edges
