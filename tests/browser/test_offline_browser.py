@@ -142,7 +142,7 @@ def test_entries_written_offline_reach_the_server_once(phone, live_server, tmp_p
     write_offline(page, "Giúp bà con ấp Hòa Phú kê cao đồ đạc trước lũ", photo(tmp_path, "lu-1.png"))
     write_offline(page, "Phát 40 phần quà cho hộ nghèo vùng lũ", photo(tmp_path, "lu-2.png"))
     waiting = page.locator("#offline-pending .offline-entry")
-    assert waiting.count() == 2
+    expect(waiting).to_have_count(2)  # drawn from IndexedDB after the page loads: wait for it
     assert waiting.first.inner_text().count("Chưa gửi — sẽ tự gửi khi có mạng") == 1
     state = page.locator("#offline-status")
     expect(state).to_have_attribute("data-waiting", "2")
@@ -157,7 +157,7 @@ def test_entries_written_offline_reach_the_server_once(phone, live_server, tmp_p
     # Closed and opened again, still offline: the entries are still there.
     page = context.new_page()
     page.goto("/diary/")
-    assert page.locator("#offline-pending .offline-entry").count() == 2
+    expect(page.locator("#offline-pending .offline-entry")).to_have_count(2)
     assert entries_named(live_server, user_id, "Phát 40 phần quà cho hộ nghèo vùng lũ") == []
 
     # The connection returns: both reach the server, once each, with their photo made smaller.
@@ -197,7 +197,7 @@ def test_entries_written_offline_reach_the_server_once(phone, live_server, tmp_p
     expect(page.locator("#offline-status")).to_have_attribute("data-stuck", "1", timeout=30_000)
     page.reload()
     refused = page.locator("#offline-pending .offline-entry.is-refused")
-    assert refused.count() == 1
+    expect(refused).to_have_count(1)
     text = refused.inner_text()
     assert "Không gửi được" in text and "ký xác nhận" in text and "mở lại tháng" in text
     assert refused.get_by_role("link", name="Sửa lại bài").count() == 1
