@@ -26,18 +26,18 @@ class Problem:
     period: str  # "tháng 5/2026", "năm 2026"
     who: str  # the member, when it is about one
     what: str  # what was written after the lock, and when it was last
-    todo: str  # what to do about it
+    advice: str  # what to do about it
 
     def line(self) -> str:
         who = f" · {self.who}" if self.who else ""
-        return f"[{self.lock}] {self.unit} · {self.period}{who}: {self.what}\n    → {self.todo}"
+        return f"[{self.lock}] {self.unit} · {self.period}{who}: {self.what}\n    → {self.advice}"
 
 
-SIGNED_TODO = (
+SIGNED_ADVICE = (
     "Mở lại tháng (kèm lý do: dữ liệu ghi sau khi ký), xem lại rồi ký lại; các văn bản PDF đã lập của "
     "tháng sẽ báo “đã thay đổi kể từ khi lập”, kèm lần mở lại."
 )
-CLOSED_TODO = (
+CLOSED_ADVICE = (
     "Cán bộ cấp trên xem lại: nếu thay đổi là đúng, mở lại năm (kèm lý do) rồi khóa sổ lại; nếu không, "
     "báo quản trị viên khôi phục từ bản sao lưu trước thay đổi."
 )
@@ -115,7 +115,7 @@ def _signed_month_problems() -> list[Problem]:
                     f"tháng {review.month}/{review.year}",
                     review.user.full_name,
                     f"{count} {label} (ký lúc {vn_datetime(review.signed_at)}, lần cuối {_when(last)})",
-                    SIGNED_TODO,
+                    SIGNED_ADVICE,
                 )
             )
     return problems
@@ -203,7 +203,7 @@ def _closed_year_problems() -> list[Problem]:
                     f"năm {closure.year}",
                     "",
                     f"{count} {label} (khóa sổ lúc {vn_datetime(closure.closed_at)})",
-                    CLOSED_TODO,
+                    CLOSED_ADVICE,
                 )
             )
     return problems
