@@ -286,6 +286,11 @@ def test_logging_out_warns_about_unsent_entries_then_forgets_them(phone, live_se
 
     phone.answer = False  # "not now": nothing is removed
     log_out()
+    # The warning comes once the outbox has been counted (IndexedDB, asynchronous): wait for it.
+    for _ in range(100):
+        if phone.dialogs:
+            break
+        page.wait_for_timeout(100)
     expect(page.locator("#offline-status")).to_have_attribute("data-waiting", "1")
     assert phone.dialogs and "Còn 1 bài chưa gửi" in phone.dialogs[-1]
     assert "sẽ bị xóa khỏi máy" in phone.dialogs[-1]
