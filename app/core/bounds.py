@@ -13,6 +13,13 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 MAX_INT = 2**31 - 1  # PostgreSQL's INTEGER, the type of every id column
+# The years the diary knows: a plan, a book, a grading round or a URL outside them is refused (404 in
+# a URL, a message next to the field in a form). The one place these limits are written.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def year_in_range(year: int | None) -> bool:
+    return year is not None and MIN_YEAR <= year <= MAX_YEAR
 
 
 def bounded_int(value: str) -> int:
@@ -35,6 +42,22 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class YearConverter(IntegerConverter):
+    """`<year:year>`: a four-digit year between MIN_YEAR and MAX_YEAR, else the URL does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (Werkzeug's signature)
+        super().__init__(map, fixed_digits=4, min=MIN_YEAR, max=MAX_YEAR)
+
+
+class MonthConverter(IntegerConverter):
+    """`<month:month>`: 1–12 (written 1 or 01), else 404."""
+
+    regex = r"\d{1,2}"
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (Werkzeug's signature)
+        super().__init__(map, min=1, max=12)
+
+
 class BoundedMultiDict(ImmutableMultiDict):
     """Query and form values whose `get(..., type=int)` only gives integers within ±MAX_INT."""
 
@@ -49,4 +72,6 @@ class BoundedRequest(Request):
 def install(app: Flask) -> None:
     """Before any blueprint is registered: its rules look the converter up when they are added."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["year"] = YearConverter
+    app.url_map.converters["month"] = MonthConverter
     app.request_class = BoundedRequest

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from app.core.clock import LOCAL_TZ
 from app.core.clock import today_local as today_local  # re-exported: views read today from here
+from app.core.numbers import format_number
 from app.core.text import PART_MAX, clause, name_parts, shorten
 
 
@@ -49,11 +50,8 @@ def vn_long_date(value: date | datetime | None) -> str:
 
 
 def vn_number(value: float | int | None, decimals: int = 0) -> str:
-    """1.234,5: dot for thousands, comma for decimals."""
-    if value is None:
-        return ""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    """1.234,5: dot for thousands, comma for decimals (app.core.numbers, the one formatter)."""
+    return format_number(value, decimals)
 
 
 def vn_time(value: time | None) -> str:

@@ -30,6 +30,7 @@ from app.core import permissions
 from app.core.db import db, utcnow
 from app.core.filters import to_local
 from app.core.pdf import qr_svg_data_uri, render_pdf, sign_pdf, signing_config
+from app.core.rules import RuleError
 from app.core.text import fold
 from app.export.documents import KINDS, MEMBER, DocumentKind, Subject, content_sha256, initials
 from app.export.models import ExportedDocument
@@ -40,7 +41,7 @@ NUMBER_PATTERN = re.compile(r"^SNK-(\d{4})-(\d{6,9})$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-class ExportError(ValueError):
+class ExportError(RuleError):
     """The document cannot be made as asked; the message is for the user."""
 
 

@@ -31,6 +31,7 @@ from app.core.enums import (
     UnitKind,
 )
 from app.core.filters import to_local, today_local, vn_date, vn_number
+from app.core.rules import RuleError
 from app.core.text import clean_line, nfc, shorten
 from app.journal import services as journal
 from app.journal.models import Entry
@@ -64,7 +65,7 @@ CHANGED_MESSAGE = (
 )
 
 
-class GradingError(ValueError):
+class GradingError(RuleError):
     """A rule of the grading workflow was broken; the message is for the user (Vietnamese)."""
 
     def __init__(self, message: str, field: str | None = None):

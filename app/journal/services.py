@@ -22,6 +22,7 @@ from app.core import locks, permissions
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, Frequency, PlanStatus
 from app.core.filters import today_local, vn_date
+from app.core.rules import RuleError
 from app.core.text import fold, nfc
 from app.journal import storage
 from app.journal.models import Entry, Evidence, entry_commitments
@@ -35,12 +36,8 @@ MAX_LESSON = 3000
 MAX_PLACE = 200
 
 
-class JournalError(ValueError):
+class JournalError(RuleError):
     """A diary rule was broken; the message is for the user, `field` says next to which field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

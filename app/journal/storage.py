@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
+from app.core.rules import RuleError
+
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 # A 48 KB PNG can declare 20000×20000 pixels, and every reviewer's browser would decode 400 megapixels.
 MAX_EVIDENCE_PIXELS = 40_000_000
@@ -26,7 +28,7 @@ _KINDS = (
 )
 
 
-class EvidenceError(ValueError):
+class EvidenceError(RuleError):
     """An upload was refused; the message is for the user."""
 
 

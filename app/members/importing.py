@@ -34,6 +34,7 @@ from app.core import permissions, spreadsheet
 from app.core.db import db, utcnow
 from app.core.enums import OrgType, Role
 from app.core.filters import today_local, vn_date, vn_number
+from app.core.rules import RuleError
 from app.core.text import clean_line, fold
 from app.members.services import MemberError, check_username, generate_username, normalize_email
 from app.units.models import Membership, Unit
@@ -64,7 +65,7 @@ EMAIL_MAX = 254
 # ---- errors and results -----------------------------------------------------------------------
 
 
-class ImportFileError(ValueError):
+class ImportFileError(RuleError):
     """The file as a whole cannot be used; the message is for the user."""
 
 

@@ -13,6 +13,7 @@ from app.core import permissions
 from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import Role
+from app.core.rules import RuleError
 from app.core.text import clean_line, fold, nfc
 from app.units.models import Membership, Unit, UnitInvitation
 
@@ -24,12 +25,8 @@ ROLE_ORDER = case(
 )
 
 
-class MemberError(ValueError):
+class MemberError(RuleError):
     """A rule about people was broken; the message is for the user, `field` says where."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _matches(query: str):

@@ -21,6 +21,7 @@ from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
 from app.core.filters import today_local
+from app.core.rules import RuleError
 from app.core.text import nfc
 from app.notifications.services import app_path, notify, reviewers_to_notify
 from app.plans.models import Commitment, Plan
@@ -39,12 +40,8 @@ STALE_MESSAGE = (
 )
 
 
-class PlanError(ValueError):
+class PlanError(RuleError):
     """A rule about plans was broken; the message is for the user, `field` says where."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class StalePlanError(PlanError):

@@ -40,6 +40,7 @@ from app.core.collation import people_order
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import to_local, today_local, vn_date
+from app.core.rules import RuleError
 from app.core.text import nfc, shorten
 from app.journal import services as journal
 from app.journal.models import Entry, Evidence, entry_commitments
@@ -55,12 +56,8 @@ MAX_NOTE = 1000
 MAX_MONTH_COMMENT = 5000
 
 
-class ReviewError(ValueError):
+class ReviewError(RuleError):
     """A review rule was broken; the message is for the user, `field` says next to which field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class MonthConflict(ReviewError):

@@ -15,6 +15,7 @@ from sqlalchemy import case, exists, func, or_, select
 from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import ContentGroup
+from app.core.rules import RuleError
 from app.core.text import clean_line, nfc
 from app.standards.catalogues import CAN_KIEM_LIEM_CHINH, Catalogue, get_catalogue
 from app.standards.models import AnnualTheme, Standard
@@ -31,12 +32,8 @@ THEME_TITLE_MAX = 300
 THEME_DESCRIPTION_MAX = 4000
 
 
-class StandardError(ValueError):
+class StandardError(RuleError):
     """A rule of the standards was broken; the message is for the user, `field` says where."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def is_valid_year(year: int | None) -> bool:

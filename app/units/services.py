@@ -8,16 +8,13 @@ from app.auth.models import User
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import UnitKind
+from app.core.rules import RuleError
 from app.core.text import clean_line
 from app.units.models import Unit
 
 
-class UnitError(ValueError):
+class UnitError(RuleError):
     """A rule of the unit tree was broken; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def normalize_code(code: str) -> str:
