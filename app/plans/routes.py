@@ -16,7 +16,7 @@ from app.core.forms import CSRF_MESSAGE
 from app.plans import services
 from app.plans.forms import ActionForm, CommitmentForm, PlanForm, ReturnForm, StartForm, blank_row
 from app.plans.models import Plan
-from app.reports.services import log_diary_read
+from app.audit.reads import log_diary_read
 from app.units.models import Membership
 
 bp = Blueprint("plans", __name__)
