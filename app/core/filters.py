@@ -111,4 +111,8 @@ def register_filters(app: Flask) -> None:
                 m.role.manages_branch or m.role.value == "officer" for m in current_user.memberships
             )
         # The navigation's unread count (nav_unread) comes from app.notifications.routes.
-        return {"today": today_local(), "nav_manages_units": nav_manages_units, "nav_has_diary": nav_has_diary}
+        return {
+            "today": today_local(),
+            "nav_manages_units": nav_manages_units,
+            "nav_has_diary": nav_has_diary,
+        }
