@@ -141,7 +141,33 @@ def collect_reminders(day: date) -> ReminderRun:
     People who already had a digest on `day` are counted, not included.
     """
     end = _day_end_utc(day)
-    members = db.session.execute(
+    members = _branch_members()
+    last_written = _last_written(end)
+    queues = _review_queues()
+    done_today = set(db.session.scalars(select(ReminderDigest.user_id).where(ReminderDigest.sent_on == day)))
+
+    digests: dict[int, Digest] = {}
+
+    def add(user_id: int, name: str, reason: Reason) -> None:
+        digests.setdefault(user_id, Digest(user_id, name)).reasons.append(reason)
+
+    by_unit: dict[int, list] = {}
+    for row in members:
+        by_unit.setdefault(row.unit_id, []).append(row)
+    for unit_id, rows in by_unit.items():
+        _remind_silent(day, unit_id, rows, last_written, add)
+        if unit_id in queues:
+            _remind_queue(day, unit_id, rows, queues[unit_id], add)
+
+    fresh = [d for uid, d in digests.items() if uid not in done_today]
+    for d in fresh:
+        d.reasons = d.ordered()
+    return ReminderRun(day, fresh, already=len(digests) - len(fresh))
+
+
+def _branch_members() -> list:
+    """The people a reminder may go to, by branch and in people's order, with their branch's delays."""
+    return db.session.execute(
         select(
             Membership.user_id,
             Membership.unit_id,
@@ -164,7 +190,11 @@ def collect_reminders(day: date) -> ReminderRun:
         )
         .order_by(Membership.unit_id, *people_order())
     ).all()
-    last_written = {
+
+
+def _last_written(end: datetime) -> dict[tuple[int, int], datetime]:
+    """(user, branch) → when their newest entry there was written, before `end`."""
+    return {
         (user_id, unit_id): last
         for user_id, unit_id, last in db.session.execute(
             select(Entry.user_id, Entry.unit_id, func.max(Entry.created_at))
@@ -172,8 +202,12 @@ def collect_reminders(day: date) -> ReminderRun:
             .group_by(Entry.user_id, Entry.unit_id)
         )
     }
+
+
+def _review_queues() -> dict[int, tuple[int, datetime]]:
+    """Branch → (entries of members waiting for review, since when the oldest waits)."""
     waiting_since = func.min(func.coalesce(Entry.submitted_at, Entry.created_at))
-    queues = {
+    return {
         unit_id: (count, oldest)
         for unit_id, count, oldest in db.session.execute(
             select(Entry.unit_id, func.count(), waiting_since)
@@ -186,59 +220,47 @@ def collect_reminders(day: date) -> ReminderRun:
             .group_by(Entry.unit_id)
         )
     }
-    done_today = set(db.session.scalars(select(ReminderDigest.user_id).where(ReminderDigest.sent_on == day)))
 
-    digests: dict[int, Digest] = {}
 
-    def add(user_id: int, name: str, reason: Reason) -> None:
-        digests.setdefault(user_id, Digest(user_id, name)).reasons.append(reason)
+def _remind_silent(day: date, unit_id: int, rows: list, last_written: dict, add) -> None:
+    """The branch's members silent for too long, and (past the escalation delay) who is told of them."""
+    secretaries = [r for r in rows if r.role is Role.SECRETARY]
+    told = secretaries or [r for r in rows if r.role is Role.DEPUTY_SECRETARY]
+    first = rows[0]
+    for r in rows:
+        last = last_written.get((r.user_id, unit_id))
+        days = _days_since(day, last if last is not None else r.created_at)
+        if days < first.remind_after_days:
+            continue
+        never = last is None
+        add(r.user_id, r.full_name, Reason("silent", unit_id, first.name, days, never_wrote=never))
+        if days < first.escalate_after_days:
+            continue
+        for s in told:
+            if s.user_id != r.user_id and not (r.role is Role.SECRETARY and s.role is not Role.SECRETARY):
+                reason = Reason(
+                    "escalation",
+                    unit_id,
+                    first.name,
+                    days,
+                    person_id=r.user_id,
+                    person_name=r.full_name,
+                    never_wrote=never,
+                )
+                add(s.user_id, s.full_name, reason)
 
-    by_unit: dict[int, list] = {}
-    for row in members:
-        by_unit.setdefault(row.unit_id, []).append(row)
 
-    for unit_id, rows in by_unit.items():
-        secretaries = [r for r in rows if r.role is Role.SECRETARY]
-        deputies = [r for r in rows if r.role is Role.DEPUTY_SECRETARY]
-        told = secretaries or deputies  # who hears about silent members
-        first = rows[0]
-        for r in rows:
-            last = last_written.get((r.user_id, unit_id))
-            since = last if last is not None else r.created_at
-            days = _days_since(day, since)
-            if days < first.remind_after_days:
-                continue
-            never = last is None
-            add(r.user_id, r.full_name, Reason("silent", unit_id, first.name, days, never_wrote=never))
-            if days >= first.escalate_after_days:
-                for s in told:
-                    if s.user_id != r.user_id and not (
-                        r.role is Role.SECRETARY and s.role is not Role.SECRETARY
-                    ):
-                        add(
-                            s.user_id,
-                            s.full_name,
-                            Reason(
-                                "escalation",
-                                unit_id,
-                                first.name,
-                                days,
-                                person_id=r.user_id,
-                                person_name=r.full_name,
-                                never_wrote=never,
-                            ),
-                        )
-        if unit_id in queues:
-            count, oldest = queues[unit_id]
-            waited = _days_since(day, oldest)
-            if waited > first.queue_alert_days:
-                for s in secretaries + deputies:
-                    add(s.user_id, s.full_name, Reason("queue", unit_id, first.name, waited, count=count))
-
-    fresh = [d for uid, d in digests.items() if uid not in done_today]
-    for d in fresh:
-        d.reasons = d.ordered()
-    return ReminderRun(day, fresh, already=len(digests) - len(fresh))
+def _remind_queue(day: date, unit_id: int, rows: list, queue: tuple[int, datetime], add) -> None:
+    """The branch's secretaries and deputies, when its oldest entry waiting for review waited too long."""
+    count, oldest = queue
+    first = rows[0]
+    waited = _days_since(day, oldest)
+    if waited > first.queue_alert_days:
+        leaders = [r for r in rows if r.role is Role.SECRETARY] + [
+            r for r in rows if r.role is Role.DEPUTY_SECRETARY
+        ]
+        for s in leaders:
+            add(s.user_id, s.full_name, Reason("queue", unit_id, first.name, waited, count=count))
 
 
 def _digest_link(digest: Digest) -> str | None:
