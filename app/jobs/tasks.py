@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from huey import crontab, signals
 
-# The queue's own functions, as the export services and the worker command call them from here.
-from app.core.queue import (  # noqa: F401
-    bind_worker_app,
-    configure,
-    huey,
-    storage_settings,
-    task_context,
-    worker_app,
-)
+# `configure` too, as the export services call it from here (tasks.configure, then tasks.<task>).
+from app.core.queue import configure, huey, task_context, worker_app  # noqa: F401
 
 
 @huey.task()
