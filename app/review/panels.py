@@ -22,7 +22,7 @@ from app.units.models import Unit
 
 
 @dataclass
-class EntryReview:
+class EntryPanel:
     """An entry's review, as its page shows it."""
 
     comments: list
@@ -45,10 +45,10 @@ class MonthPanel:
     can_review: bool
 
 
-def entry_review(entry: Entry, reply_form: CommentForm | None = None) -> EntryReview:
+def entry_review(entry: Entry, reply_form: CommentForm | None = None) -> EntryPanel:
     """`reply_form` re-shows a refused reply with its text (app.review.routes)."""
     is_reviewer = services.can_review_entry(current_user, entry)
-    return EntryReview(
+    return EntryPanel(
         comments=services.entry_comments(entry),
         reply_form=reply_form if reply_form is not None else CommentForm(formdata=None, back="entry"),
         can_comment=services.can_comment_entry(current_user, entry),
