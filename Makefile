@@ -60,9 +60,12 @@ LINT_PATHS := app tests bench migrations config.py wsgi.py
 test: lint browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (errors, style, formatting), then lint-imports: the packages import only downward, in the layers
+# of pyproject.toml's [tool.importlinter] (README, "Kiến trúc").
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
 
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff format $(LINT_PATHS)

@@ -42,10 +42,15 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     # Every model module, so Alembic and the mapper see all tables.
     from app.audit import models as _audit_models  # noqa: F401
     from app.auth import models as _auth_models  # noqa: F401
+
+    # Every task module, so a consumer (flask worker, app.worker) knows every task of the queue.
+    from app.auth import tasks as _auth_tasks  # noqa: F401
     from app.export import models as _export_models  # noqa: F401
     from app.jobs import models as _job_models  # noqa: F401
+    from app.jobs import tasks as _job_tasks  # noqa: F401
     from app.journal import models as _journal_models  # noqa: F401
     from app.mail import models as _mail_models  # noqa: F401
+    from app.mail import tasks as _mail_tasks  # noqa: F401
     from app.notifications import models as _notification_models  # noqa: F401
     from app.plans import models as _plan_models  # noqa: F401
     from app.review import models as _review_models  # noqa: F401
@@ -110,7 +115,36 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     errors.register(app)
     security.register(app)
     cli.register(app)
+    _register_commands(app)
     return app
+
+
+def _register_commands(app: Flask) -> None:
+    """The flask commands: each package keeps its own in its cli.py, and the factory, which sees
+    every package, adds them (core's own: app.core.cli)."""
+    from app.backup.cli import backup_command, restore_command
+    from app.benchdata.cli import seed_bench_command
+    from app.demo.cli import seed_demo_command
+    from app.export.cli import export_book_command
+    from app.jobs.cli import export_unit_command, worker_command
+    from app.members.cli import create_admin_command, import_members_command
+    from app.reminders.cli import send_reminders_command
+    from app.reports.cli import reports_rebuild_command
+
+    for command in (
+        seed_demo_command,
+        create_admin_command,
+        import_members_command,
+        send_reminders_command,
+        backup_command,
+        restore_command,
+        seed_bench_command,
+        worker_command,
+        export_unit_command,
+        export_book_command,
+        reports_rebuild_command,
+    ):
+        app.cli.add_command(command)
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -450,7 +450,7 @@ def smtp_server(mail_config):
 def waiting_queue(app, tmp_path):
     """The task queue as in production: tasks wait in a queue file until a worker (or the test,
     with run_queued) runs them."""
-    from app.jobs.tasks import configure, huey
+    from app.core.queue import configure, huey
 
     saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
     app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{tmp_path / 'huey.db'}")
@@ -480,7 +480,7 @@ def worker_process(app, queue_file: Path, log_path: Path, stop_timeout: int = 20
     import subprocess
     import sys
 
-    from app.jobs import tasks
+    from app.core import queue
     from config import BASE_DIR
 
     saved = {key: app.config[key] for key in ("HUEY_IMMEDIATE", "HUEY_URL")}
@@ -507,7 +507,7 @@ def worker_process(app, queue_file: Path, log_path: Path, stop_timeout: int = 20
         except subprocess.TimeoutExpired:
             process.kill()
         app.config.update(saved)
-        tasks.configure(app)
+        queue.configure(app)
         log.seek(0)
         print(log.read())
         log.close()

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from app.core import queue
 from app.core.db import db, utcnow
 from app.core.enums import Role, UnitKind
 from app.jobs import documents, services, tasks
@@ -399,15 +400,15 @@ def test_the_queue_lives_in_the_instance_folder_or_in_redis(app):
     saved = app.config["HUEY_URL"]
     try:
         app.config["HUEY_URL"] = None
-        assert tasks.storage_settings(app) == (
+        assert queue.storage_settings(app) == (
             SqliteStorage,
             {"filename": str(Path(app.instance_path) / "huey.db")},
         )
         app.config["HUEY_URL"] = "redis://127.0.0.1:6379/3"
-        assert tasks.storage_settings(app) == (RedisStorage, {"url": "redis://127.0.0.1:6379/3"})
+        assert queue.storage_settings(app) == (RedisStorage, {"url": "redis://127.0.0.1:6379/3"})
         app.config["HUEY_URL"] = "amqp://nope"
         with pytest.raises(RuntimeError):
-            tasks.storage_settings(app)
+            queue.storage_settings(app)
     finally:
         app.config["HUEY_URL"] = saved
 
@@ -424,7 +425,7 @@ def test_a_job_is_queued_in_redis(app, org):
     saved = dict(app.config)
     app.config.update(HUEY_IMMEDIATE=False, HUEY_URL=url)
     try:
-        huey = tasks.configure(app)
+        huey = queue.configure(app)
         huey.flush()
         job, _ = services.start_export(org.secretary, org.branch, YEAR)
         db.session.commit()
@@ -435,7 +436,7 @@ def test_a_job_is_queued_in_redis(app, org):
         huey.flush()
     finally:
         app.config.update(HUEY_IMMEDIATE=saved["HUEY_IMMEDIATE"], HUEY_URL=saved["HUEY_URL"])
-        tasks.configure(app)
+        queue.configure(app)
 
 
 @pytest.fixture

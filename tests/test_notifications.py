@@ -340,7 +340,7 @@ def test_an_action_does_not_wait_for_the_mail_server(client, org, login, std, sm
     assert db.session.get(OutboxMessage, record.id).status is MailStatus.SENT
     assert db.session.get(Notification, note.id).emailed_at is not None
     # Enqueued twice (the periodic retry): sent once.
-    from app.jobs.tasks import deliver_mail
+    from app.mail.tasks import deliver_mail
 
     deliver_mail(record.id)
     run_queued(waiting_queue)
@@ -357,8 +357,8 @@ def test_an_email_of_a_rolled_back_action_is_never_sent(org, smtp_server, waitin
 def test_emails_left_queued_are_queued_again_and_sent(app, org, smtp_server, waiting_queue, monkeypatch):
     """The queue was down when the email was written: it stays queued in the outbox, and the
     periodic retry sends it."""
-    from app.jobs import tasks
     from app.mail import services as mail_services
+    from app.mail import tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("the queue is down")

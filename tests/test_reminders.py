@@ -13,8 +13,8 @@ from app.core.enums import EntryStatus, Role
 from app.core.filters import LOCAL_TZ, today_local
 from app.journal.models import Entry
 from app.mail.models import MailStatus, OutboxMessage
-from app.notifications import services
 from app.notifications.models import Notification, ReminderDigest
+from app.reminders import services
 from app.units.models import Membership
 from tests.conftest import free_port
 

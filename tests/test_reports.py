@@ -15,13 +15,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
+from app.audit.models import DiaryRead
+from app.audit.reads import reads_of
 from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import today_local, vn_number
 from app.journal.models import Entry
 from app.plans.models import Commitment, Plan
 from app.reports import services
-from app.reports.models import DiaryRead
 from app.review.models import MonthReview
 from app.standards.models import Standard
 from app.units.models import Membership, Unit
@@ -770,7 +771,7 @@ def test_repeated_reads_are_shown_once_with_how_many_times(client, login, org, d
     login("canbo")
     for _ in range(3):
         client.get(f"/diary/entries/{entry.id}")
-    items, more = services.reads_of(org.member)
+    items, more = reads_of(org.member)
     assert [(i.reader_name, i.times) for i in items] == [("Lâm Thị Ngọc Hân", 3)] and more is None
     html = client.get("/me/diary-reads")
     assert html.status_code == 200

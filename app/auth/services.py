@@ -9,7 +9,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.auth import tasks
 from app.auth.models import User
+from app.core import queue
 from app.core.db import db, utcnow
 from app.mail.models import MailStatus
 from app.mail.services import send_mail
@@ -160,10 +162,8 @@ def request_password_reset(email: str) -> None:
     """Queue the reset email for whoever has `email`: the request does the same work for a known
     and an unknown address (the lookup, the token and the email happen in the worker), so its
     timing tells nothing about which addresses have accounts."""
-    from app.jobs import tasks
-
     try:
-        tasks.configure(current_app._get_current_object())
+        queue.configure(current_app._get_current_object())
         tasks.send_password_reset_to(email)
     except Exception as exc:  # the queue is down: the person asks again later
         current_app.logger.warning("Could not queue a password reset: %s", exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context
 from markupsafe import Markup, escape
 
 from app.core.clock import LOCAL_TZ
@@ -104,40 +104,15 @@ def register_filters(app: Flask) -> None:
     @app.context_processor
     def template_context() -> dict:
         nav_manages_units = nav_has_diary = False
-        nav_unread = 0
         # No request in the worker (emails it renders): no signed-in user, no navigation.
         if has_request_context() and current_user.is_authenticated:
             nav_has_diary = bool(permissions.diary_memberships(current_user))
             nav_manages_units = current_user.is_admin or any(
                 m.role.manages_branch or m.role.value == "officer" for m in current_user.memberships
             )
-            nav_unread = _unread_count(current_user)
+        # The navigation's unread count (nav_unread) comes from app.notifications.routes.
         return {
             "today": today_local(),
             "nav_manages_units": nav_manages_units,
             "nav_has_diary": nav_has_diary,
-            "nav_unread": nav_unread,
         }
-
-    @app.teardown_request
-    def forget_unread_count(exc: BaseException | None) -> None:
-        # `g` outlives the request when one app context serves several (tests, scripts).
-        g.pop("nav_unread", None)
-
-
-def _unread_count(user) -> int:
-    """The navigation's unread count: one indexed COUNT per request, however many templates render.
-
-    A database that cannot answer (the error page of a failed request) shows no badge rather
-    than failing the page.
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.notifications.services import unread_count
-
-    if "nav_unread" not in g:
-        try:
-            g.nav_unread = unread_count(user)
-        except SQLAlchemyError:
-            return 0
-    return g.nav_unread

@@ -243,16 +243,6 @@ def can_reopen_year(user: User, unit: Unit) -> bool:
     return _authenticated(user) and unit.kind.is_branch and is_officer_over(user, unit)
 
 
-def can_view_grading_stats(user: User, unit: Unit) -> bool:
-    """The result figures of a unit: officers of it or above, administrators, the branch's secretaries."""
-    if not _authenticated(user):
-        return False
-    if user.is_admin or is_officer_over(user, unit):
-        return True
-    role = role_in(user, unit)
-    return unit.kind.is_branch and role is not None and role.manages_branch
-
-
 def can_manage_frameworks(user: User, unit: Unit) -> bool:
     """A unit's own grading frameworks: whoever sets its standards."""
     return can_manage_standards(user, unit)
@@ -278,8 +268,9 @@ def can_bulk_export(user: User) -> bool:
 
 
 def can_view_reports(user: User, unit: Unit) -> bool:
-    """The figures of a unit and everything under it (dashboard, commendations, exports): officers of
-    the unit or above, administrators, and a branch's secretaries and deputies for their own branch."""
+    """The figures of a unit and everything under it (the reports' dashboard, commendations and
+    exports; the grading's result figures): officers of the unit or above, administrators, and a
+    branch's secretaries and deputies for their own branch."""
     if not _authenticated(user):
         return False
     if user.is_admin or is_officer_over(user, unit):
@@ -379,7 +370,6 @@ TEMPLATE_HELPERS = {
     "can_ratify": can_ratify,
     "can_close_year": can_close_year,
     "can_reopen_year": can_reopen_year,
-    "can_view_grading_stats": can_view_grading_stats,
     "can_manage_frameworks": can_manage_frameworks,
     "can_view_reports": can_view_reports,
     "can_open_reports": can_open_reports,

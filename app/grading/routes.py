@@ -104,7 +104,7 @@ def index():
     ]
     pending = services.pending_ratification(current_user)
     stats_units = [
-        m.unit for m in current_user.memberships if permissions.can_view_grading_stats(current_user, m.unit)
+        m.unit for m in current_user.memberships if permissions.can_view_reports(current_user, m.unit)
     ]
     return render_template(
         "grading/index.html",
@@ -909,7 +909,7 @@ def quarter(unit_id: int, year: int, quarter: int):
 @login_required
 def stats(unit_id: int):
     unit = permissions.get_visible_unit(unit_id, current_user)
-    permissions.require(permissions.can_view_grading_stats(current_user, unit))
+    permissions.require(permissions.can_view_reports(current_user, unit))
     year = parse_int(request.args.get("year")) or today_local().year
     _year(year)
     include_pending = request.args.get("all") == "1"

@@ -41,7 +41,7 @@ def worker_command(workers: int | None, worker_type: str, no_periodic: bool) -> 
     """
     from huey.consumer_options import ConsumerConfig
 
-    from app.jobs.tasks import bind_worker_app
+    from app.core.queue import bind_worker_app
 
     app = current_app._get_current_object()
     # An export is one task per book: with a process per core, one export uses every core.
@@ -74,7 +74,7 @@ def worker_command(workers: int | None, worker_type: str, no_periodic: bool) -> 
 
 
 def _describe(app) -> str:
-    from app.jobs.tasks import storage_settings
+    from app.core.queue import storage_settings
 
     storage_class, kwargs = storage_settings(app)
     if "filename" in kwargs:

@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.auth.models import User
+from app.audit.reads import log_diary_read
 from app.core import locks, permissions
 from app.core.db import db
 from app.core.enums import EntryStatus
@@ -29,10 +29,7 @@ from app.core.forms import BaseForm
 from app.journal import services, storage
 from app.journal.forms import EntryForm
 from app.journal.models import Entry, Evidence
-from app.reports.services import log_diary_read
-from app.review import services as review_services
-from app.review.forms import CommentForm
-from app.units.models import Unit
+from app.journal.pages import DiaryContext, render_entry
 
 bp = Blueprint("journal", __name__, url_prefix="/diary")
 
@@ -53,19 +50,6 @@ WEEKDAYS = [
     ("Thứ Bảy", "T7"),
     ("Chủ Nhật", "CN"),
 ]
-
-
-class DiaryContext:
-    """Whose diary, in which branch, and the query arguments that keep that choice in links."""
-
-    def __init__(self, owner: User, unit: Unit):
-        self.owner = owner
-        self.unit = unit
-        self.is_own = owner.id == current_user.id
-        self.args = {"unit_id": unit.id}
-        if not self.is_own:
-            self.args["user_id"] = owner.id
-        self.diaries = permissions.diary_memberships(owner) if self.is_own else []
 
 
 def _context() -> DiaryContext | None:
@@ -145,7 +129,6 @@ def month(year: int, month: int):
         abort(404)
     log_diary_read(ctx.owner, ctx.unit, "month", year=year, month=month)
     entries = services.month_entries(ctx.owner, ctx.unit, year, month)
-    month_review = review_services.get_month_review(ctx.owner, ctx.unit, year, month)
     by_day: dict[date, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.deed_date, e.id)):
         by_day.setdefault(entry.deed_date, []).append(entry)
@@ -163,17 +146,6 @@ def month(year: int, month: int):
         weekdays=WEEKDAYS,
         prev_month=prev_month,
         next_month=next_month,
-        signed_off=bool(month_review and month_review.is_signed),
-        month_review=month_review,
-        # A signed month is checked against its SHA-256 whenever it is shown.
-        verification=review_services.verify_month(month_review, entries),
-        people=review_services.users_by_id(
-            [month_review.signed_by_id, month_review.comment_by_id]
-            + [r.reopened_by_id for r in month_review.reopenings]
-            if month_review
-            else []
-        ),
-        can_review_month=review_services.can_review_member(current_user, ctx.owner, ctx.unit),
     )
 
 
@@ -369,29 +341,6 @@ def entry(entry_id: int):
     item = _get_entry(entry_id)
     log_diary_read(item.user, item.unit, "entry", object_id=item.id)
     return render_entry(item)
-
-
-def render_entry(item: Entry, comment_form: CommentForm | None = None, status: int = 200):
-    """The entry page; `comment_form` re-shows a refused reply with its text (from the review feature)."""
-    ctx = DiaryContext(item.user, item.unit)
-    if comment_form is None:
-        comment_form = CommentForm(formdata=None, back="entry")
-    is_reviewer = review_services.can_review_entry(current_user, item)
-    lock = locks.entry_lock(item)  # the same question the services ask before any change
-    return render_template(
-        "journal/entry.html",
-        ctx=ctx,
-        entry=item,
-        action_form=BaseForm(),
-        can_edit=services.is_author(current_user, item) and lock is None,
-        lock=lock,
-        comments=review_services.entry_comments(item),
-        reply_form=comment_form,
-        can_comment=review_services.can_comment_entry(current_user, item) and lock is None,
-        is_reviewer=is_reviewer,
-        diff=review_services.latest_diff(item) if is_reviewer else None,
-        people=review_services.users_by_id([item.reviewed_by_id, item.exemplary_by_id]),
-    ), status
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])

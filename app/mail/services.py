@@ -3,7 +3,7 @@
 A message is sent at once (send_mail: an invitation whose result the page reports), or later
 (send_mail(later=True): the email copies of notifications, so that an action that notifies
 several people never waits on the mail server). A later message is recorded as queued, and once
-the transaction that wrote it commits, the task queue (app.jobs.tasks.deliver_mail) sends it from
+the transaction that wrote it commits, the task queue (app.mail.tasks.deliver_mail) sends it from
 the worker; a message still queued after QUEUED_RETRY_MINUTES (the queue was down) is enqueued
 again by a periodic task.
 """
@@ -20,7 +20,9 @@ from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from app.core import queue
 from app.core.db import db, utcnow
+from app.mail import tasks
 from app.mail.models import MailStatus, OutboxMessage
 
 _PENDING = "mail_to_deliver"  # session.info: ids of the messages to enqueue after commit
@@ -110,10 +112,8 @@ def _enqueue_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    from app.jobs import tasks
-
     try:
-        tasks.configure(current_app._get_current_object())
+        queue.configure(current_app._get_current_object())
         for message_id in pending:
             tasks.deliver_mail(message_id)
     except Exception as exc:  # the queue is down: the message waits in the outbox, queued
@@ -167,9 +167,7 @@ def requeue_stale() -> int:
         )
     ).all()
     if ids:
-        from app.jobs import tasks
-
-        tasks.configure(current_app._get_current_object())
+        queue.configure(current_app._get_current_object())
         for message_id in ids:
             tasks.deliver_mail(message_id)
     return len(ids)

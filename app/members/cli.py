@@ -1,4 +1,5 @@
-"""flask import-members: the administrators' import, with the same per-row report as the web page."""
+"""flask import-members: the administrators' import, with the same per-row report as the web page;
+flask create-admin: an administrator account (the first one on a production server)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,31 @@ def import_members_command(file: str, unit_code: str, dry_run: bool) -> None:
     click.echo(
         f"Đã nhập {vn_number(len(users))} người. Lời mời kích hoạt chưa được gửi: hãy gửi ở trang cá nhân của từng người."
     )
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.argument("username")
+@click.option("--email", default=None)
+@click.option("--name", "full_name", default="Quản trị hệ thống")
+@click.password_option()
+def create_admin_command(username: str, email: str | None, full_name: str, password: str) -> None:
+    """Create an administrator account (the first account on a production server)."""
+    from app.auth.models import User
+    from app.auth.services import set_password
+    from app.members.services import MemberError, check_email_free, check_username, normalize_email
+
+    try:
+        username = check_username(username)
+        email = normalize_email(email)
+        check_email_free(email)
+    except MemberError as exc:
+        raise click.ClickException(str(exc)) from None
+    if len(password) < 8:
+        raise click.ClickException("Mật khẩu cần ít nhất 8 ký tự.")
+    user = User(username=username, email=email, is_admin=True)
+    user.set_name(full_name)
+    set_password(user, password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Đã tạo quản trị viên {username}.")

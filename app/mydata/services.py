@@ -388,7 +388,7 @@ def _ratings(user: User, people: _People) -> list[dict[str, Any]]:
 
 def _diary_reads(user: User) -> list[dict[str, Any]]:
     """Who (above the branch) opened the person's diary, and when."""
-    from app.reports.models import DiaryRead
+    from app.audit.models import DiaryRead
 
     rows = db.session.scalars(select(DiaryRead).where(DiaryRead.owner_id == user.id).order_by(DiaryRead.id))
     return [

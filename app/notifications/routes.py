@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import db
 from app.core.forms import CSRF_MESSAGE
@@ -11,6 +12,27 @@ from app.notifications import services
 from app.notifications.forms import CHANNEL_APP, CHANNEL_EMAIL, ReadAllForm, SettingsForm
 
 bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def navigation_unread() -> dict:
+    """`nav_unread`, the navigation's badge on every page: one indexed COUNT per request, however
+    many templates render. A database that cannot answer (the error page of a failed request)
+    shows no badge rather than failing the page. No request in the worker (emails it renders): 0."""
+    if not (has_request_context() and current_user.is_authenticated):
+        return {"nav_unread": 0}
+    if "nav_unread" not in g:
+        try:
+            g.nav_unread = services.unread_count(current_user)
+        except SQLAlchemyError:
+            return {"nav_unread": 0}
+    return {"nav_unread": g.nav_unread}
+
+
+@bp.teardown_app_request
+def forget_unread_count(exc: BaseException | None) -> None:
+    # `g` outlives the request when one app context serves several (tests, scripts).
+    g.pop("nav_unread", None)
 
 
 @bp.route("/notifications")

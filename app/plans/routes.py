@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.reads import log_diary_read
 from app.auth.models import User
 from app.core import locks, permissions
 from app.core.db import db
@@ -16,7 +17,6 @@ from app.core.forms import CSRF_MESSAGE
 from app.plans import services
 from app.plans.forms import ActionForm, CommitmentForm, PlanForm, ReturnForm, StartForm, blank_row
 from app.plans.models import Plan
-from app.reports.services import log_diary_read
 from app.units.models import Membership
 
 bp = Blueprint("plans", __name__)

@@ -1,50 +1,18 @@
-"""Tables of the reports (issue 7): who read whose diary, and the member-month figures the
-dashboards add up.
-
-Reads get a table of their own rather than rows in app.audit's AuditLog: the audit log records
-what was *done* to a record (a comment, a sign-off) and is read by the member and the officers
-as the review history; reads are many times more frequent, are not actions on the record, and
-would bury that history. The member reads DiaryRead on "Ai đã xem nhật ký của tôi".
-"""
+"""Tables of the reports (issue 7): the member-month figures the dashboards add up. (Who read
+whose diary is app.audit's DiaryRead.)"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, false
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import db, utcnow
 
 if TYPE_CHECKING:
-    from app.auth.models import User
-    from app.units.models import Unit
-
-
-class DiaryRead(db.Model):
-    """`reader` opened a page of `owner`'s diary kept in the branch `unit` at `read_at`."""
-
-    __tablename__ = "diary_reads"
-    __table_args__ = (Index("ix_diary_reads_owner_at", "owner_id", "read_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    # What was opened: "month", "timeline", "year", "search", "entry", "evidence", "plan", "review".
-    what: Mapped[str] = mapped_column(String(20))
-    # The entry, plan or evidence file, when one was opened.
-    object_id: Mapped[int | None]
-    year: Mapped[int | None]
-    month: Mapped[int | None]
-    # In what capacity the reader read, as the member is shown it ("Cán bộ Đoàn Khối …"):
-    # kept as it was at the time, since roles change.
-    reader_capacity: Mapped[str] = mapped_column(String(255), default="")
-    read_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    reader: Mapped[User] = relationship(foreign_keys=[reader_id], lazy="joined")
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    pass
 
 
 # ---- the figures of the reports, kept up to date (app/reports/stats.py) ---------------------------

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.audit.reads import reads_of
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import ContentGroup
@@ -165,5 +166,5 @@ def _ascii(name: str) -> str:
 @login_required
 def my_reads():
     """Ai đã xem nhật ký của tôi: every read of one's diary by an officer above or an administrator."""
-    items, more = services.reads_of(current_user, request.args.get("before", type=int))
+    items, more = reads_of(current_user, request.args.get("before", type=int))
     return render_template("reports/my_reads.html", items=items, more=more)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.audit.reads import log_diary_read
 from app.auth.models import User
 from app.core import locks, permissions
 from app.core.db import db
@@ -23,8 +24,8 @@ from app.core.filters import today_local
 from app.core.forms import CSRF_MESSAGE
 from app.journal import services as journal
 from app.journal.models import Entry
-from app.reports.services import log_diary_read
-from app.review import services
+from app.journal.pages import render_entry
+from app.review import panels, services
 from app.review.forms import (
     ActionForm,
     CommentForm,
@@ -37,6 +38,9 @@ from app.review.forms import (
 from app.units.models import Membership, Unit
 
 bp = Blueprint("review", __name__)
+# The diary's entry and month pages show the review's part through these globals (app.review.panels).
+for _name, _function in panels.TEMPLATE_GLOBALS.items():
+    bp.add_app_template_global(_function, _name)
 
 # The queue lists this many of the oldest entries a page (?after=<id> continues: keyset pagination);
 # the table by member counts them all in SQL.
@@ -352,8 +356,6 @@ def _refused(entry: Entry, kind: str, form, message: str | None = None, status: 
         target = getattr(form, {"comment": "body", "revision": "reason", "exemplary": "note"}[kind])
         target.errors = [*target.errors, message]
     if kind == "comment" and form.back.data == "entry":
-        from app.journal.routes import render_entry
-
         return render_entry(entry, comment_form=form, status=status)
     return _render_month(
         entry.unit,

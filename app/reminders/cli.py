@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.core.filters import today_local, vn_date
-from app.notifications import services
+from app.reminders import services
 
 
 @click.command("send-reminders")
