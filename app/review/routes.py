@@ -118,7 +118,7 @@ def queue(unit_id: int):
         return render_template("review/queue_upper.html", unit=unit, queue=data, today=today)
     member_id = request.args.get("member", type=int)
     after = request.args.get("after", type=int)
-    after = after if after is not None and 0 < after < 2**31 else None
+    after = after if after is not None and after > 0 else None  # bounded above by the request (core.bounds)
     data = services.review_queue(current_user, unit, member_id, today, limit=QUEUE_SHOWN, after=after)
     everyone = services.review_queue(current_user, unit, None, today, limit=0) if member_id else data
     return render_template(
