@@ -516,6 +516,15 @@ def test_odd_urls_never_500(client, login, org, path):
     assert client.get(path).status_code in (200, 404)
 
 
+@pytest.mark.parametrize(
+    "path", ["/diary/1999/1", "/diary/2026/13", "/diary/2026/0", "/diary/99999999999/1", "/diary/year/26"]
+)
+def test_a_year_or_month_outside_the_calendar_is_not_found(client, login, org, path):
+    """The URL's year (2000–2100, four digits) and month (1–12) are bounded: 404, never 500."""
+    login("doanvien")
+    assert client.get(path).status_code == 404
+
+
 def test_home_screen_app_reaches_the_entry_form_quickly(client, login, org, plan):
     manifest = client.get("/static/manifest.webmanifest").get_json(force=True)
     assert manifest["lang"] == "vi" and manifest["display"] == "standalone"

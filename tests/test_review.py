@@ -849,6 +849,10 @@ def test_odd_review_urls_never_500(client, login, org):
     ):
         assert client.get(url).status_code in (404, 405)
     assert client.post("/review/entries/999999/comment", data={"body": "x"}).status_code == 404
+    for action in ("comment", "sign", "reopen"):  # the forms of a month outside the calendar
+        for period in ("2026/13", "1999/5", "2026/0"):
+            url = f"/units/{org.branch.id}/review/{org.member.id}/{period}/{action}"
+            assert client.post(url, data={"comment": "x", "reason": "x"}).status_code == 404
 
 
 # ---- the sổ vàng -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from app.core.db import db
 from app.core.enums import EntryStatus
 from app.core.filters import today_local, vn_datetime
 from app.core.forms import BaseForm
+from app.core.rules import attempt
 from app.journal import services, storage
 from app.journal.forms import EntryForm
 from app.journal.models import Entry, Evidence
@@ -82,12 +83,6 @@ def _context_or_intro():
     return ctx, None
 
 
-def _valid_year(year: int) -> int:
-    if not 2000 <= year <= 2100:
-        abort(404)
-    return year
-
-
 def _entry_id(value) -> int | None:
     """An entry id from a hidden field, or None: anything but 1–9 plain digits is ignored."""
     value = str(value or "")
@@ -117,16 +112,13 @@ def _own_args(ctx: DiaryContext) -> dict:
     return ctx.args if not ctx.is_own or len(ctx.diaries) > 1 else {}
 
 
-@bp.route("/<int:year>/<int:month>")
+@bp.route("/<year:year>/<month:month>")
 @login_required
 def month(year: int, month: int):
     """A month calendar with the entries on their days."""
     ctx, intro = _context_or_intro()
     if intro:
         return intro
-    _valid_year(year)
-    if not 1 <= month <= 12:
-        abort(404)
     log_diary_read(ctx.owner, ctx.unit, "month", year=year, month=month)
     entries = services.month_entries(ctx.owner, ctx.unit, year, month)
     by_day: dict[date, list[Entry]] = {}
@@ -175,14 +167,13 @@ def timeline():
     )
 
 
-@bp.route("/year/<int:year>")
+@bp.route("/year/<year:year>")
 @login_required
 def year_view(year: int):
     """The year at a glance: heatmap, streak and commitment coverage."""
     ctx, intro = _context_or_intro()
     if intro:
         return intro
-    _valid_year(year)
     log_diary_read(ctx.owner, ctx.unit, "year", year=year)
     counts = services.day_counts(ctx.owner, ctx.unit, year)
     all_days = set(counts) if year == today_local().year else set()
@@ -291,8 +282,8 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
             conflict=entry,
             earliest=services.earliest_deed_date(ctx.unit),
         ), 409
-    try:
-        entry = services.save_entry(
+    outcome = attempt(
+        lambda: services.save_entry(
             current_user,
             ctx.owner,
             ctx.unit,
@@ -300,10 +291,20 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
             entry=entry,
             submit=submit,
             uploads=_uploads(),
+        ),
+        success="Đã gửi bài nhật ký." if submit else "Đã lưu nháp.",
+        errors=[],  # put below, next to the field the refusal names
+        catch=(services.JournalError, locks.LockedError, StaleDataError),
+    )
+    if outcome.ok:
+        return redirect(url_for("journal.entry", entry_id=outcome.value.id, saved=1))
+    exc = outcome.error
+    if isinstance(exc, StaleDataError):
+        form.form_errors.append(
+            "Bài này vừa được lưu ở nơi khác. Hãy tải lại trang và kiểm tra trước khi lưu."
         )
-        db.session.commit()
-    except (services.JournalError, locks.LockedError) as exc:
-        db.session.rollback()
+        status = 409
+    else:
         target = getattr(form, exc.field or "action", None) or form.action
         target.errors = [*target.errors, str(exc)]
         if _uploads() and exc.field != "evidence":
@@ -311,27 +312,14 @@ def _save(ctx: DiaryContext, form: EntryForm, entry: Entry | None):
                 *form.evidence.errors,
                 "Bài chưa lưu được nên tệp đã chọn chưa được tải lên: hãy chọn lại tệp minh chứng.",
             ]
-        return render_template(
-            "journal/form.html",
-            ctx=ctx,
-            form=form,
-            entry=entry,
-            earliest=services.earliest_deed_date(ctx.unit),
-        ), 409 if isinstance(exc, locks.LockedError) else 422
-    except StaleDataError:
-        db.session.rollback()
-        form.form_errors.append(
-            "Bài này vừa được lưu ở nơi khác. Hãy tải lại trang và kiểm tra trước khi lưu."
-        )
-        return render_template(
-            "journal/form.html",
-            ctx=ctx,
-            form=form,
-            entry=entry,
-            earliest=services.earliest_deed_date(ctx.unit),
-        ), 409
-    flash("Đã gửi bài nhật ký." if submit else "Đã lưu nháp.", "success")
-    return redirect(url_for("journal.entry", entry_id=entry.id, saved=1))
+        status = 409 if isinstance(exc, locks.LockedError) else 422
+    return render_template(
+        "journal/form.html",
+        ctx=ctx,
+        form=form,
+        entry=entry,
+        earliest=services.earliest_deed_date(ctx.unit),
+    ), status
 
 
 @bp.route("/entries/<int:entry_id>")
@@ -380,14 +368,15 @@ def submit_entry(entry_id: int):
             lesson=item.lesson,
             commitment_ids=[c.id for c in item.commitments],
         )
-        try:
-            services.save_entry(current_user, item.user, item.unit, data, entry=item, submit=True)
-        except services.JournalError as exc:
-            db.session.rollback()
-            flash(f"Chưa gửi được: {exc}", "danger")
+        outcome = attempt(
+            lambda: services.save_entry(current_user, item.user, item.unit, data, entry=item, submit=True),
+            success="Đã gửi bài nhật ký.",
+            errors=[],  # said below, with what did not go
+            catch=services.JournalError,
+        )
+        if not outcome.ok:
+            flash(f"Chưa gửi được: {outcome.message}", "danger")
             return redirect(url_for("journal.edit_entry", entry_id=entry_id))
-        db.session.commit()
-        flash("Đã gửi bài nhật ký.", "success")
     return redirect(url_for("journal.entry", entry_id=entry_id))
 
 
@@ -398,13 +387,13 @@ def delete_entry(entry_id: int):
     item = _get_entry(entry_id)
     permissions.require(services.is_author(current_user, item))
     if BaseForm().validate_on_submit():
-        try:
-            services.delete_entry(current_user, item)
-        except services.JournalError as exc:
-            flash(str(exc), "warning")
+        outcome = attempt(
+            lambda: services.delete_entry(current_user, item),
+            success="Đã xóa bản nháp.",
+            catch=services.JournalError,
+        )
+        if not outcome.ok:
             return redirect(url_for("journal.entry", entry_id=entry_id))
-        db.session.commit()
-        flash("Đã xóa bản nháp.", "success")
     return redirect(url_for("journal.index"))
 
 
@@ -432,18 +421,19 @@ def autosave():
             return jsonify(ok=False, message="Không tìm thấy bản nháp."), 404
         if form.lock_version.data and str(form.lock_version.data) != str(entry.lock_version):
             return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
-    try:
-        entry = services.autosave_draft(current_user, ctx.owner, ctx.unit, form.entry_data(), entry)
-        db.session.commit()
-    except services.JournalError as exc:
-        db.session.rollback()
+    outcome = attempt(
+        lambda: services.autosave_draft(current_user, ctx.owner, ctx.unit, form.entry_data(), entry),
+        errors=[],  # answered in JSON below, never flashed onto the next page
+        catch=(services.JournalError, locks.LockedError, StaleDataError),
+    )
+    exc = outcome.error
+    if isinstance(exc, services.JournalError):
         return jsonify(ok=False, message=str(exc)), 422
-    except locks.LockedError as exc:
-        db.session.rollback()
+    if isinstance(exc, locks.LockedError):
         return jsonify(ok=False, locked=exc.lock.kind, message=exc.message), 409
-    except StaleDataError:
-        db.session.rollback()
+    if isinstance(exc, StaleDataError):
         return jsonify(ok=False, conflict=True, message="Bài này vừa được lưu ở nơi khác."), 409
+    entry = outcome.value
     return jsonify(
         ok=True,
         entry_id=entry.id,
@@ -491,7 +481,5 @@ def delete_evidence(evidence_id: int):
     entry_id = item.entry_id
     permissions.require(services.is_author(current_user, item.entry))
     if BaseForm().validate_on_submit():
-        services.delete_evidence(current_user, item)
-        db.session.commit()
-        flash("Đã xóa tệp minh chứng.", "success")
+        attempt(lambda: services.delete_evidence(current_user, item), success="Đã xóa tệp minh chứng.")
     return redirect(url_for("journal.edit_entry", entry_id=entry_id))

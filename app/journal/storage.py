@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
+from app.core.numbers import format_number
 from app.core.rules import RuleError
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -80,7 +81,7 @@ def check_upload(upload: FileStorage) -> tuple[str, str]:
     size = stream.tell()
     stream.seek(0)
     if size > MAX_EVIDENCE_BYTES:
-        megabytes = f"{size / 1024 / 1024:.1f}".replace(".", ",")
+        megabytes = format_number(size / 1024 / 1024, 1)
         raise EvidenceError(f"Tệp “{name}” nặng {megabytes} MB, vượt quá giới hạn 10 MB.")
     if kind[0].startswith("image/"):
         _check_image(stream, name)
@@ -110,7 +111,9 @@ def _check_image(stream, name: str) -> None:
         stream.seek(0)
     if width * height > MAX_EVIDENCE_PIXELS:
         size = (
-            f"{width:,} × {height:,}".replace(",", ".") if width != MAX_EVIDENCE_PIXELS else "hàng trăm triệu"
+            f"{format_number(width)} × {format_number(height)}"
+            if width != MAX_EVIDENCE_PIXELS
+            else "hàng trăm triệu"
         )
         raise EvidenceError(
             f"Ảnh “{name}” quá lớn ({size} điểm ảnh; tối đa 40 triệu điểm ảnh). "

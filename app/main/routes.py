@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import Role
+from app.core.rules import attempt
 from app.units.models import Membership, Unit
 
 bp = Blueprint("main", __name__)
@@ -86,9 +87,7 @@ def _diary_summaries(user) -> list[dict]:
 @bp.route("/healthz")
 def healthz():
     """Liveness and database check for load balancers; anyone."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any database failure means "not healthy"
-        db.session.rollback()
+    # Any database failure means "not healthy": rolled back and answered, never flashed.
+    if not attempt(lambda: db.session.execute(text("SELECT 1")), errors=[], catch=Exception).ok:
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}

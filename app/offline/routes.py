@@ -9,12 +9,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import Forbidden
 
 from app.core import permissions
 from app.core.db import db
 from app.core.filters import today_local, vn_date, vn_datetime
 from app.core.locks import LockedError
+from app.core.rules import attempt
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.journal.routes import ENTRY_REQUEST_LIMIT
@@ -126,8 +126,9 @@ def sync_entry():
         if unit is None or not permissions.can_view_unit(current_user, unit):
             abort(404)
         permissions.require(permissions.keeps_diary_in(current_user, unit))
-    try:
-        result = services.sync_entry(
+    # 403 (and anything unexpected) is rolled back and raised by attempt, answered by the app.
+    outcome = attempt(
+        lambda: services.sync_entry(
             current_user,
             unit,
             client_id,
@@ -136,17 +137,15 @@ def sync_entry():
             uploads=[f for f in request.files.getlist("evidence") if f and f.filename],
             entry=entry,
             lock_version=_int(form.lock_version.data),
-        )
-        db.session.commit()
-    except (journal.JournalError, LockedError) as exc:
+        ),
+        errors=[],  # answered in JSON below: the phone keeps the entry with the reason
+        catch=(journal.JournalError, LockedError, services.SyncConflict, StaleDataError),
+    )
+    exc = outcome.error
+    if isinstance(exc, (journal.JournalError, LockedError)):
         # A rule or a lock (signed month, closed year) refuses it: the phone keeps it with the reason.
-        db.session.rollback()
         return _refused(str(exc), field=exc.field)
-    except Forbidden:
-        db.session.rollback()
-        raise
-    except (services.SyncConflict, StaleDataError):
-        db.session.rollback()
+    if exc is not None:  # SyncConflict, StaleDataError: changed on the server meanwhile
         current = db.session.get(Entry, entry.id) if entry is not None else None
         if current is None:
             abort(404)
@@ -156,6 +155,7 @@ def sync_entry():
             message="Bài này đã được sửa ở nơi khác sau khi bạn mở nó. Hãy xem hai bản rồi chọn bản giữ lại.",
             server=_server_copy(current),
         ), 409
+    result = outcome.value
     return jsonify(
         ok=True,
         applied=result.applied,

@@ -12,16 +12,17 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.audit.reads import log_diary_read
 from app.auth.models import User
 from app.core import locks, permissions
+from app.core.bounds import year_in_range
 from app.core.db import db
 from app.core.enums import EntryStatus
 from app.core.filters import today_local
 from app.core.forms import CSRF_MESSAGE
+from app.core.rules import Outcome, attempt
 from app.journal import services as journal
 from app.journal.models import Entry
 from app.journal.pages import render_entry
@@ -52,11 +53,6 @@ BLANK_ID = 2_000_000_000
 # ---- loading what the URL names, or 404 -----------------------------------------------------------
 
 
-def _valid_period(year: int, month: int) -> None:
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        abort(404)
-
-
 def _visible_unit(unit_id: int) -> Unit:
     """permissions.get_visible_unit, asked of the unit itself: the viewer's own units came with
     their memberships (no query for a secretary's branch); another unit is one query, as there."""
@@ -68,8 +64,8 @@ def _visible_unit(unit_id: int) -> Unit:
 
 def _member_month(unit_id: int, user_id: int, year: int, month: int) -> tuple[Unit, User]:
     """The branch and the member whose month the user reviews: 404 when they may not read that
-    diary, 403 when they may read it but not review it (the member themselves, an administrator)."""
-    _valid_period(year, month)
+    diary, 403 when they may read it but not review it (the member themselves, an administrator).
+    The year and month were bounded by the URL's converters (404 outside them)."""
     unit = _visible_unit(unit_id)
     # The member with their memberships in one query (their roles are all the checks need).
     member = db.session.get(User, user_id, options=[joinedload(User.memberships).lazyload(Membership.unit)])
@@ -126,7 +122,7 @@ def queue(unit_id: int):
         return render_template("review/queue_upper.html", unit=unit, queue=data, today=today)
     member_id = request.args.get("member", type=int)
     after = request.args.get("after", type=int)
-    after = after if after is not None and 0 < after < 2**31 else None
+    after = after if after is not None and after > 0 else None  # bounded above by the request (core.bounds)
     data = services.review_queue(current_user, unit, member_id, today, limit=QUEUE_SHOWN, after=after)
     everyone = services.review_queue(current_user, unit, None, today, limit=0) if member_id else data
     return render_template(
@@ -155,6 +151,43 @@ def _neighbours(members: list, member: User) -> tuple:
     return (members[i - 1] if i > 0 else None), (members[i + 1] if i + 1 < len(ids) else None)
 
 
+def _entry_forms(bound) -> tuple[dict, dict[int, dict]]:
+    """The blank per-entry forms, and {entry id: {kind: form}} for the one `bound` re-shows.
+
+    Each entry has a comment, a revision and a commendation form. They are blank for every entry
+    but the one whose form was refused: the template renders each blank form once, with BLANK_ID
+    standing for the entry's id, and copies it for each entry (a month of 30 entries would
+    otherwise build and render 90 forms)."""
+    blank = {
+        "comment": CommentForm(formdata=None),
+        "revision": RevisionForm(formdata=None),
+        "exemplary": ExemplaryForm(formdata=None),
+    }
+    for form in blank.values():
+        _ids(form, str(BLANK_ID))
+    forms: dict[int, dict] = {}
+    if bound is not None and bound[1] != "month":
+        kind, key, form = bound
+        _ids(form, str(key))
+        forms[key] = {kind: form}
+    return blank, forms
+
+
+def _month_forms(review, bound) -> dict:
+    """The month comment, sign and reopen forms, on the month row's version; `bound` re-shows one."""
+    version = review.lock_version if review else 0
+    month_forms = {
+        "comment": MonthCommentForm(
+            formdata=None, comment=review.comment if review else "", lock_version=version
+        ),
+        "sign": SignForm(formdata=None, lock_version=version),
+        "reopen": ReopenForm(formdata=None),
+    }
+    if bound is not None and bound[1] == "month":
+        month_forms[bound[0]] = bound[2]
+    return month_forms
+
+
 def _render_month(
     unit: Unit, member: User, year: int, month: int, *, bound=None, status: int = 200, conflict=None
 ):
@@ -167,35 +200,8 @@ def _render_month(
     review = services.get_month_review(member, unit, year, month, with_reopenings=True)
     verification = services.verify_month(review, every)
     action_form = ActionForm(formdata=None)
-    # Each entry has a comment, a revision and a commendation form. They are blank for every entry
-    # but the one whose form was refused: the template renders each blank form once, with BLANK_ID
-    # standing for the entry's id, and copies it for each entry (a month of 30 entries would
-    # otherwise build and render 90 forms).
-    blank = {
-        "comment": CommentForm(formdata=None),
-        "revision": RevisionForm(formdata=None),
-        "exemplary": ExemplaryForm(formdata=None),
-    }
-    for form in blank.values():
-        _ids(form, str(BLANK_ID))
-    forms: dict[int, dict] = {}
-    if bound is not None and bound[1] != "month":
-        kind, key, form = bound
-        forms.setdefault(key, {})[kind] = form
-    for key, group in forms.items():
-        for form in group.values():
-            _ids(form, str(key))
-    month_forms = {
-        "comment": MonthCommentForm(
-            formdata=None,
-            comment=review.comment if review else "",
-            lock_version=review.lock_version if review else 0,
-        ),
-        "sign": SignForm(formdata=None, lock_version=review.lock_version if review else 0),
-        "reopen": ReopenForm(formdata=None),
-    }
-    if bound is not None and bound[1] == "month":
-        month_forms[bound[0]] = bound[2]
+    blank, forms = _entry_forms(bound)
+    month_forms = _month_forms(review, bound)
     members = services.reviewable_names(current_user, unit)
     previous_member, next_member = _neighbours(members, member)
     prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
@@ -240,7 +246,7 @@ def _render_month(
     ), status
 
 
-@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>")
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<year:year>/<month:month>")
 @login_required
 def month(unit_id: int, user_id: int, year: int, month: int):
     """Review a member's month on one screen: plan and coverage beside the entries, the month comment, sign-off."""
@@ -255,7 +261,7 @@ def _month_redirect(unit: Unit, member: User, year: int, month: int, anchor: str
     )
 
 
-@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>/comment", methods=["POST"])
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<year:year>/<month:month>/comment", methods=["POST"])
 @login_required
 def month_comment(unit_id: int, user_id: int, year: int, month: int):
     """Save the month comment (nhận xét tháng), refusing to overwrite a version saved meanwhile."""
@@ -263,40 +269,25 @@ def month_comment(unit_id: int, user_id: int, year: int, month: int):
     form = MonthCommentForm()
     if not form.validate_on_submit():
         return _render_month(unit, member, year, month, bound=("comment", "month", form), status=422)
-    try:
-        services.write_month_comment(
+    outcome = attempt(
+        lambda: services.write_month_comment(
             current_user, member, unit, year, month, form.comment.data, form.expected_version
-        )
-        db.session.commit()
-    except services.MonthConflict as exc:
-        db.session.rollback()
+        ),
+        success="Đã lưu nhận xét tháng.",
+        errors=form.comment.errors,
+        catch=(services.ReviewError, locks.LockedError),
+    )
+    if outcome.ok:
+        return _month_redirect(unit, member, year, month)
+    bound = ("comment", "month", form)
+    if isinstance(outcome.error, services.MonthConflict):  # saved elsewhere since the form was opened
         saved = services.get_month_review(member, unit, year, month)
-        form.comment.errors = [*form.comment.errors, str(exc)]
         form.lock_version.data = saved.lock_version if saved else 0
-        return _render_month(
-            unit, member, year, month, bound=("comment", "month", form), status=409, conflict=saved
-        )
-    except services.ReviewError as exc:
-        db.session.rollback()
-        form.comment.errors = [*form.comment.errors, str(exc)]
-        return _render_month(unit, member, year, month, bound=("comment", "month", form), status=422)
-    except locks.LockedError as exc:
-        db.session.rollback()
-        form.comment.errors = [*form.comment.errors, exc.message]
-        return _render_month(unit, member, year, month, bound=("comment", "month", form), status=409)
-    except IntegrityError:  # the month's row was created elsewhere at the same moment
-        db.session.rollback()
-        saved = services.get_month_review(member, unit, year, month)
-        form.comment.errors = [*form.comment.errors, services.CONFLICT_MESSAGE]
-        form.lock_version.data = saved.lock_version if saved else 0
-        return _render_month(
-            unit, member, year, month, bound=("comment", "month", form), status=409, conflict=saved
-        )
-    flash("Đã lưu nhận xét tháng.", "success")
-    return _month_redirect(unit, member, year, month)
+        return _render_month(unit, member, year, month, bound=bound, status=409, conflict=saved)
+    return _render_month(unit, member, year, month, bound=bound, status=_status(outcome))
 
 
-@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>/sign", methods=["POST"])
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<year:year>/<month:month>/sign", methods=["POST"])
 @login_required
 def sign(unit_id: int, user_id: int, year: int, month: int):
     """Ký xác nhận the month: it is frozen and its SHA-256 stored."""
@@ -305,22 +296,14 @@ def sign(unit_id: int, user_id: int, year: int, month: int):
     if not form.validate_on_submit():
         flash(CSRF_MESSAGE, "danger")
         return _month_redirect(unit, member, year, month)
-    try:
-        services.sign_off_month(current_user, member, unit, year, month, form.expected_version)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return _month_redirect(unit, member, year, month)
-    except IntegrityError:
-        db.session.rollback()
-        flash(services.CONFLICT_MESSAGE, "warning")
-        return _month_redirect(unit, member, year, month)
-    flash(f"Đã ký xác nhận tháng {month}/{year} của {member.full_name}.", "success")
+    attempt(
+        lambda: services.sign_off_month(current_user, member, unit, year, month, form.expected_version),
+        success=f"Đã ký xác nhận tháng {month}/{year} của {member.full_name}.",
+    )
     return _month_redirect(unit, member, year, month)
 
 
-@bp.route("/units/<int:unit_id>/review/<int:user_id>/<int:year>/<int:month>/reopen", methods=["POST"])
+@bp.route("/units/<int:unit_id>/review/<int:user_id>/<year:year>/<month:month>/reopen", methods=["POST"])
 @login_required
 def reopen(unit_id: int, user_id: int, year: int, month: int):
     """Mở lại a signed month, with a written reason."""
@@ -332,29 +315,33 @@ def reopen(unit_id: int, user_id: int, year: int, month: int):
         return _month_redirect(unit, member, year, month)
     if not form.validate_on_submit():
         return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=422)
-    try:
-        services.reopen_month(current_user, review, form.reason.data)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        form.reason.errors = [*form.reason.errors, str(exc)]
-        return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=422)
-    except locks.LockedError as exc:
-        db.session.rollback()
-        form.reason.errors = [*form.reason.errors, exc.message]
-        return _render_month(unit, member, year, month, bound=("reopen", "month", form), status=409)
-    flash(f"Đã mở lại tháng {month}/{year}. Lý do được ghi trên tháng.", "success")
+    outcome = attempt(
+        lambda: services.reopen_month(current_user, review, form.reason.data),
+        success=f"Đã mở lại tháng {month}/{year}. Lý do được ghi trên tháng.",
+        errors=form.reason.errors,
+        catch=(services.ReviewError, locks.LockedError),
+    )
+    if not outcome.ok:
+        return _render_month(
+            unit, member, year, month, bound=("reopen", "month", form), status=_status(outcome)
+        )
     return _month_redirect(unit, member, year, month)
 
 
 # ---- per entry -------------------------------------------------------------------------------------
 
 
-def _refused(entry: Entry, kind: str, form, message: str | None = None, status: int = 422):
-    """Show the form again, with its text and the message next to its field (never a lost reason)."""
-    if message:
-        target = getattr(form, {"comment": "body", "revision": "reason", "exemplary": "note"}[kind])
-        target.errors = [*target.errors, message]
+# Where a refusal of each per-entry form is shown: next to what the reviewer typed.
+REASON_FIELD = {"comment": "body", "revision": "reason", "exemplary": "note"}
+
+
+def _status(outcome: Outcome) -> int:
+    """A frozen month (or year) refuses with 409, a broken rule with 422."""
+    return 409 if isinstance(outcome.error, locks.LockedError) else 422
+
+
+def _refused(entry: Entry, kind: str, form, status: int = 422):
+    """Show the form again, with its text and the reason next to its field (never a lost reason)."""
     if kind == "comment" and form.back.data == "entry":
         return render_entry(entry, comment_form=form, status=status)
     return _render_month(
@@ -382,16 +369,14 @@ def comment(entry_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _refused(entry, "comment", form)
-    try:
-        services.comment_entry(current_user, entry, form.body.data)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        return _refused(entry, "comment", form, str(exc))
-    except locks.LockedError as exc:  # shown with the typed text kept, as 409
-        db.session.rollback()
-        return _refused(entry, "comment", form, exc.message, 409)
-    flash("Đã gửi nhận xét.", "success")
+    outcome = attempt(
+        lambda: services.comment_entry(current_user, entry, form.body.data),
+        success="Đã gửi nhận xét.",
+        errors=form.body.errors,
+        catch=(services.ReviewError, locks.LockedError),  # a frozen month: the typed text kept, 409
+    )
+    if not outcome.ok:
+        return _refused(entry, "comment", form, _status(outcome))
     return _after(entry, form.back.data)
 
 
@@ -402,14 +387,7 @@ def _entry_button_action(entry_id: int, run, done):
     if not ActionForm().validate_on_submit():
         flash(CSRF_MESSAGE, "danger")
         return _after(entry)
-    try:
-        run(entry)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return _after(entry)
-    flash(done(entry), "success")
+    attempt(lambda: run(entry), success=lambda _: done(entry))
     return _after(entry)
 
 
@@ -425,21 +403,20 @@ def mark_reviewed(entry_id: int):
 
 
 def _entry_form_action(entry_id: int, form, key: str, run, done):
-    """The shape of a reviewer's action with a form on one entry: check, run, commit, say so."""
+    """The shape of a reviewer's action with a form on one entry: check, run, commit, say so; a
+    refusal is shown next to the form's reason field, its text kept."""
     entry = _entry(entry_id)
     permissions.require(services.can_review_entry(current_user, entry))
     if not form.validate_on_submit():
         return _refused(entry, key, form)
-    try:
-        run(entry, form)
-        db.session.commit()
-    except services.ReviewError as exc:
-        db.session.rollback()
-        return _refused(entry, key, form, str(exc))
-    except locks.LockedError as exc:
-        db.session.rollback()
-        return _refused(entry, key, form, exc.message, 409)
-    flash(done(entry), "success")
+    outcome = attempt(
+        lambda: run(entry, form),
+        success=lambda _: done(entry),
+        errors=getattr(form, REASON_FIELD[key]).errors,
+        catch=(services.ReviewError, locks.LockedError),
+    )
+    if not outcome.ok:
+        return _refused(entry, key, form, _status(outcome))
     return _after(entry)
 
 
@@ -489,8 +466,8 @@ def golden_book(unit_id: int):
     """Sổ vàng: exemplary deeds of the unit and the branches under it, for ?year=; readable by the
     unit's members and the units above (permissions.can_view_unit)."""
     unit = permissions.get_visible_unit(unit_id, current_user)
-    year = request.args.get("year", type=int) or today_local().year
-    if not 2000 <= year <= 2100:
+    year = request.args.get("year", type=int)
+    if not year_in_range(year):
         year = today_local().year
     page = max(1, request.args.get("page", 1, type=int) or 1)
     size = 50
