@@ -22,7 +22,7 @@ from app.core.enums import ContentGroup, EntryStatus, PlanStatus, Role, UnitKind
 from app.core.filters import today_local, vn_number
 from app.journal.models import Entry
 from app.plans.models import Commitment, Plan
-from app.reports import services
+from app.reports import figures, services
 from app.review.models import MonthReview
 from app.standards.models import Standard
 from app.units.models import Membership, Unit
@@ -422,7 +422,7 @@ def test_the_rating_distribution_comes_from_one_function(client, login, org, wor
         ]
         return [r for r in rows if r.unit_id in ids and year == world.year]
 
-    monkeypatch.setattr(services, "rating_distribution", fake)
+    monkeypatch.setattr(figures, "rating_distribution", fake)  # where build_report finds it
     report = services.build_report(org.root, services.parse_period(str(world.year), "year"))
     assert [(r.label, r.count, r.share) for r in report.ratings] == [
         ("Hoàn thành xuất sắc nhiệm vụ", 2, 0.5),

@@ -15,6 +15,9 @@ links to commitments took 10–15 ms on every view of the dashboard; the counts 
   every count after a direct change to the database;
 - on PostgreSQL a refresh takes a transaction-level advisory lock, so two never interleave.
 
+The stale rows, the claiming, the lock and the built marks are app.core.summary_cache's, the same as
+the report figures' (app.reports.stats); this module says what is counted and what makes it stale.
+
 The counts are by whole months; the dashboard reads the months up to its "as of" day, which is the
 end of a month or today (entries are never dated after today: app.journal checks the deed date).
 """
@@ -23,24 +26,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from itertools import chain
 
-from flask import current_app
-from sqlalchemy import Integer, delete, event, func, insert, inspect, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, delete, func, insert, inspect, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.core.db import db
 from app.core.enums import EntryStatus
+from app.core.summary_cache import SummaryCache
 from app.dashboard.models import ALL_ENTRIES, BuiltCoverage, CoverageCount, StaleCoverage
 from app.journal.models import Entry, entry_commitments
 from app.plans.models import Commitment, Plan
 
-LOCK_KEY = 7_000_011  # pg_advisory_xact_lock: one refresh of the coverage counts at a time
 CHUNK = 500
+CACHE = SummaryCache(
+    stale=StaleCoverage,
+    keys=("unit_id", "user_id", "year"),
+    built=BuiltCoverage,
+    lock_key=7_000_011,  # pg_advisory_xact_lock: one refresh of the coverage counts at a time
+    label="Coverage counts",
+)
 
 
 # ---- marking member-years stale -------------------------------------------------------------------
@@ -62,33 +68,26 @@ def _entry_keys(entry: Entry) -> set[tuple[int, int, int]]:
     }
 
 
-@event.listens_for(Session, "after_flush")
-def _mark_stale(session: Session, _context) -> None:
-    """Every member-year whose counts this flush may have changed is stale (same transaction)."""
+@CACHE.marks
+def _stale_keys(session: Session, objects: list) -> set[tuple[int, int, int]]:
+    """Every member-year whose counts this flush may have changed: its entries (the deed date's old
+    year too), its plans, and the plans whose commitments were added, changed or removed."""
     keys: set[tuple[int, int, int]] = set()
     plan_ids: set[int] = set()
-    for obj in chain(session.new, session.dirty, session.deleted):
+    for obj in objects:
         if isinstance(obj, Entry):
             keys |= _entry_keys(obj)
         elif isinstance(obj, Plan) and obj.unit_id is not None and obj.user_id is not None:
             keys.add((obj.unit_id, obj.user_id, obj.year))
         elif isinstance(obj, Commitment) and obj.plan_id is not None:
             plan_ids.add(obj.plan_id)
-    if not keys and not plan_ids:
-        return
-    connection = session.connection()
     if plan_ids:  # a commitment added, changed or removed: its plan's member-year
         keys |= set(
-            connection.execute(
-                select(Plan.unit_id, Plan.user_id, Plan.year).where(Plan.id.in_(sorted(plan_ids)))
-            ).all()
+            session.connection()
+            .execute(select(Plan.unit_id, Plan.user_id, Plan.year).where(Plan.id.in_(sorted(plan_ids))))
+            .all()
         )
-    if keys:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        connection.execute(
-            dialect.insert(StaleCoverage.__table__).on_conflict_do_nothing(),
-            [{"unit_id": u, "user_id": p, "year": y} for u, p, y in sorted(keys)],
-        )
+    return keys
 
 
 # ---- counting -------------------------------------------------------------------------------------
@@ -178,42 +177,20 @@ def _write(unit_id: int, year: int, users: list[int] | None = None) -> None:
 def refresh(unit_id: int, year: int) -> None:
     """Bring the counts of the branch `unit_id` for `year` up to date and commit them; one small
     query when nothing changed."""
-    stale = select(StaleCoverage.year).where(StaleCoverage.unit_id == unit_id).limit(1).scalar_subquery()
-    built = (
-        select(BuiltCoverage.year)
-        .where(BuiltCoverage.unit_id == unit_id, BuiltCoverage.year == year)
-        .scalar_subquery()
-    )
-    is_stale, is_built = db.session.execute(select(stale, built)).one()
+    is_stale, is_built = db.session.execute(
+        select(CACHE.first_stale(StaleCoverage.unit_id == unit_id), CACHE.is_built(unit_id, year))
+    ).one()
     if is_stale is None and is_built is not None:
         return
-    try:
-        _refresh(unit_id, year)
-        db.session.commit()
-    except IntegrityError as exc:  # another refresh (SQLite) wrote the same rows first: theirs stand
-        db.session.rollback()
-        current_app.logger.warning("Coverage counts refreshed elsewhere at the same time: %s", exc.orig)
+    CACHE.refresh(lambda: _refresh(unit_id, year))
 
 
 def _refresh(unit_id: int, year: int) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
-    claimed = db.session.execute(
-        delete(StaleCoverage)
-        .where(StaleCoverage.unit_id == unit_id)
-        .returning(StaleCoverage.user_id, StaleCoverage.year)
-    ).all()
-    built = set(
-        db.session.scalars(
-            select(BuiltCoverage.year).where(
-                BuiltCoverage.unit_id == unit_id, BuiltCoverage.year.in_({year, *(y for _u, y in claimed)})
-            )
-        )
-    )
+    claimed = CACHE.claim(StaleCoverage.unit_id == unit_id, returning=("user_id", "year"))
+    built = {y for _u, y in CACHE.built_parts([unit_id], {year, *(y for _u, y in claimed)})}
     if year not in built:
         _write(unit_id, year)
-        db.session.add(BuiltCoverage(unit_id=unit_id, year=year))
-        db.session.flush()
+        CACHE.mark_built([(unit_id, year)])
         built.add(year)
         claimed = [(u, y) for u, y in claimed if y != year]
     by_year: dict[int, set[int]] = {}
@@ -239,5 +216,4 @@ def counts(unit_id: int, year: int, last_month: int) -> Iterable[tuple[int, int,
 def forget_all() -> None:
     """Drop every count (`flask reports-rebuild`): each branch-year is counted again on first use."""
     db.session.execute(delete(CoverageCount))
-    db.session.execute(delete(BuiltCoverage))
-    db.session.execute(delete(StaleCoverage))
+    CACHE.forget()

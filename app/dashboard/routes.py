@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.core import permissions
+from app.core.bounds import MIN_YEAR
 from app.core.filters import today_local
 from app.dashboard import services
 
@@ -68,7 +69,7 @@ def branch(unit_id: int):
         previous=services.previous_month(year, month),
         following=services.following_month(year, month),
         is_current=(year, month) == (today.year, today.month),
-        years=list(range(today.year, min(year, max(2000, today.year - 5)) - 1, -1)),
+        years=list(range(today.year, min(year, max(MIN_YEAR, today.year - 5)) - 1, -1)),
         review_url=branch_review_url,
         diary_url=diary_url,
         page_url=page_url,

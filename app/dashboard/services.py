@@ -40,6 +40,7 @@ from app.dashboard.models import ALL_ENTRIES
 from app.journal.models import Entry
 from app.journal.services import coverage_score
 from app.plans.models import Commitment, Plan
+from app.reports.period import year_asked
 from app.review.models import MonthReview
 from app.units.models import Membership, Unit
 
@@ -413,12 +414,7 @@ def parse_period(year_arg: str | None, month_arg: str | None, today: date | None
     """The (year, month) asked for in the query string; anything odd, or in the future, gives
     the current month (never an error)."""
     today = today or today_local()
-    try:
-        year = int(year_arg) if year_arg else today.year
-    except ValueError:
-        year = today.year
-    if not 2000 <= year <= today.year:
-        year = today.year
+    year = year_asked(year_arg, today)
     try:
         month = int(month_arg) if month_arg else None
     except ValueError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from app.core.filters import vn_number
+from app.core.numbers import format_number
 
 NARROW, WIDE = 320, 640
 
@@ -150,8 +151,7 @@ def pct(value: float | None) -> Markup:
     """A share (0–1) as the reports write it: "85%", "85,5%"; "—" when there is nothing to share."""
     if value is None:
         return _NONE
-    p = value * 100
-    return Markup(vn_number(p, 0 if round(p * 10) % 10 == 0 else 1) + "%")
+    return Markup(format_number(value * 100, 1, trim=True) + "%")
 
 
 def num(value: float | None, decimals: int = 0) -> Markup:

@@ -22,6 +22,7 @@ def reports_rebuild_command(years: tuple[int, ...]) -> None:
     from app.core.filters import today_local, vn_number
     from app.dashboard import coverage
     from app.reports import stats
+    from app.reports.models import MemberMonthStats
     from app.units.models import Unit
 
     started = time.perf_counter()
@@ -31,7 +32,7 @@ def reports_rebuild_command(years: tuple[int, ...]) -> None:
     years = years or (this_year - 1, this_year)
     for root in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).all():
         stats.refresh(root, years)
-    count = db.session.scalar(select(db.func.count()).select_from(stats.MemberMonthStats))
+    count = db.session.scalar(select(db.func.count()).select_from(MemberMonthStats))
     click.echo(
         f"Đã tính lại số liệu báo cáo trong {vn_number(time.perf_counter() - started, 1)} giây: "
         f"{vn_number(count)} tháng của thành viên (năm {', '.join(map(str, years))}); "

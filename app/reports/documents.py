@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from app.core.filters import LOCAL_TZ
 from app.export.documents import UNIT, Subject, document_kind, unit_info, unit_signature
 from app.reports import services
+from app.reports.definitions import WRITE_WINDOW_DAYS
 
 KEY = "annual-report"
 # The report names the most commended members; the others are counted (the Excel list has all).
@@ -52,7 +53,7 @@ def annual_report(subject: Subject) -> dict:
         "unit": unit_info(subject.unit),
         "year": subject.year,
         "as_of": report.as_of,
-        "window_from": report.as_of - timedelta(days=services.WRITE_WINDOW_DAYS - 1),
+        "window_from": report.as_of - timedelta(days=WRITE_WINDOW_DAYS - 1),
         "branches": report.branches,
         "total": _counts(report.total),
         "rows": [
