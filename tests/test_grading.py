@@ -16,6 +16,7 @@ from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, RoundStatus, Tier, UnitKind
 from app.core.filters import today_local, vn_long_date
 from app.core.locks import LockedError
+from app.core.numbers import format_percent
 from app.grading import catalogue, services
 from app.grading.models import Citation, Framework, Rating, RoundReopening
 from app.journal.models import Entry
@@ -655,7 +656,7 @@ def test_two_tabs_saving_a_proposal_get_a_clear_conflict(org):
     ],
 )
 def test_percentages_are_written_the_vietnamese_way(part, whole, text):
-    assert services.percent(part, whole) == text
+    assert format_percent(part, whole) == text
 
 
 def test_quota_warning_names_the_rule_and_changes_nothing(org, make_user):
@@ -700,7 +701,7 @@ def test_statistics_over_a_subtree_match_a_count_by_hand(org, make_user):
     assert stats.rated == total == len(round_a.ratings) + len(round_b.ratings)
     for t in stats.tiers:
         assert t.count == by_hand.get(t.tier, 0)
-        assert t.share == services.percent(by_hand.get(t.tier, 0), total)
+        assert t.share == format_percent(by_hand.get(t.tier, 0), total)
     children = {child.id: (n, counts) for child, n, counts in stats.by_child}
     assert children[org.grassroots.id][0] == len(round_a.ratings)
     assert children[org.grassroots_other.id][0] == len(round_b.ratings)
