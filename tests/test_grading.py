@@ -246,6 +246,41 @@ def test_a_unit_copies_a_framework_and_edits_criteria_without_code(org, client, 
     assert client.get(f"/grading/frameworks/{org.root.id}").status_code == 404
 
 
+def test_framework_errors_stand_next_to_the_field_and_keep_what_was_typed(org, client, login):
+    login("canbo")
+    own = services.copy_framework(
+        org.officer_root, services.default_framework(org.branch.parent), org.root, "Khung chấm điểm"
+    )
+    db.session.commit()
+    edit_url = f"/grading/frameworks/{org.root.id}/{own.id}"
+    level = own.levels[0]
+    # A quota that is not a percentage: said beside it, and the level's new name typed is kept.
+    response = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf(client, edit_url),
+            "name": own.name,
+            f"name-{level.id}": "Mức mới",
+            f"quota-{level.id}": "150",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="quota-{level.id}-error"' in body and "Tỷ lệ phải từ 0 đến 100%." in body
+    assert 'value="Mức mới"' in body
+    # A new criterion without its text: the reason beside the field, the group typed still there.
+    response = client.post(
+        f"{edit_url}/criteria",
+        data={"new-csrf_token": csrf(client, edit_url), "new-group_name": "Nhóm đang gõ", "new-text": ""},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="new-text-error"' in body and "Vui lòng nhập nội dung tiêu chí." in body
+    assert "Nhóm đang gõ" in body
+    db.session.expire_all()
+    assert level.name != "Mức mới" and not any(c.group_name == "Nhóm đang gõ" for c in own.criteria)
+
+
 # ---- the round, end to end over HTTP ----------------------------------------------------------------
 
 

@@ -469,6 +469,7 @@ def framework_form(levels: Iterable, **kwargs) -> FrameworkForm:
             "Tiêu chuẩn của mức", filters=[normalize_text], validators=[MaxLength(5000)]
         )
         fields[f"min-{lv.id}"] = _whole_number("Điểm tối thiểu", 1000, "Điểm tối thiểu phải từ 0 đến 1.000.")
-        fields[f"quota-{lv.id}"] = _whole_number("Tỷ lệ tối đa (%)", 100, "Tỷ lệ phải từ 0 đến 100%.")
+        # NumberRange %-formats its message: the per cent sign is doubled.
+        fields[f"quota-{lv.id}"] = _whole_number("Tỷ lệ tối đa (%)", 100, "Tỷ lệ phải từ 0 đến 100%%.")
         fields[f"quota-of-{lv.id}"] = LevelChoiceField("… của số")
     return _with_fields(FrameworkForm, fields)(**kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.core import locks, permissions
@@ -14,7 +14,7 @@ from app.units.models import Unit
 from .. import services
 from ..forms import ActionForm, CriterionForm, FrameworkCopyForm, framework_form
 from ..models import Criterion, Framework
-from .base import bp, form_failed, place_error
+from .base import bp, place_error
 
 
 def _framework_unit(unit_id: int) -> Unit:
@@ -109,6 +109,27 @@ def framework_edit(unit_id: int, framework_id: int):
                 level_errors = errors
             else:
                 place_error(form, errors, outcome.error.field)
+    return _render_framework(unit, framework, form, lock, refused=refused, level_errors=level_errors)
+
+
+def _render_framework(
+    unit: Unit,
+    framework: Framework,
+    form,
+    lock,
+    *,
+    refused: bool = False,
+    level_errors: list[str] | None = None,
+    criterion_form: CriterionForm | None = None,
+    criterion_id: int | None = None,
+):
+    """The framework's page; a refused form (levels, or one criterion) keeps what was typed, with the
+    reasons next to the fields."""
+    may_edit = services.can_edit_framework(current_user, framework)
+    failed_criterion = criterion_form if criterion_form is not None and criterion_id is not None else None
+    invalid = (
+        form.has_errors or bool(level_errors) or (criterion_form is not None and criterion_form.has_errors)
+    )
     return (
         render_template(
             "grading/framework.html",
@@ -116,8 +137,11 @@ def framework_edit(unit_id: int, framework_id: int):
             framework=framework,
             form=form,
             editable=may_edit and lock is None,
-            level_errors=level_errors,
-            criterion_form=CriterionForm(prefix="new"),
+            level_errors=level_errors or [],
+            criterion_form=criterion_form
+            if criterion_id is None and criterion_form
+            else CriterionForm(prefix="new"),
+            criterion_forms={criterion_id: failed_criterion} if failed_criterion else {},
             tiers=list(Tier),
             in_use=services.framework_in_use(framework),
             lock=lock,
@@ -125,7 +149,7 @@ def framework_edit(unit_id: int, framework_id: int):
             copy_name=f"{framework.name} (phiên bản mới)"[:200],
             content_groups=ContentGroup.choices(),
         ),
-        409 if refused else 422 if (form.has_errors or level_errors) else 200,
+        409 if refused else 422 if invalid else 200,
     )
 
 
@@ -144,7 +168,8 @@ def criterion_save(unit_id: int, framework_id: int, criterion_id: int | None = N
     form = CriterionForm(prefix="new" if criterion is None else f"c{criterion_id}")
     if form.validate_on_submit():
         group = ContentGroup(form.content_group.data) if form.content_group.data else None
-        attempt(
+        errors: list[str] = []
+        outcome = attempt(
             lambda: services.save_criterion(
                 current_user,
                 framework,
@@ -155,11 +180,15 @@ def criterion_save(unit_id: int, framework_id: int, criterion_id: int | None = N
                 form.max_points.data,
             ),
             success="Đã lưu tiêu chí.",
-            failure_category="danger",
+            errors=errors,
         )
-    else:
-        flash(form_failed(form), "danger")
-    return redirect(_edit_url(unit, framework, "#tieu-chi"))
+        if outcome.ok:
+            return redirect(_edit_url(unit, framework, "#tieu-chi"))
+        framework = _framework(unit, framework_id)
+        place_error(form, errors, outcome.error.field)
+    page = framework_form(framework.levels, formdata=None, data=_saved_framework(framework))
+    lock = locks.framework_lock(framework)
+    return _render_framework(unit, framework, page, lock, criterion_form=form, criterion_id=criterion_id)
 
 
 @bp.post("/frameworks/<int:unit_id>/<int:framework_id>/criteria/<int:criterion_id>/delete")

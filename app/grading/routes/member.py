@@ -91,7 +91,7 @@ def me(unit_id: int, year: int):
 
 
 def _render_me(unit: Unit, year: int, rating: Rating, form, reason_form=None, current=None):
-    evidence = services.evidence(current_user, unit, year)
+    diary = services.diary_year(current_user, unit, year)
     assessment = rating.self_assessment
     status = 422 if (form.has_errors or (reason_form is not None and reason_form.has_errors)) else 200
     return (
@@ -104,7 +104,7 @@ def _render_me(unit: Unit, year: int, rating: Rating, form, reason_form=None, cu
             framework=rating.round.framework,
             form=form,
             current=current,
-            evidence=evidence,
+            diary=diary,
             strength_sections=STRENGTH_SECTIONS,
             other_sections=OTHER_SECTIONS,
             citable=CITABLE_SECTIONS,
@@ -114,7 +114,7 @@ def _render_me(unit: Unit, year: int, rating: Rating, form, reason_form=None, cu
             action_form=ActionForm(),
             reason_form=reason_form or ReasonForm(prefix="rc"),
             diary_warning=services.diary_warning(
-                assessment.level if assessment else None, evidence.entries_total, evidence.months_written
+                assessment.level if assessment else None, diary.entries_total, diary.months_written
             ),
         ),
         status,

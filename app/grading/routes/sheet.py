@@ -157,7 +157,7 @@ def propose(unit_id: int, year: int, user_id: int):
                 place_error(form, errors, field)
         elif not form.has_errors:
             form.form_errors.append("Biểu mẫu không hợp lệ.")
-    evidence = services.evidence(rating.user, unit, year)
+    diary = services.diary_year(rating.user, unit, year)
     assessment = rating.self_assessment
     return (
         render_template(
@@ -171,13 +171,13 @@ def propose(unit_id: int, year: int, user_id: int):
             form=form,
             current=current,
             point_errors=point_errors,
-            evidence=evidence,
+            diary=diary,
             sections=SECTIONS,
             editable=rating.round.status.is_editable,
             diary_warning=services.diary_warning(
                 assessment.level if assessment and assessment.submitted_at else None,
-                evidence.entries_total,
-                evidence.months_written,
+                diary.entries_total,
+                diary.months_written,
             ),
             review_month=12 if year < today_local().year else today_local().month,
         ),

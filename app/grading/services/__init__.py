@@ -3,7 +3,7 @@
 Every change to a rating is written to the audit log with who and why. A ratified round is
 locked: nothing here changes it until the unit above records a reopening (`reopen_round`).
 
-One module per step of the year (frameworks → rounds → evidence → assessment → readiness → meeting →
+One module per step of the year (frameworks → rounds → diary → assessment → readiness → meeting →
 ratification → closing; quarters and statistics beside them). The names other packages and the
 tests use are gathered here, so `from app.grading import services` reaches all of them.
 Permission questions are app.core.permissions' (`can_run_grading`, `can_ratify`, `can_reopen_year`).
@@ -12,7 +12,7 @@ Permission questions are app.core.permissions' (`can_run_grading`, `can_ratify`,
 from .assessment import can_propose, can_self_assess, quota_warnings, save_proposal, save_self_assessment
 from .base import REASON_MAX, TEXT_MAX, GradingError, StaleRating
 from .closing import close_year, reopen_year, year_closure
-from .evidence import CitableEntry, Evidence, evidence
+from .diary import CitableEntry, DiaryYear, diary_year
 from .frameworks import (
     LevelData,
     can_edit_framework,
@@ -50,7 +50,7 @@ __all__ = [
     "STEPS",
     "TEXT_MAX",
     "CitableEntry",
-    "Evidence",
+    "DiaryYear",
     "GoAhead",
     "GradingError",
     "LevelData",
@@ -72,7 +72,7 @@ __all__ = [
     "default_framework",
     "delete_criterion",
     "diary_warning",
-    "evidence",
+    "diary_year",
     "framework_in_use",
     "frameworks_for",
     "get_framework",

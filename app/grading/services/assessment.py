@@ -24,7 +24,7 @@ from ..models import (
     SelfAssessment,
 )
 from .base import TEXT_MAX, GradingError, _check_version, _flush, _text
-from .evidence import _set_citations
+from .diary import _set_citations
 from .rounds import _require_editable
 
 

@@ -1,5 +1,5 @@
-"""What the diary holds for a member's year: the figures and the entries a self-assessment or a
-proposal cites."""
+"""What the diary holds for a member's year (DiaryYear): the figures and the entries a self-assessment
+or a proposal cites as dẫn chứng. (Not `Evidence`, which is an entry's attachment, minh chứng.)"""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class CitableEntry:
 
 
 @dataclass
-class Evidence:
+class DiaryYear:
     """What the diary shows for a member's year, for the self-assessment and the proposal."""
 
     entries_total: int
@@ -59,7 +59,7 @@ def _title(entry: Entry) -> str:
     return shorten(entry.action, 90)
 
 
-def evidence(member: User, unit: Unit, year: int, today: date | None = None) -> Evidence:
+def diary_year(member: User, unit: Unit, year: int, today: date | None = None) -> DiaryYear:
     entries = list(
         db.session.scalars(
             select(Entry)
@@ -93,7 +93,7 @@ def evidence(member: User, unit: Unit, year: int, today: date | None = None) -> 
         or 0
     )
     today = today or today_local()
-    return Evidence(
+    return DiaryYear(
         entries_total=len(entries),
         entries_reviewed=sum(1 for e in entries if e.status is EntryStatus.REVIEWED),
         months_written=len({e.deed_date.month for e in entries}),
