@@ -672,6 +672,35 @@ def test_two_tabs_saving_a_proposal_get_a_clear_conflict(org):
     assert db.session.get(Rating, rating.id).proposal_comment == "Tab một"
 
 
+def test_a_proposal_page_left_open_while_another_saved_says_so_and_keeps_the_text(org, client, login):
+    grading_round = open_round(org.branch, org.secretary)
+    rating = rating_of(grading_round, org.member)
+    framework = grading_round.framework
+    db.session.commit()
+    login("bithu")
+    propose = f"/grading/{org.branch.id}/{this_year()}/members/{org.member.id}/propose"
+    page = client.get(propose).get_data(as_text=True)
+    shown = re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+    assert page.count('name="lock_version"') == 1  # the version the page was drawn from, once
+    # The other tab saves first.
+    services.save_proposal(org.deputy, rating, level(framework, Tier.GOOD).id, "Tab một", {}, {}, {}, None)
+    db.session.commit()
+    response = client.post(
+        propose,
+        data={
+            "csrf_token": csrf(client, propose),
+            "lock_version": shown,
+            "level_id": level(framework, Tier.EXCELLENT).id,
+            "comment": "Nhận xét của tab hai",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "vừa được người khác thay đổi" in body and "Nhận xét của tab hai" in body and "Tab một" in body
+    db.session.expire_all()
+    assert db.session.get(Rating, rating.id).proposal_comment == "Tab một"
+
+
 # ---- quota and figures in Vietnamese ---------------------------------------------------------------
 
 
