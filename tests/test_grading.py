@@ -16,6 +16,7 @@ from app.core.db import db, utcnow
 from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus, Role, RoundStatus, Tier, UnitKind
 from app.core.filters import today_local, vn_long_date
 from app.core.locks import LockedError
+from app.core.numbers import format_percent
 from app.grading import catalogue, services
 from app.grading.models import Citation, Framework, Rating, RoundReopening
 from app.journal.models import Entry
@@ -243,6 +244,41 @@ def test_a_unit_copies_a_framework_and_edits_criteria_without_code(org, client, 
     client.post("/logout", data={"csrf_token": token})
     login("bithu")
     assert client.get(f"/grading/frameworks/{org.root.id}").status_code == 404
+
+
+def test_framework_errors_stand_next_to_the_field_and_keep_what_was_typed(org, client, login):
+    login("canbo")
+    own = services.copy_framework(
+        org.officer_root, services.default_framework(org.branch.parent), org.root, "Khung chấm điểm"
+    )
+    db.session.commit()
+    edit_url = f"/grading/frameworks/{org.root.id}/{own.id}"
+    level = own.levels[0]
+    # A quota that is not a percentage: said beside it, and the level's new name typed is kept.
+    response = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf(client, edit_url),
+            "name": own.name,
+            f"name-{level.id}": "Mức mới",
+            f"quota-{level.id}": "150",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="quota-{level.id}-error"' in body and "Tỷ lệ phải từ 0 đến 100%." in body
+    assert 'value="Mức mới"' in body
+    # A new criterion without its text: the reason beside the field, the group typed still there.
+    response = client.post(
+        f"{edit_url}/criteria",
+        data={"new-csrf_token": csrf(client, edit_url), "new-group_name": "Nhóm đang gõ", "new-text": ""},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="new-text-error"' in body and "Vui lòng nhập nội dung tiêu chí." in body
+    assert "Nhóm đang gõ" in body
+    db.session.expire_all()
+    assert level.name != "Mức mới" and not any(c.group_name == "Nhóm đang gõ" for c in own.criteria)
 
 
 # ---- the round, end to end over HTTP ----------------------------------------------------------------
@@ -636,6 +672,35 @@ def test_two_tabs_saving_a_proposal_get_a_clear_conflict(org):
     assert db.session.get(Rating, rating.id).proposal_comment == "Tab một"
 
 
+def test_a_proposal_page_left_open_while_another_saved_says_so_and_keeps_the_text(org, client, login):
+    grading_round = open_round(org.branch, org.secretary)
+    rating = rating_of(grading_round, org.member)
+    framework = grading_round.framework
+    db.session.commit()
+    login("bithu")
+    propose = f"/grading/{org.branch.id}/{this_year()}/members/{org.member.id}/propose"
+    page = client.get(propose).get_data(as_text=True)
+    shown = re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+    assert page.count('name="lock_version"') == 1  # the version the page was drawn from, once
+    # The other tab saves first.
+    services.save_proposal(org.deputy, rating, level(framework, Tier.GOOD).id, "Tab một", {}, {}, {}, None)
+    db.session.commit()
+    response = client.post(
+        propose,
+        data={
+            "csrf_token": csrf(client, propose),
+            "lock_version": shown,
+            "level_id": level(framework, Tier.EXCELLENT).id,
+            "comment": "Nhận xét của tab hai",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "vừa được người khác thay đổi" in body and "Nhận xét của tab hai" in body and "Tab một" in body
+    db.session.expire_all()
+    assert db.session.get(Rating, rating.id).proposal_comment == "Tab một"
+
+
 # ---- quota and figures in Vietnamese ---------------------------------------------------------------
 
 
@@ -655,7 +720,7 @@ def test_two_tabs_saving_a_proposal_get_a_clear_conflict(org):
     ],
 )
 def test_percentages_are_written_the_vietnamese_way(part, whole, text):
-    assert services.percent(part, whole) == text
+    assert format_percent(part, whole) == text
 
 
 def test_quota_warning_names_the_rule_and_changes_nothing(org, make_user):
@@ -700,7 +765,7 @@ def test_statistics_over_a_subtree_match_a_count_by_hand(org, make_user):
     assert stats.rated == total == len(round_a.ratings) + len(round_b.ratings)
     for t in stats.tiers:
         assert t.count == by_hand.get(t.tier, 0)
-        assert t.share == services.percent(by_hand.get(t.tier, 0), total)
+        assert t.share == format_percent(by_hand.get(t.tier, 0), total)
     children = {child.id: (n, counts) for child, n, counts in stats.by_child}
     assert children[org.grassroots.id][0] == len(round_a.ratings)
     assert children[org.grassroots_other.id][0] == len(round_b.ratings)

@@ -11,6 +11,7 @@ import pytest
 from app.core.db import db
 from app.core.enums import RoundStatus, Tier
 from app.core.filters import to_local, today_local, vn_date, vn_long_date
+from app.core.numbers import format_percent
 from app.export import services as export
 from app.grading import services
 from tests.pdf_checks import assert_archival_and_tagged, structure_roles
@@ -97,7 +98,7 @@ def test_minutes_and_grading_list_read_back_in_vietnamese(org, ratified, tmp_pat
     assert "Đặng Văn Đạt (Đi công tác)" in text
     assert "Nguyễn Thị Mỹ Duyên" in text and "Hoàn thành xuất sắc nhiệm vụ" in text
     total = len(ratified.ratings)
-    assert f"Hoàn thành xuất sắc nhiệm vụ: 1 ({services.percent(1, total)})" in text
+    assert f"Hoàn thành xuất sắc nhiệm vụ: 1 ({format_percent(1, total)})" in text
     assert "TM. BAN CHẤP HÀNH" in text and minutes.document.number in text
     # The minutes' number, the hours, and the framework named without "theo Xếp loại … theo 4 mức".
     assert "*** Số: 07-BB/CĐ" in text

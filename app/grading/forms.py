@@ -1,11 +1,15 @@
-"""Forms of the grading. The fixed fields are WTForms; the per-member, per-criterion and per-section
-fields of the sheets are read from the posted form by `parse_*` here and checked by the services,
-which name the field an error belongs to."""
+"""Forms of the grading, all WTForms. The sheets whose fields come from the records (one per criterion,
+per member, per level: `points-12`, `q-7`, `name-3`) are built per request by the `*_form` factories
+at the end; the services check the workflow's rules and name the field an error belongs beside."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
 from wtforms import (
     BooleanField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -29,8 +33,63 @@ from app.core.forms import (
     strip_line,
 )
 
+from .models import CITABLE_SECTIONS, SECTIONS
+
 # A branch has up to ~50 members; lines beyond this are not even parsed (a hand-made request).
 MAX_MEETING_LINES = 500
+
+
+class PointsField(StringField):
+    """A score typed the Vietnamese way ("7,5" or "7.5"); `data` is a Decimal to one decimal, or None
+    when left blank. Below 0 or not below `maximum` is an error next to the field."""
+
+    def __init__(self, label=None, validators=None, maximum: Decimal = Decimal(1000), **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, filters=[strip_line], render_kw=render_kw, **kwargs)
+        self.maximum = maximum
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "") or ""
+        self.raw_text = text
+        self.data = None
+        if not text.strip():
+            return
+        try:
+            value = Decimal(text.strip().replace(",", "."))
+        except InvalidOperation as exc:
+            raise ValueError("Vui lòng nhập một số, ví dụ 10 hoặc 2,5.") from exc
+        if not value.is_finite() or value < 0 or value >= self.maximum:
+            raise ValueError(f"Số điểm phải từ 0 đến dưới {self.maximum:,}.".replace(",", "."))
+        self.data = value
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        from app.core.numbers import format_points
+
+        return format_points(self.data) if self.data is not None else ""
+
+
+class IdListField(Field):
+    """Ticked boxes sharing one name (`cite-ethics` = [12, 15]): the ids, garbage left out."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, default=list, **kwargs)
+
+    def process_formdata(self, valuelist):
+        ids = [optional_id(v) for v in valuelist[:500]]
+        self.data = [i for i in ids if i is not None]
+
+
+class LevelChoiceField(SelectField):
+    """A framework level chosen from a list the template draws; a blank or unknown id is None here and
+    the service says what is missing."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, coerce=optional_id, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = optional_id(valuelist[0]) if valuelist else None
 
 
 class ActionForm(BaseForm):
@@ -95,6 +154,15 @@ def _optional_int(value):
     if value in (None, "", "None"):
         return None
     return int(value)
+
+
+def optional_id(value) -> int | None:
+    """An id typed in a form, or None for anything else (blank, garbage, out of range): never an error."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if -1 < number < 10**9 else None
 
 
 def _check_votes(agree, total) -> bool:
@@ -215,7 +283,7 @@ class MeetingForm(GoAheadFields, BaseForm):
         """Give each line its member and its choices (before validating or rendering)."""
         choices = [("", "— Chọn mức —")] + [(lv.id, lv.name) for lv in framework.levels]
         for line in self.lines:
-            rating = ratings.get(_optional_int_or_none(line.form.rating_id.data))
+            rating = ratings.get(optional_id(line.form.rating_id.data))
             line.form.member_name = rating.user.full_name if rating else ""
             line.form.is_points = framework.is_points
             line.form.level_id.choices = choices
@@ -227,7 +295,7 @@ class MeetingForm(GoAheadFields, BaseForm):
         lines = []
         for line in self.lines:
             row = line.form
-            rating_id = _optional_int_or_none(row.rating_id.data)
+            rating_id = optional_id(row.rating_id.data)
             if rating_id not in ratings:
                 continue
             agree, total = row.votes_agree.data, row.votes_total.data
@@ -259,13 +327,6 @@ class ConfirmForm(GoAheadFields, BaseForm):
     )
 
 
-def _optional_int_or_none(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 class FrameworkCopyForm(BaseForm):
     source_id = SelectField("Sao chép từ khung", coerce=int)
     name = StringField(
@@ -287,6 +348,25 @@ class FrameworkForm(BaseForm):
     )
     has_quarterly = BooleanField("Có đánh giá theo quý")
 
+    def level_data(self, levels: Iterable) -> list:
+        """What the page posted for each level; a level's name or standard not posted stays as it is."""
+        from .services import LevelData
+
+        def kept(name: str, current: str) -> str:
+            return self[name].data if self[name].raw_data else current
+
+        return [
+            LevelData(
+                level_id=lv.id,
+                name=kept(f"name-{lv.id}", lv.name),
+                description=kept(f"desc-{lv.id}", lv.description),
+                min_score=self[f"min-{lv.id}"].data,
+                quota_percent=self[f"quota-{lv.id}"].data,
+                quota_of_tier=self[f"quota-of-{lv.id}"].data,
+            )
+            for lv in levels
+        ]
+
 
 class CriterionForm(BaseForm):
     group_name = StringField("Nhóm tiêu chí", filters=[strip_line], validators=[MaxLength(200)])
@@ -299,17 +379,97 @@ class CriterionForm(BaseForm):
         validators=[DataRequired("Vui lòng nhập nội dung tiêu chí."), MaxLength(2000)],
         render_kw={"rows": 2},
     )
-    max_points = StringField("Điểm tối đa", filters=[strip_line], validators=[MaxLength(8)])
+    max_points = PointsField("Điểm tối đa", maximum=Decimal(1000))
 
 
-def parse_int(value) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if -1 < number < 10**9 else None
+# ---- sheets whose fields come from the records ------------------------------------------------------
 
 
-def parse_ids(values: list[str]) -> list[int]:
-    ids = [parse_int(v) for v in values[:500]]
-    return [i for i in ids if i is not None]
+def _with_fields(base: type[BaseForm], fields: dict[str, Field]) -> type[BaseForm]:
+    """A subclass of `base` with more fields, named as the page posts them (`points-12`, `q-7`)."""
+    return type(base.__name__, (base,), fields)
+
+
+class SelfAssessmentForm(BaseForm):
+    """The member's self-assessment: the sections, the cited entries, the level or the points."""
+
+    lock_version = HiddenField()
+    level_id = LevelChoiceField("Mức tự xếp loại")
+    action = StringField()  # the button pressed: "save" (a draft) or "submit" (to the secretary)
+
+    @property
+    def submitting(self) -> bool:
+        return self.action.data == "submit"
+
+    def sections(self) -> dict[str, str]:
+        return {key: self[key].data or "" for key, _ in SECTIONS}
+
+    def cited(self) -> dict[str, list[int]]:
+        return {key: self[f"cite-{key}"].data for key in CITABLE_SECTIONS}
+
+
+def self_assessment_form(criteria: Iterable, **kwargs) -> SelfAssessmentForm:
+    fields: dict[str, Field] = {key: TextAreaField(label) for key, label in SECTIONS}
+    fields.update({f"cite-{key}": IdListField() for key in CITABLE_SECTIONS})
+    fields.update({f"points-{c.id}": StringField(filters=[strip_line]) for c in criteria})
+    return _with_fields(SelfAssessmentForm, fields)(**kwargs)
+
+
+class ProposalForm(BaseForm):
+    """The secretary's proposal: per criterion a comment, the cited entries and (by points) a score."""
+
+    lock_version = HiddenField()
+    level_id = LevelChoiceField("Mức đề xuất")
+    comment = TextAreaField("Nhận xét chung, căn cứ đề xuất")
+
+    def per_criterion(self, prefix: str, criteria: Iterable) -> dict:
+        return {c.id: self[f"{prefix}-{c.id}"].data for c in criteria}
+
+
+def proposal_form(criteria: Iterable, **kwargs) -> ProposalForm:
+    fields: dict[str, Field] = {}
+    for c in criteria:
+        fields[f"points-{c.id}"] = StringField(filters=[strip_line])
+        fields[f"comment-{c.id}"] = TextAreaField()
+        fields[f"cite-{c.id}"] = IdListField()
+    return _with_fields(ProposalForm, fields)(**kwargs)
+
+
+class QuarterForm(BaseForm):
+    """A quarter's short rating of each member the secretary reviews: a level and a note."""
+
+    def values(self, members: Iterable) -> dict[int, tuple[int | None, str]]:
+        return {m.id: (self[f"q-{m.id}"].data, self[f"note-{m.id}"].data or "") for m in members}
+
+
+def quarter_form(members: Iterable, **kwargs) -> QuarterForm:
+    fields: dict[str, Field] = {}
+    for m in members:
+        fields[f"q-{m.id}"] = LevelChoiceField(f"Mức của {m.full_name}")
+        fields[f"note-{m.id}"] = StringField(
+            f"Nhận xét về {m.full_name}", filters=[strip_line], validators=[MaxLength(1000)]
+        )
+    return _with_fields(QuarterForm, fields)(**kwargs)
+
+
+def _whole_number(label: str, maximum: int, message: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(0, maximum, message)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+def framework_form(levels: Iterable, **kwargs) -> FrameworkForm:
+    """The framework's name and basis, and per level its name, standard, minimum score and quota."""
+    fields: dict[str, Field] = {}
+    for lv in levels:
+        fields[f"name-{lv.id}"] = StringField("Tên mức", filters=[strip_line], validators=[MaxLength(120)])
+        fields[f"desc-{lv.id}"] = TextAreaField(
+            "Tiêu chuẩn của mức", filters=[normalize_text], validators=[MaxLength(5000)]
+        )
+        fields[f"min-{lv.id}"] = _whole_number("Điểm tối thiểu", 1000, "Điểm tối thiểu phải từ 0 đến 1.000.")
+        # NumberRange %-formats its message: the per cent sign is doubled.
+        fields[f"quota-{lv.id}"] = _whole_number("Tỷ lệ tối đa (%)", 100, "Tỷ lệ phải từ 0 đến 100%%.")
+        fields[f"quota-of-{lv.id}"] = LevelChoiceField("… của số")
+    return _with_fields(FrameworkForm, fields)(**kwargs)
