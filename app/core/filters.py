@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from app.core.clock import LOCAL_TZ
 from app.core.clock import today_local as today_local  # re-exported: views read today from here
-from app.core.numbers import format_number
+from app.core.numbers import format_number, format_percent, format_points
 from app.core.text import PART_MAX, clause, name_parts, shorten
 
 
@@ -89,6 +89,8 @@ def register_filters(app: Flask) -> None:
         vn_datetime=vn_datetime,
         vn_long_date=vn_long_date,
         vn_number=vn_number,
+        vn_percent=format_percent,
+        vn_points=format_points,
         vn_time=vn_time,
         vn_days=vn_days,
         clause=clause,
