@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from app.benchdata.seed import PASSWORD, Preset, build
 from app.core.db import db
 from app.core.filters import today_local
+from app.synthetic.build import build
+from app.synthetic.presets import PASSWORD, Preset
 
 SMALL = Preset("t-small", branches=1, grassroots=1, first_branch=5, party_cells=1, party_only=(1, 1), days=45)
 LARGER = replace(

@@ -11,12 +11,12 @@ from app.core.db import db
 
 def register(app: Flask) -> None:
     from app.backup.cli import backup_command, restore_command
-    from app.benchdata.cli import seed_bench_command
     from app.export.cli import export_book_command
     from app.jobs.cli import export_unit_command, worker_command
     from app.members.cli import import_members_command
     from app.notifications.cli import send_reminders_command
     from app.reports.cli import reports_rebuild_command
+    from app.synthetic.cli import seed_bench_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
 def seed_demo_command(if_empty: bool) -> None:
     """Create the demo organisation (never in production)."""
-    from app.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, has_data, seed_demo
+    from app.synthetic.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, has_data, seed_demo
 
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Không tạo dữ liệu mẫu trên máy chủ chính thức (APP_ENV=production).")

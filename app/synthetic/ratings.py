@@ -2,7 +2,7 @@
 
     seed_ratings(org) -> int        # build() calls it once the diaries are in; returns the Rating rows
 
-Every chi đoàn and chi bộ of the BenchOrg gets the grading round of last year (org.today.year - 1)
+Every chi đoàn and chi bộ of the SyntheticOrg gets the grading round of last year (org.today.year - 1)
 that app.grading's workflow leaves behind once it is over: opened by the secretary in November with
 the framework the app defaults to (app.grading.catalogue: the Youth Union's four levels for a chi
 đoàn, the Party's 100 points of QĐ 366 for a chi bộ), the meeting in December, sent up and ratified
@@ -40,14 +40,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
-from app.benchdata import texts
-from app.benchdata.seed import AUDIT_COLUMNS, BenchOrg, Diary, _audit_json, _local
 from app.core.enums import OrgType, Role, RoundStatus, Tier
 from app.core.filters import vn_date
 from app.core.text import nfc
 from app.grading import catalogue
 from app.grading.models import OTHER_SECTIONS, STRENGTH_SECTIONS, Framework, FrameworkLevel
 from app.notifications.services import TITLE_MAX
+from app.synthetic import grading_texts
+from app.synthetic.records import Diary, SyntheticOrg, audit_json, local_at
+from app.synthetic.sink import AUDIT_COLUMNS
 
 TIER_WEIGHTS = {Tier.EXCELLENT: 15, Tier.GOOD: 70, Tier.COMPLETED: 12, Tier.NOT_COMPLETED: 3}
 PRESENT = 0.93  # share of members at the grading meeting
@@ -61,11 +62,11 @@ WORDS = {
 
 @cache
 def _say(template: str, org_type: OrgType) -> str:
-    """A text of app.benchdata.texts in the words of the organisation, NFC as the app stores text."""
+    """A text of app.synthetic.grading_texts in the words of the organisation, NFC as the app stores text."""
     return nfc(template.format(**WORDS[org_type])) or ""
 
 
-def seed_ratings(org: BenchOrg) -> int:
+def seed_ratings(org: SyntheticOrg) -> int:
     """Last year's ratified grading round of every chi đoàn and chi bộ; returns how many ratings."""
     return _Rater(org).run()
 
@@ -172,7 +173,7 @@ class _Round:
 
 
 class _Rater:
-    def __init__(self, org: BenchOrg):
+    def __init__(self, org: SyntheticOrg):
         self.org = org
         self.s = org.sink
         self.year = org.today.year - 1
@@ -217,12 +218,12 @@ class _Rater:
         return float(value)
 
     def _dumps(self, value: dict | None) -> str | None:
-        """_audit_json, once for each of the few different values."""
+        """audit_json, once for each of the few different values."""
         if value is None:
             return None
         key = tuple(sorted(value.items()))
         if key not in self._json:
-            self._json[key] = _audit_json(value)
+            self._json[key] = audit_json(value)
         return self._json[key]
 
     def _audit(
@@ -292,12 +293,12 @@ class _Rater:
             date(year, 11, rng.randint(8, 20)), min(d.joined for d in members) + timedelta(days=1)
         )
         meeting_day = date(year, 12, rng.randint(10, 19))
-        opened = _local(opened_day, rng.randint(8, 10), rng.randint(0, 59))
-        recorded = _local(meeting_day, rng.randint(16, 17), rng.randint(0, 59))
+        opened = local_at(opened_day, rng.randint(8, 10), rng.randint(0, 59))
+        recorded = local_at(meeting_day, rng.randint(16, 17), rng.randint(0, 59))
         sent_day = meeting_day + timedelta(days=rng.randint(1, 3))
-        submitted = _local(sent_day, rng.randint(8, 10), rng.randint(0, 59))
+        submitted = local_at(sent_day, rng.randint(8, 10), rng.randint(0, 59))
         ratified_day = sent_day + timedelta(days=rng.randint(2, 6))
-        ratified = _local(ratified_day, rng.randint(9, 16), rng.randint(0, 59))
+        ratified = local_at(ratified_day, rng.randint(9, 16), rng.randint(0, 59))
         reconsider_days = rng.choice(RECONSIDER_DAYS)
 
         rated = [d for d in members if d.joined < opened_day]
@@ -343,10 +344,10 @@ class _Rater:
                 s.ts(opened),
                 reconsider_days,
                 s.date(meeting_day),
-                rng.choice(texts.MEETING_PLACES),
+                rng.choice(grading_texts.MEETING_PLACES),
                 secretary.name,
                 recorder.name,
-                _say(rng.choice(texts.MEETING_NOTES), org_type),
+                _say(rng.choice(grading_texts.MEETING_NOTES), org_type),
                 s.ts(recorded),
                 s.ts(submitted),
                 None,
@@ -401,7 +402,7 @@ class _Rater:
 
         # The self-assessment, sent before December.
         days_left = max(1, (date(year, 11, 30) - r.opened.date()).days)
-        self_sent = _local(
+        self_sent = local_at(
             r.opened.date() + timedelta(days=rng.randint(1, days_left)),
             rng.randint(19, 22),
             rng.randint(0, 59),
@@ -415,13 +416,18 @@ class _Rater:
         for key, _label in STRENGTH_SECTIONS:
             if key == "duties":
                 band = "high" if own is Tier.EXCELLENT else "good" if own is Tier.GOOD else "low"
-                text = rng.choice(texts.SELF_DUTIES[band])
+                text = rng.choice(grading_texts.SELF_DUTIES[band])
             else:
-                text = rng.choice(texts.SELF_STRENGTHS[key])
+                text = rng.choice(grading_texts.SELF_STRENGTHS[key])
             if commitments.get(key):
-                text += " " + texts.SELF_COMMITMENT.format(action=rng.choice(commitments[key]))
+                text += " " + grading_texts.SELF_COMMITMENT.format(action=rng.choice(commitments[key]))
             sections.append(text)
-        for pool in (texts.SELF_SHORTCOMINGS, texts.SELF_CAUSES, texts.SELF_FIXED, texts.SELF_DIRECTION):
+        for pool in (
+            grading_texts.SELF_SHORTCOMINGS,
+            grading_texts.SELF_CAUSES,
+            grading_texts.SELF_FIXED,
+            grading_texts.SELF_DIRECTION,
+        ):
             sections.append(rng.choice(pool))
         self.assessments.append(
             (
@@ -450,18 +456,18 @@ class _Rater:
         # The proposal, by whoever reviews the member, in December before the meeting.
         proposer = diary.reviewer_id
         december = date(year, 12, 1)
-        proposed_at = _local(
+        proposed_at = local_at(
             december + timedelta(days=rng.randint(0, (r.meeting_day - december).days - 1)),
             rng.randint(8, 21),
             rng.randint(0, 59),
         )
         proposed_score = scale.score(rng, proposed) if scored else None
         proposed_level = scale.levels[proposed]
-        proposal_comment = _say(rng.choice(texts.PROPOSAL_COMMENTS[int(proposed)]), r.org_type)
+        proposal_comment = _say(rng.choice(grading_texts.PROPOSAL_COMMENTS[int(proposed)]), r.org_type)
         points = split_points(rng, proposed_score, scale.maxima) if scored else [None] * len(scale.maxima)
         cited_groups = set()
         for (criterion_id, group, _max), criterion_points in zip(scale.criteria, points, strict=True):
-            remarks = texts.CRITERION_COMMENTS.get(group, [""])
+            remarks = grading_texts.CRITERION_COMMENTS.get(group, [""])
             remark = remarks[0] if proposed <= Tier.GOOD else remarks[-1]
             self.scores.append(
                 (
@@ -495,7 +501,7 @@ class _Rater:
         if proposed is not final or final is Tier.NOT_COMPLETED:
             dissent += rng.randint(0, 2)
         votes_agree = min(r.voters, max(r.voters - dissent, r.voters // 2 + 1))
-        absence = "" if present else rng.choice(texts.ABSENCE_REASONS)
+        absence = "" if present else rng.choice(grading_texts.ABSENCE_REASONS)
 
         # The answer: a member rated below their own view may ask for reconsideration (answered by
         # the unit above); most others acknowledge, all within the days allowed. Everything is drawn
@@ -505,8 +511,8 @@ class _Rater:
         reply_at = answer_at + timedelta(days=rng.randint(2, 5), hours=rng.randint(0, 4))
         acknowledges = not asks and rng.random() < 0.85
         read_at = r.ratified + timedelta(hours=rng.randint(1, 72)) if rng.random() < 0.85 else None
-        reason = rng.choice(texts.RECONSIDERATION_REASONS)
-        reply = _say(rng.choice(texts.RECONSIDERATION_ANSWERS), r.org_type)
+        reason = rng.choice(grading_texts.RECONSIDERATION_REASONS)
+        reply = _say(rng.choice(grading_texts.RECONSIDERATION_ANSWERS), r.org_type)
         acknowledged_at = answer_at if acknowledges and answer_at < self.now else None
         asked_at = answer_at if asks and answer_at < self.now else None
         replied_at = reply_at if asked_at and reply_at < self.now else None
@@ -631,12 +637,12 @@ class _Rater:
             for quarter in range(1, 5):
                 drift = rng.random()
                 tier = final if drift < 0.7 else _step(final, -1 if drift < 0.8 else 1)
-                rated_at = _local(
+                rated_at = local_at(
                     date(year, 3 * quarter + 1, rng.randint(3, 15)) if quarter < 4 else r.meeting_day,
                     rng.randint(14, 17) if quarter < 4 else 18,
                     rng.randint(0, 59),
                 )
-                note = rng.choice(texts.QUARTER_COMMENTS)
+                note = rng.choice(grading_texts.QUARTER_COMMENTS)
                 if diary.joined >= date(year, 3 * quarter - 2, 1):
                     continue  # not yet a member when the quarter began
                 self.quarters.append(

@@ -242,7 +242,7 @@ def seed_member_year(
 
 def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today: date | None = None) -> None:
     """Standards for the year, the demo member's approved plan with months of entries, the
-    secretary's own plan (approved by the officer above). Everybody else: app.demo.year."""
+    secretary's own plan (approved by the officer above). Everybody else: app.synthetic.demo.year."""
     from app.plans.services import seed_demo_plan
     from app.standards.services import applicable_standards, seed_demo_standards
 
