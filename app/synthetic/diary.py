@@ -89,6 +89,7 @@ class DiarySteps:
                 del kept[0]
 
     def _day(self, index: int, diary: Diary, day: date, signed_at: datetime | None, out: list) -> None:
+        """The entries `diary` has for `day`: about its rate on a working day, half that at weekends."""
         rng = diary.rng
         factor = 1.0 if day.weekday() < 5 else 0.55
         expected = diary.rate * factor
@@ -98,7 +99,6 @@ class DiarySteps:
         infos = diary.plans[day.year]
         cumulative = diary.cumulative[day.year]
         age = (self.today - day).days
-        random_ = rng.random
         for _ in range(count):
             info = rng.choices(infos, cum_weights=cumulative)[0]
             ids = [info.id]
@@ -106,67 +106,96 @@ class DiarySteps:
                 other = rng.choice(infos)
                 if other.id != info.id:
                     ids.append(other.id)
-            delay = 0 if (r := random_()) < 0.7 else 1 if r < 0.9 else 2 + int(random_() * 4)
-            created = local_at(day + timedelta(days=delay), 17 + int(random_() * 6), int(random_() * 60))
-            if created > self.now:
-                created = max(local_at(day, 7), self.now - timedelta(minutes=rng.randint(5, 240)))
-                if created > self.now:
-                    continue
-            if signed_at is not None and created >= signed_at:
-                # A signed month takes no new entries: this one was written before the sign-off.
-                created = signed_at - timedelta(hours=2 + int(random_() * 28))
-            e = DraftEntry(index, day, created, self.pool[info.theme.key][int(random_() * 160)], ids)
-            roll = rng.random()
-            if signed_at is not None:
-                e.status = EntryStatus.REVIEWED
-                e.reviewed = min(
-                    created + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5)), signed_at
-                )
-            elif age <= 20 and roll < 0.03:
-                e.status = EntryStatus.DRAFT
-            elif age < 12:
-                e.status = EntryStatus.SUBMITTED if roll < 0.6 else EntryStatus.REVIEWED
-            else:
-                e.status = (
-                    EntryStatus.REVIEWED
-                    if roll < 0.86
-                    else EntryStatus.SUBMITTED
-                    if roll < 0.95
-                    else EntryStatus.REVISION
-                )
-            if e.status is not EntryStatus.DRAFT:
-                e.submitted = created
-            if e.status is EntryStatus.REVIEWED and e.reviewed is None:
-                e.reviewed = created + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5))
-                if e.reviewed > self.now:
-                    e.status, e.reviewed = EntryStatus.SUBMITTED, None
+            created = self._written_at(rng, day, signed_at)
+            if created is None:
+                continue
+            pool = self.pool[info.theme.key]
+            e = DraftEntry(index, day, created, pool[int(rng.random() * 160)], ids)
+            self._status(e, rng, age, signed_at)
             if e.status is EntryStatus.REVISION:
-                e.revision_at = created + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 5))
-                e.revision_reason = rng.choice(texts.REVISION_REASONS)
-                if e.revision_at > self.now:
-                    e.status, e.revision_at, e.revision_reason = EntryStatus.SUBMITTED, None, None
+                self._sent_back(e, rng)
             elif e.status is EntryStatus.SUBMITTED and age > 3 and rng.random() < 0.12:
-                # Sent back for revision, completed and sent again: the snapshot keeps the old text.
-                for _attempt in range(6):
-                    if e.text.text.result:
-                        break
-                    e.text = self.pool[info.theme.key][rng.randrange(160)]
-                if e.text.text.result:
-                    e.revision_at = created + timedelta(days=1, hours=rng.randint(0, 5))
-                    e.revision_reason = rng.choice(texts.REVISION_REASONS)
-                    e.submitted = e.revision_at + timedelta(hours=rng.randint(2, 30))
-                    if e.submitted > self.now:
-                        e.submitted, e.revision_at, e.revision_reason = created, None, None
-                    else:
-                        e.resubmitted = True
+                self._completed_and_resent(e, rng, pool)
             if e.status is EntryStatus.REVIEWED:
-                if e.text.text.result and rng.random() < 0.012:
-                    e.exemplary = rng.choice(texts.EXEMPLARY_NOTES)
-                if rng.random() < 0.08:
-                    e.comment = rng.choice(texts.REVIEW_COMMENTS)
-                    if rng.random() < 0.15:
-                        e.reply = rng.choice(texts.MEMBER_REPLIES)
+                self._remarks(e, rng)
             out.append(e)
+
+    def _written_at(self, rng, day: date, signed_at: datetime | None) -> datetime | None:
+        """When the entry of `day` was written: mostly that evening, some a day or a few later;
+        never in the future (None: not written yet), never after its month was signed off."""
+        random_ = rng.random
+        delay = 0 if (r := random_()) < 0.7 else 1 if r < 0.9 else 2 + int(random_() * 4)
+        created = local_at(day + timedelta(days=delay), 17 + int(random_() * 6), int(random_() * 60))
+        if created > self.now:
+            created = max(local_at(day, 7), self.now - timedelta(minutes=rng.randint(5, 240)))
+            if created > self.now:
+                return None
+        if signed_at is not None and created >= signed_at:
+            # A signed month takes no new entries: this one was written before the sign-off.
+            created = signed_at - timedelta(hours=2 + int(random_() * 28))
+        return created
+
+    def _status(self, e: DraftEntry, rng, age: int, signed_at: datetime | None) -> None:
+        """Reviewed when its month is signed; otherwise by its age: a recent draft now and then,
+        half waiting in the last days, most reviewed before that, a few still waiting or sent back."""
+        created = e.created
+        roll = rng.random()
+        if signed_at is not None:
+            e.status = EntryStatus.REVIEWED
+            e.reviewed = min(created + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5)), signed_at)
+        elif age <= 20 and roll < 0.03:
+            e.status = EntryStatus.DRAFT
+        elif age < 12:
+            e.status = EntryStatus.SUBMITTED if roll < 0.6 else EntryStatus.REVIEWED
+        else:
+            e.status = (
+                EntryStatus.REVIEWED
+                if roll < 0.86
+                else EntryStatus.SUBMITTED
+                if roll < 0.95
+                else EntryStatus.REVISION
+            )
+        if e.status is not EntryStatus.DRAFT:
+            e.submitted = created
+        if e.status is EntryStatus.REVIEWED and e.reviewed is None:
+            e.reviewed = created + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5))
+            if e.reviewed > self.now:
+                e.status, e.reviewed = EntryStatus.SUBMITTED, None
+
+    def _sent_back(self, e: DraftEntry, rng) -> None:
+        """Sent back for revision a few days after it came (still waiting if that is not past yet)."""
+        e.revision_at = e.created + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 5))
+        e.revision_reason = rng.choice(texts.REVISION_REASONS)
+        if e.revision_at > self.now:
+            e.status, e.revision_at, e.revision_reason = EntryStatus.SUBMITTED, None, None
+
+    def _completed_and_resent(self, e: DraftEntry, rng, pool: list) -> None:
+        """Sent back for revision, completed and sent again: the snapshot keeps the old text (so the
+        text has a result the first version lacked)."""
+        for _attempt in range(6):
+            if e.text.text.result:
+                break
+            e.text = pool[rng.randrange(160)]
+        if not e.text.text.result:
+            return
+        created = e.created
+        e.revision_at = created + timedelta(days=1, hours=rng.randint(0, 5))
+        e.revision_reason = rng.choice(texts.REVISION_REASONS)
+        e.submitted = e.revision_at + timedelta(hours=rng.randint(2, 30))
+        if e.submitted > self.now:
+            e.submitted, e.revision_at, e.revision_reason = created, None, None
+        else:
+            e.resubmitted = True
+
+    @staticmethod
+    def _remarks(e: DraftEntry, rng) -> None:
+        """What a reviewed entry may carry: a place in the sổ vàng, a comment, the member's reply."""
+        if e.text.text.result and rng.random() < 0.012:
+            e.exemplary = rng.choice(texts.EXEMPLARY_NOTES)
+        if rng.random() < 0.08:
+            e.comment = rng.choice(texts.REVIEW_COMMENTS)
+            if rng.random() < 0.15:
+                e.reply = rng.choice(texts.MEMBER_REPLIES)
 
     def _write_entries(self, records: list[DraftEntry]) -> None:
         s, diaries = self.sink, self.diaries
