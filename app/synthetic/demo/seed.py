@@ -316,7 +316,7 @@ class DemoSeeder:
         db.session.refresh(demo_branch)
         seed_demo_diaries(accounts, demo_branch, root)
 
-        # Everybody else's year (and last year's ratified grading), by the benchmark generator.
+        # Everybody else's year (and last year's ratified grading), by the generator's steps.
         from app.synthetic.demo.year import seed_demo_year
 
         tour = {(accounts["doanvien"].id, demo_branch.id), (accounts["bithu"].id, demo_branch.id)}

@@ -1,4 +1,4 @@
-"""The demo's year of diary life for everybody, built by the benchmark generator (app.synthetic).
+"""The demo's year of diary life for everybody, built by the generator (app.synthetic.build).
 
 The demo organisation (app.synthetic.demo.seed) has its units and people; the hand-written tour gives
 `doanvien` and `bithu` this year's plan and diary (app.synthetic.demo.diary). Everybody else — and those
@@ -29,7 +29,7 @@ SEED = 2013
 
 
 class DemoYear(Builder):
-    """The benchmark generator's steps over the demo's own units and people."""
+    """The generator's steps over the demo's own units and people."""
 
     def __init__(self, accounts: dict[str, User], tour: set[tuple[int, int]], today: date, now: datetime):
         super().__init__(DEMO, SEED, today, now)
