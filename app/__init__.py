@@ -123,13 +123,12 @@ def _register_commands(app: Flask) -> None:
     """The flask commands: each package keeps its own in its cli.py, and the factory, which sees
     every package, adds them (core's own: app.core.cli)."""
     from app.backup.cli import backup_command, restore_command
-    from app.benchdata.cli import seed_bench_command
-    from app.demo.cli import seed_demo_command
     from app.export.cli import export_book_command
     from app.jobs.cli import export_unit_command, worker_command
     from app.members.cli import create_admin_command, import_members_command
     from app.reminders.cli import send_reminders_command
     from app.reports.cli import reports_rebuild_command
+    from app.synthetic.cli import seed_bench_command, seed_demo_command
 
     for command in (
         seed_demo_command,

@@ -207,8 +207,8 @@ def main() -> None:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from app.benchdata import seed
             from app.core.filters import today_local
+            from app.synthetic import build as seed
 
             upgrade()
             started = time.perf_counter()

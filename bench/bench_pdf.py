@@ -43,11 +43,11 @@ def build_year(passes: int, density: float) -> tuple[object, object, int]:
 
     from app.auth.models import User
     from app.core.filters import today_local
-    from app.demo import diary
-    from app.demo.seed import seed_demo
     from app.plans.services import seed_demo_plan
     from app.review import services as review
     from app.standards.services import applicable_standards, seed_demo_standards
+    from app.synthetic.demo import diary
+    from app.synthetic.demo.seed import seed_demo
     from app.units.models import Unit
 
     seed_demo()

@@ -3,7 +3,7 @@ year of entries.
 
     .venv/bin/python bench/bench_reports.py [--size province|quick] [--requests 20] [--database URL]
 
-The organisation is app.benchdata's (`flask seed-bench`): `province` is a Đoàn Khối of ≈100 chi
+The organisation is app.synthetic's (`flask seed-bench`): `province` is a Đoàn Khối of ≈100 chi
 đoàn, ≈3,000 members and ≈1 million entries over the last 365 days, bulk-inserted. It is built on
 a temporary SQLite file and on a throwaway PostgreSQL database (when TEST_DATABASE_URL answers),
 or, with --database, an existing database already holding it is used as it is.
@@ -91,7 +91,8 @@ def _activity(changes: int, seed: int = 5) -> int:
 def run(name: str, url: str, size: str, runs: int, reuse: bool) -> None:
     from flask_migrate import upgrade
 
-    from app.benchdata.seed import PASSWORD, build, has_data
+    from app.synthetic.build import build, has_data
+    from app.synthetic.presets import PASSWORD
     from app.units.models import Unit
 
     with tempfile.TemporaryDirectory() as instance:

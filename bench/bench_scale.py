@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_scale.py            # make bench
     .venv/bin/python bench/bench_scale.py --quick    # make bench-quick (under two minutes, same files)
 
-For each database it builds the synthetic organisation of app.benchdata (`flask seed-bench`) at
+For each database it builds the synthetic organisation of app.synthetic (`flask seed-bench`) at
 two sizes — `small` (one branch of 30) and `province` (≈100 branches, ≈3,000 members, ≈1 million
 entries; `--quick`: `quick`, ten branches) — or reuses the copy cached in /tmp/sonhatky-bench,
 keyed by the hash of the seed code, of the migrations, the size and the day (the data is a year up
@@ -121,8 +121,8 @@ def load_average() -> str:
 
 
 def cache_key(size: str) -> str:
-    from app.benchdata.seed import seed_code_hash
     from app.core.filters import today_local
+    from app.synthetic.presets import seed_code_hash
 
     digest = hashlib.sha256(seed_code_hash().encode())
     for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
@@ -800,7 +800,7 @@ def write_report(results: dict) -> None:
         "",
         "Sizes: `small` = one chi đoàn of 30 members (and a chi bộ); `province` ≈ 100 chi đoàn, ≈ 3,000 "
         "members, ≈ 1 million entries; `quick` = ten chi đoàn (bench-quick). Same branch, same people, "
-        "same months measured at both sizes (app/benchdata/seed.py).",
+        "same months measured at both sizes (app/synthetic/organisation.py).",
         "",
     ]
     lines += fanout_lines(results.get("fanout", {}))

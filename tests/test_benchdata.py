@@ -17,11 +17,12 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.benchdata.seed import PASSWORD, Preset, build
 from app.core.db import db, utcnow
 from app.core.enums import EntryStatus, Frequency, OrgType, Role, RoundStatus, Tier
 from app.core.filters import to_local, today_local
 from app.core.text import fold
+from app.synthetic.build import build
+from app.synthetic.presets import PASSWORD, Preset
 
 TINY = Preset("t-tiny", branches=2, grassroots=2, first_branch=6, party_cells=1, party_only=(2, 2), days=75)
 
@@ -254,7 +255,7 @@ def test_flask_seed_bench_builds_once_and_refuses_a_database_with_data(app):
     assert again.exit_code != 0 and "cơ sở dữ liệu trống" in again.output
 
 
-# ---- last year's ratings (app.benchdata.ratings) ---------------------------------------------------
+# ---- last year's ratings (app.synthetic.ratings) ---------------------------------------------------
 
 
 def _hand_count(unit_ids: list[int], year: int) -> Counter:
@@ -455,8 +456,8 @@ def test_rating_pages_open_on_last_year(app):
 
 def test_rating_levels_are_shared_like_a_province():
     """Over a province's worth of rounds: about 15/70/12/3%, and no round over the Party's quota."""
-    from app.benchdata.ratings import draw_tiers, within_quota
     from app.grading.models import FrameworkLevel
+    from app.synthetic.ratings import draw_tiers, within_quota
 
     quota = FrameworkLevel(tier=int(Tier.EXCELLENT), quota_percent=20, quota_of_tier=int(Tier.GOOD))
     rng = random.Random(1)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.core.db import db
 from app.core.enums import Role
-from app.demo.seed import DEMO_PASSWORD
+from app.synthetic.demo.seed import DEMO_PASSWORD
 from app.units.models import Membership, Unit
 
 

@@ -1,6 +1,6 @@
 """No key page issues more SQL queries because the organisation or the diary grew (issue 9).
 
-The synthetic organisation of app.benchdata is built twice, small and larger — one branch of 5
+The synthetic organisation of app.synthetic is built twice, small and larger — one branch of 5
 members with 45 days of entries, then three branches (the first of 9 members) with 80 days
 written at a higher rate — and every key page the benchmark times is opened as the person who
 uses it, counting its queries. A query per member, per entry or per month would show as a
@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from app.benchdata.seed import PASSWORD, Preset, build
 from app.core.db import db
 from app.core.filters import today_local
+from app.synthetic.build import build
+from app.synthetic.presets import PASSWORD, Preset
 
 SMALL = Preset("t-small", branches=1, grassroots=1, first_branch=5, party_cells=1, party_only=(1, 1), days=45)
 LARGER = replace(

@@ -11,10 +11,11 @@ import re
 
 import sqlalchemy as sa
 
-from app.benchdata.seed import PASSWORD, Preset, build
 from app.core.db import db
 from app.core.enums import EntryStatus
 from app.core.filters import today_local
+from app.synthetic.build import build
+from app.synthetic.presets import PASSWORD, Preset
 
 BRANCH = Preset(
     "t-pages", branches=1, grassroots=1, first_branch=8, party_cells=1, party_only=(1, 1), days=50

@@ -53,7 +53,7 @@ def live_server(tmp_path_factory):
     """The app on its own SQLite file, migrated and seeded with the demo, CSRF switched on."""
     from flask_migrate import upgrade
 
-    from app.demo.seed import seed_demo
+    from app.synthetic.demo.seed import seed_demo
 
     instance = tmp_path_factory.mktemp("live-instance")
     app = create_app(

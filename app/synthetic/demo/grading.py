@@ -39,7 +39,7 @@ def seed_demo_grading(accounts: dict[str, User], branch: Unit, cell: Unit) -> No
     from datetime import date, timedelta
 
     from app.core.clock import today_local, utcnow
-    from app.demo.diary import _local
+    from app.synthetic.demo.diary import _local
 
     today = today_local()
     year = today.year
@@ -77,7 +77,7 @@ def seed_ratified_round(accounts: dict[str, User], unit: Unit) -> None:
     from datetime import timedelta
 
     from app.core.clock import today_local, utcnow
-    from app.demo.diary import _local
+    from app.synthetic.demo.diary import _local
 
     today = today_local()
     year = today.year

@@ -1,13 +1,13 @@
-"""The demo's year of diary life for everybody, built by the benchmark generator (app.benchdata).
+"""The demo's year of diary life for everybody, built by the generator (app.synthetic.build).
 
-The demo organisation (app.demo.seed) has its units and people; the hand-written tour gives
-`doanvien` and `bithu` this year's plan and diary (app.demo.diary). Everybody else — and those
-two for last year — gets what app.benchdata.seed builds for a province, at the demo's size: an
+The demo organisation (app.synthetic.demo.seed) has its units and people; the hand-written tour gives
+`doanvien` and `bithu` this year's plan and diary (app.synthetic.demo.diary). Everybody else — and those
+two for last year — gets what app.synthetic.build builds for a province, at the demo's size: an
 approved plan for each calendar year of the last twelve months, entries in every state (drafts,
 waiting, reviewed, sent back, sent back and completed, commended), comments and replies, most
 months signed off with their real SHA-256, a few members silent for weeks, a revised plan
 waiting now and then, and last year's grading round ratified in every chi đoàn and chi bộ
-(app.benchdata.ratings). Deterministic for a given day; a few seconds on SQLite.
+(app.synthetic.ratings). Deterministic for a given day; a few seconds on SQLite.
 """
 
 from __future__ import annotations
@@ -18,27 +18,21 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.auth.models import User
-from app.benchdata.seed import Diary, Preset, _Builder, _local
 from app.core.db import db
 from app.core.enums import EntryStatus, OrgType, Role
+from app.synthetic.build import Builder
+from app.synthetic.presets import DEMO
+from app.synthetic.records import Diary, SyntheticOrg, local_at
 from app.units.models import Membership, Unit
 
-# The demo writes as people do: a few entries a week, not one every working day.
-DEMO_PRESET = Preset(
-    "demo",
-    branches=0,
-    grassroots=0,
-    rates=(0.2, 0.3, 0.4, 0.55),
-    party_rate=0.18,
-)
 SEED = 2013
 
 
-class DemoYear(_Builder):
-    """The benchmark generator's steps over the demo's own units and people."""
+class DemoYear(Builder):
+    """The generator's steps over the demo's own units and people."""
 
     def __init__(self, accounts: dict[str, User], tour: set[tuple[int, int]], today: date, now: datetime):
-        super().__init__(DEMO_PRESET, SEED, today, now)
+        super().__init__(DEMO, SEED, today, now)
         self.accounts = accounts
         self.tour = tour  # (user, unit) whose diary of this year the hand-written tour writes
         self.sink._indexes, self.sink._foreign_keys = [], []  # a few thousand rows: keep the indexes
@@ -99,7 +93,7 @@ class DemoYear(_Builder):
                 self.diaries.append(diary)
         self.org.diaries = self.diaries
         # Everybody has been a member since before the diary's year began (not since the seed ran).
-        since = _local(joined, 9)
+        since = local_at(joined, 9)
         db.session.execute(sa.update(Membership).values(created_at=since))
         db.session.execute(sa.update(User).values(created_at=since))
         db.session.expire_all()
@@ -123,7 +117,7 @@ class DemoYear(_Builder):
             diary = diaries.get((user_id, unit_id))
             if isinstance(deed, str):
                 deed = date.fromisoformat(deed)
-            # The tour's own months (app.demo.diary) stay as the tour left them.
+            # The tour's own months (app.synthetic.demo.diary) stay as the tour left them.
             if diary is None or submitted is None or deed.year in diary.written_elsewhere:
                 continue
             if isinstance(submitted, str):  # SQLite hands back the stored text
@@ -143,9 +137,11 @@ def select_units():
     return sa.select(Unit).order_by(Unit.id)
 
 
-def seed_demo_year(accounts: dict[str, User], tour: set[tuple[int, int]], today: date, now: datetime) -> dict:
-    """Build the year (see the module docstring) in the demo's open transaction; returns counts."""
-    from app.benchdata.ratings import seed_ratings
+def seed_demo_year(
+    accounts: dict[str, User], tour: set[tuple[int, int]], today: date, now: datetime
+) -> SyntheticOrg:
+    """Build the year (see the module docstring) in the demo's open transaction; returns what it built."""
+    from app.synthetic.ratings import seed_ratings
 
     db.session.flush()
     builder = DemoYear(accounts, tour, today, now)
@@ -154,4 +150,5 @@ def seed_demo_year(accounts: dict[str, User], tour: set[tuple[int, int]], today:
     builder.org.counts["ratings"] = seed_ratings(builder.org)
     builder.sink.finish()  # PostgreSQL: the sequences past the ids given here
     db.session.expire_all()
-    return dict(builder.sink.counts)
+    builder.org.counts.update(builder.sink.counts)
+    return builder.org

@@ -310,20 +310,21 @@ class DemoSeeder:
             db.session.add(Membership(user=person, unit=cell, role=Role.MEMBER))
         db.session.flush()
 
-        from app.demo.diary import seed_demo_diaries
+        from app.synthetic.demo.diary import seed_demo_diaries
 
         demo_branch = next(b for b in branches if b.code == "CD-VP-SGDDT")
         db.session.refresh(demo_branch)
         seed_demo_diaries(accounts, demo_branch, root)
 
-        # Everybody else's year (and last year's ratified grading), by the benchmark generator.
-        from app.demo.year import seed_demo_year
+        # Everybody else's year (and last year's ratified grading), by the generator's steps.
+        from app.synthetic.demo.year import seed_demo_year
 
         tour = {(accounts["doanvien"].id, demo_branch.id), (accounts["bithu"].id, demo_branch.id)}
         tour.add((accounts["bithu"].id, cell.id))  # keeps the diary in the Chi đoàn
-        seed_demo_year(accounts, tour, today_local(), utcnow())
+        self.org = seed_demo_year(accounts, tour, today_local(), utcnow())
+        self.org.accounts = dict(DEMO_ACCOUNTS)
 
-        from app.demo.grading import seed_demo_grading, seed_ratified_round
+        from app.synthetic.demo.grading import seed_demo_grading, seed_ratified_round
 
         seed_demo_grading(accounts, demo_branch, cell)
         hospital = next(b for b in branches if b.code == "CD-BVDK")

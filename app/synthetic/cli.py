@@ -1,4 +1,7 @@
-"""flask seed-bench: the synthetic organisation of app.benchdata.seed, in an empty database."""
+"""flask seed-demo and flask seed-bench: the synthetic organisation's presets, in an empty database.
+
+`seed-demo` builds the `demo` preset (`make run`), `seed-bench --size` the benchmark's (`make bench`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,31 @@ import time
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Create the demo organisation (never in production)."""
+    from app.synthetic.build import build, has_data
+    from app.synthetic.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    if not current_app.config["SEED_DEMO_ALLOWED"]:
+        raise click.ClickException("Không tạo dữ liệu mẫu trên máy chủ chính thức (APP_ENV=production).")
+    if has_data():
+        if if_empty:
+            click.echo("Dữ liệu đã có sẵn, không tạo lại dữ liệu mẫu.")
+        else:
+            raise click.ClickException(
+                "Cơ sở dữ liệu đã có đơn vị; chỉ tạo dữ liệu mẫu trên cơ sở dữ liệu trống."
+            )
+    else:
+        build("demo")
+        click.echo("Đã tạo tổ chức mẫu: Đoàn Khối các Cơ quan tỉnh Sóc Trăng.")
+    click.echo(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}):")
+    for username, role in DEMO_ACCOUNTS:
+        click.echo(f"  {username:<9} {role}")
 
 
 @click.command("seed-bench")
@@ -27,9 +55,10 @@ from flask.cli import with_appcontext
 )
 def seed_bench_command(size: str, seed: int) -> None:
     """Create a realistic synthetic organisation for benchmarks (never in production)."""
-    from app.benchdata.seed import PASSWORD, build, has_data
     from app.core.db import db
     from app.core.filters import vn_number
+    from app.synthetic.build import build, has_data
+    from app.synthetic.presets import PASSWORD
 
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException(

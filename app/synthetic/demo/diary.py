@@ -242,7 +242,7 @@ def seed_member_year(
 
 def seed_demo_diaries(accounts: dict[str, User], branch: Unit, root: Unit, today: date | None = None) -> None:
     """Standards for the year, the demo member's approved plan with months of entries, the
-    secretary's own plan (approved by the officer above). Everybody else: app.demo.year."""
+    secretary's own plan (approved by the officer above). Everybody else: app.synthetic.demo.year."""
     from app.plans.services import seed_demo_plan
     from app.standards.services import applicable_standards, seed_demo_standards
 
@@ -397,8 +397,6 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
     """The member's months reviewed and signed up to two months ago, with comments, a reply and one
     deed in the sổ vàng; last month half reviewed, with one revision request outstanding; this
     month waiting for review. The secretary's own months signed by the officer above."""
-    from app.review import services as review
-
     rng = random.Random(2011)
     member, secretary, officer = accounts["doanvien"], accounts["bithu"], accounts["canbo"]
     clock = _Backdate()
@@ -407,9 +405,28 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
     first = date(member_plan.year, 1, 1)
     history = _months(first, last_month - timedelta(days=1)) if last_month > first else []
 
-    # One deed commended (the blood donation, else the latest breakthrough entry) and the member's
-    # reply to one comment: chosen first, done in their month before it is signed.
+    before_sign = _highlights(member, secretary, branch, member_plan, history)
+    _review_history(member, secretary, branch, history, clock, rng, comments=True, before_sign=before_sign)
+    when = _review_in_part(member, secretary, branch, last_month, today)
+    clock.stamp(when, read=False)  # the member has not read these yet
+
+    # The secretary's own diary, reviewed one level up.
+    secretary_plan = db.session.scalar(
+        select(Plan).where(
+            Plan.user_id == secretary.id, Plan.unit_id == branch.id, Plan.year == member_plan.year
+        )
+    )
+    if secretary_plan is not None:
+        _review_history(secretary, officer, branch, history, clock, rng, comments=False)
+    db.session.flush()
+
+
+def _highlights(member: User, secretary: User, branch: Unit, member_plan: Plan, history):
+    """One deed commended (the blood donation, else the latest breakthrough entry) and the member's
+    reply to one comment: chosen first, done in their month before it is signed (the returned
+    `before_sign` of _review_history)."""
     from app.journal.services import month_entries
+    from app.review import services as review
 
     reviewed = [
         e
@@ -440,48 +457,39 @@ def seed_demo_reviews(accounts: dict[str, User], branch: Unit, member_plan: Plan
         if commented in entries:
             review.comment_entry(member, commented, "Dạ, em cảm ơn anh. Các bài sau em sẽ ghi cụ thể hơn ạ.")
 
-    _review_history(member, secretary, branch, history, clock, rng, comments=True, before_sign=before_sign)
+    return before_sign
 
-    # Last month (or this one, early in the year): reviewed in part, one entry sent back.
+
+def _review_in_part(member: User, secretary: User, branch: Unit, last_month: date, today: date) -> datetime:
+    """Last month (or this one, early in the year): reviewed in part, one entry sent back with a
+    comment. Returns when the secretary did it."""
+    from app.journal.services import month_entries
+    from app.review import services as review
+
+    def waiting(year: int, month: int) -> list[Entry]:
+        return [e for e in month_entries(member, branch, year, month) if e.status is EntryStatus.SUBMITTED]
+
     open_entries = sorted(
-        [
-            e
-            for e in month_entries(member, branch, last_month.year, last_month.month)
-            if e.status is EntryStatus.SUBMITTED
-        ]
-        or [
-            e
-            for e in month_entries(member, branch, today.year, today.month)
-            if e.status is EntryStatus.SUBMITTED
-        ],
+        waiting(last_month.year, last_month.month) or waiting(today.year, today.month),
         key=lambda e: (e.deed_date, e.id),
     )
     when = _local(max(today - timedelta(days=2), open_entries[0].deed_date if open_entries else today), 21)
     when = min(when, utcnow())
-    if open_entries:
-        target = open_entries[min(2, len(open_entries) - 1)]
-        for entry in open_entries[:2]:
-            if entry is not target:
-                review.mark_reviewed(secretary, entry)
-                entry.reviewed_at = when
-                flag_modified(entry, "updated_at")
-        review.comment_entry(secretary, target, ENTRY_COMMENTS[1])
-        review.request_revision(
-            secretary,
-            target,
-            "Bài chưa ghi rõ học khóa nào, trong bao lâu. Em bổ sung tên khóa học, số giờ học và kết quả "
-            "(nếu có bài kiểm tra), kèm ảnh chụp màn hình làm minh chứng.",
-        )
-        target.revision_requested_at = when
-        flag_modified(target, "updated_at")
-    clock.stamp(when, read=False)  # the member has not read these yet
-
-    # The secretary's own diary, reviewed one level up.
-    secretary_plan = db.session.scalar(
-        select(Plan).where(
-            Plan.user_id == secretary.id, Plan.unit_id == branch.id, Plan.year == member_plan.year
-        )
+    if not open_entries:
+        return when
+    target = open_entries[min(2, len(open_entries) - 1)]
+    for entry in open_entries[:2]:
+        if entry is not target:
+            review.mark_reviewed(secretary, entry)
+            entry.reviewed_at = when
+            flag_modified(entry, "updated_at")
+    review.comment_entry(secretary, target, ENTRY_COMMENTS[1])
+    review.request_revision(
+        secretary,
+        target,
+        "Bài chưa ghi rõ học khóa nào, trong bao lâu. Em bổ sung tên khóa học, số giờ học và kết quả "
+        "(nếu có bài kiểm tra), kèm ảnh chụp màn hình làm minh chứng.",
     )
-    if secretary_plan is not None:
-        _review_history(secretary, officer, branch, history, clock, rng, comments=False)
-    db.session.flush()
+    target.revision_requested_at = when
+    flag_modified(target, "updated_at")
+    return when

@@ -1,1 +1,0 @@
-"""The demo organisation seeded on first run."""
