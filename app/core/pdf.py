@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
-import hashlib
 import io
 import logging
 import mimetypes
@@ -142,7 +141,7 @@ def pdf_variant() -> str | None:
     return configured or None
 
 
-# ---- the user-agent stylesheet and the fonts, prepared once per process ----------------------------
+# ---- the user-agent stylesheet, parsed once per process ----------------------------
 
 UA_STYLESHEET = Path("css") / "print" / "ua.css"
 _UA_SHEETS: dict[tuple[str, float], object] = {}
@@ -177,68 +176,6 @@ def _document_html_class():
     return DocumentHTML
 
 
-# Characters every document may use (ASCII, Latin-1, Vietnamese letters, typographic punctuation):
-# a font's embedded subset always holds their glyphs, so that the subset is the same from one
-# document to the next and is made once per process (fontTools takes ≈ 0.1 s a font to subset).
-REPERTOIRE = "".join(
-    chr(c)
-    for c in [
-        *range(0x20, 0x7F),
-        *range(0xA0, 0x100),
-        0x102, 0x103, 0x110, 0x111, 0x128, 0x129, 0x168, 0x169, 0x1A0, 0x1A1, 0x1AF, 0x1B0,
-        *range(0x1EA0, 0x1EFA),
-        *range(0x2010, 0x2028),
-        *range(0x2030, 0x203B),
-        0x20AB,
-    ]
-)  # fmt: skip
-_SUBSETS: dict[tuple, bytes] = {}
-_REPERTOIRE_GIDS: dict[bytes, frozenset[int]] = {}
-_SUBSET_LOCK = threading.Lock()
-
-
-def _repertoire_gids(content: bytes, digest: bytes, index: int) -> frozenset[int]:
-    gids = _REPERTOIRE_GIDS.get(digest)
-    if gids is None:
-        from fontTools.ttLib import TTFont
-
-        with TTFont(io.BytesIO(content), fontNumber=index, lazy=True) as font:
-            cmap = font.getBestCmap()
-            gids = frozenset(font.getGlyphID(cmap[ord(ch)]) for ch in REPERTOIRE if ord(ch) in cmap)
-        _REPERTOIRE_GIDS[digest] = gids
-    return gids
-
-
-def _install_subset_cache() -> None:
-    """WeasyPrint subsets each embedded font for every document; keep the subsets instead, made
-    for the glyphs used plus the repertoire's (the same set for nearly every document)."""
-    from weasyprint.pdf import fonts
-
-    if getattr(fonts.Font.subset, "cached", False):
-        return
-    original = fonts.Font.subset
-
-    def subset(self, to_unicode, hinting):
-        if not to_unicode:
-            return
-        digest = hashlib.sha1(self.file_content, usedforsecurity=False).digest()
-        gids = frozenset(to_unicode) | _repertoire_gids(self.file_content, digest, self.index)
-        key = (digest, self.index, gids, bool(hinting), bool(self.missing))
-        with _SUBSET_LOCK:
-            data = _SUBSETS.get(key)
-        if data is None:
-            original(self, dict.fromkeys(sorted(gids)), hinting)
-            data = self.file_content
-            with _SUBSET_LOCK:
-                if len(_SUBSETS) >= 32:
-                    _SUBSETS.pop(next(iter(_SUBSETS)))
-                _SUBSETS[key] = data
-        self.file_content = data
-
-    subset.cached = True
-    fonts.Font.subset = subset
-
-
 def render_pdf(html: str) -> RenderedPdf:
     """Render an HTML document (its stylesheet linked as /static/…) to PDF bytes; fonts embedded,
     subset; PDF/A-3a and tagged unless PDF_VARIANT says otherwise."""
@@ -247,7 +184,6 @@ def render_pdf(html: str) -> RenderedPdf:
     app = current_app
     fetcher = static_fetcher(app.static_folder, app.static_url_path or "/static")
     variant = pdf_variant()
-    _install_subset_cache()
     with _gc_paused():
         font_config = FontConfiguration()
         source = _document_html_class()(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
