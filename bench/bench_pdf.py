@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_pdf.py [--passes 2] [--density 1.2] [--runs 3] [--all-cores]
 
-Builds the demo organisation on a temporary SQLite file, then a full year (last year, all twelve
-months) for the demo member `doanvien`: an approved plan, entries with the demo's texts (the demo's
+Builds the demo organisation on a temporary SQLite file, then a full year (the year before last —
+the demo itself fills the last twelve months —, all twelve months) for the demo member `doanvien`: an approved plan, entries with the demo's texts (the demo's
 year generator run `--passes` times at `--density` times its rhythm: about 160 entries by default), two secretary's comments, a month comment and the sign-off for every
 month, one deed in the sổ vàng. Then, pinned to one CPU core (unless --all-cores), it makes the
 book `--runs` times exactly as the app does (app.export.services.export_member_book: content from
@@ -38,7 +38,8 @@ TARGET_SECONDS = 6.0
 
 
 def build_year(passes: int, density: float) -> tuple[object, object, int]:
-    """The demo organisation, and a full year of the demo member's diary last year."""
+    """The demo organisation, and a full year of the demo member's diary the year before last (the
+    demo's own year generator already fills the last twelve months)."""
     from sqlalchemy import select
 
     from app.auth.models import User
@@ -52,7 +53,7 @@ def build_year(passes: int, density: float) -> tuple[object, object, int]:
 
     seed_demo()
     db.session.commit()
-    year = today_local().year - 1
+    year = today_local().year - 2
     member = db.session.scalar(select(User).where(User.username == "doanvien"))
     secretary = db.session.scalar(select(User).where(User.username == "bithu"))
     branch = db.session.scalar(select(Unit).where(Unit.code == "CD-VP-SGDDT"))
@@ -66,7 +67,13 @@ def build_year(passes: int, density: float) -> tuple[object, object, int]:
         diary.seed_member_year(member, branch, plan, date(year, 12, 31), rng, density=density)
     db.session.flush()
     clock = diary._Backdate()
-    signed = diary._review_history(
+
+    def commend_in_july(entries, _meeting) -> None:
+        # A signed month takes nothing more: the deed for the sổ vàng is commended before July's sign-off.
+        if entries[0].deed_date.month == 7:
+            review.flag_exemplary(secretary, entries[0], "Việc làm cụ thể, lan tỏa trong chi đoàn.")
+
+    diary._review_history(
         member,
         secretary,
         branch,
@@ -74,8 +81,8 @@ def build_year(passes: int, density: float) -> tuple[object, object, int]:
         clock,
         rng,
         comments=True,
+        before_sign=commend_in_july,
     )
-    review.flag_exemplary(secretary, signed[len(signed) // 2], "Việc làm cụ thể, lan tỏa trong chi đoàn.")
     db.session.commit()
     return member, branch, year
 

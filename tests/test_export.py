@@ -23,6 +23,7 @@ from app.core.enums import ContentGroup, EntryStatus, Frequency, PlanStatus
 from app.core.filters import today_local, vn_long_date
 from app.export import documents, services
 from app.export.models import ExportedDocument
+from app.grading import documents as grading_documents
 from app.journal import services as journal
 from app.plans.models import Commitment, Plan
 from app.review import services as review
@@ -323,7 +324,7 @@ def test_grading_section_is_printed_only_when_there_is_one(org, diary, monkeypat
     html = services.render_html(documents.KINDS["book"], documents.member_book(subject), _meta())
     assert "Tự đánh giá" not in html
     monkeypatch.setattr(
-        documents,
+        grading_documents,
         "grading_section",
         lambda member, unit, year: {
             "title": "Tự đánh giá và xếp loại",

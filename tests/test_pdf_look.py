@@ -112,3 +112,43 @@ def test_fixed_book_is_archival_and_tagged(app):
     with app.app_context():
         data, _ = render_fixed_book()
     assert_archival_and_tagged(data)
+
+
+def test_every_element_of_the_documents_has_its_user_agent_rules(app):
+    """The documents render with their own user-agent stylesheet (static/css/print/ua.css, a part of
+    WeasyPrint's): an element a template starts using needs its rules there, or it would lose its
+    defaults (display: block for a <section>, bold for a <th> …)."""
+    import re
+
+    from app.export import documents, services
+
+    with app.app_context():
+        content = json.loads((DATA / "book_content.json").read_text("utf-8"), object_hook=_decode)
+        kind = documents.KINDS["book"]
+        meta = services.DocumentMeta(
+            number=NUMBER,
+            kind="book",
+            kind_label=kind.label,
+            title="Sổ",
+            made_at=datetime(2026, 1, 15, 2, 30, tzinfo=UTC),
+            verify_url=VERIFY_URL,
+            verify_page=VERIFY_URL,
+            qr="data:,",
+            static="/static",
+            made_by=None,
+            signed=False,
+        )
+        html = services.render_html(kind, content, meta)
+        sheet = (Path(app.static_folder) / "css" / "print" / "ua.css").read_text("utf-8")
+    templates = Path(app.root_path).parent / "templates"
+    for template in ["export/grading_list.html", "export/minutes.html", "export/golden_book.html",
+                     "export/month.html", "export/_grading.html", "reports/annual_report.html"]:  # fmt: skip
+        path = templates / template
+        if path.exists():
+            html += path.read_text("utf-8")
+    used = set(re.findall(r"<([a-z][a-z0-9]*)[\s>/]", html))
+    rules = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
+    selectors = " , ".join(re.findall(r"([^{}]+)\{[^{}]*\}", rules.split("@page")[0]))
+    covered = set(re.findall(r"(?<![-.\w#@:])([a-z][a-z0-9]*)(?=[\s,:\[>.]|$)", selectors))
+    inline_by_default = {"span", "a", "img"}  # no rule needed beyond the initial values
+    assert used - covered - inline_by_default == set()

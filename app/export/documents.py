@@ -19,14 +19,15 @@ To add a kind (the lead's branch grading list and meeting minutes, for instance)
                 "signatures": unit_signatures(subject.unit)}
 
 and a template that extends "export/_document.html". The routes, the register, the CLI and the
-verification page pick the new kind up by its key. Build functions must be deterministic for a
+verification page pick the new kind up by its key. The kinds of this package (the member's book and
+month, the sổ vàng, the grading list and the minutes) are in app.export.kinds; app.reports.documents
+adds the annual report. Build functions must be deterministic for a
 given record and `subject.as_of` (the day the document is made as of: verification rebuilds with
 the day the document was made), and must not change anything in the database.
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 from collections import defaultdict
@@ -41,9 +42,7 @@ from sqlalchemy.orm import lazyload
 from app.auth.models import User
 from app.core.collation import people_order
 from app.core.db import db
-from app.core.enums import EntryStatus, OrgType, PlanStatus, Role
-from app.core.text import shorten
-from app.journal import services as journal
+from app.core.enums import EntryStatus, OrgType, Role
 from app.journal.models import Entry
 from app.units.models import Membership, Unit
 
@@ -218,7 +217,7 @@ def member_signature(member: User, title: str = "NGƯỜI VIẾT SỔ") -> dict:
 TEXT_FIELDS = ("place", "action", "result", "lesson")
 
 
-def _names(ids) -> dict[int, str]:
+def people_names(ids) -> dict[int, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}
@@ -226,7 +225,7 @@ def _names(ids) -> dict[int, str]:
     return dict(rows)
 
 
-def _entries_in(member: User, unit: Unit, first: date, last: date) -> list[Entry]:
+def entries_in(member: User, unit: Unit, first: date, last: date) -> list[Entry]:
     """The member's entries in the diary (drafts are not) between two days, in date order."""
     return list(
         db.session.scalars(
@@ -274,7 +273,7 @@ def entry_blocks(entries: list[Entry]) -> list[dict]:
             .order_by(AuditLog.id)
         ):
             reasons[row.object_id].append(row)
-    people = _names(
+    people = people_names(
         [e.exemplary_by_id for e in entries] + [s.taken_by_id for group in snapshots.values() for s in group]
     )
     blocks = []
@@ -370,7 +369,9 @@ def month_review_block(member: User, unit: Unit, year: int, month: int) -> dict 
     found = review.get_month_review(member, unit, year, month)
     if found is None:
         return None
-    people = _names([found.comment_by_id, found.signed_by_id] + [r.reopened_by_id for r in found.reopenings])
+    people = people_names(
+        [found.comment_by_id, found.signed_by_id] + [r.reopened_by_id for r in found.reopenings]
+    )
     verification = review.verify_month(found) if found.is_signed else None
     return {
         "comment": found.comment or "",
@@ -387,431 +388,24 @@ def month_review_block(member: User, unit: Unit, year: int, month: int) -> dict 
     }
 
 
-# ---- the plan ---------------------------------------------------------------------------------------
+# The kinds this package ships register themselves on import (and are reachable from here, as before).
+from app.export.kinds import golden_book, grading_list, member_book, member_month, minutes  # noqa: E402
 
-
-def _commitment(c) -> dict:
-    return {
-        "id": c.id,
-        "action": c.action,
-        "measure": c.measure or "",
-        "frequency": c.frequency.label,
-        "deadline": c.deadline,
-        "standard": c.standard.title if c.standard else "",
-    }
-
-
-def plan_block(member: User, unit: Unit, year: int) -> dict | None:
-    """The plan in force (approved), else the newest version with its status; None when there is none."""
-    from app.plans import services as plans
-    from app.standards import services as standards
-
-    plan = plans.plan_in_force(member, unit, year) or plans.current_plan(member, unit, year)
-    if plan is None:
-        return None
-    people = _names([plan.decided_by_id])
-    applicable = standards.standards_by_group(standards.applicable_standards(unit, year))
-    return {
-        "version": plan.version,
-        "status": plan.status.label,
-        "approved": plan.status is PlanStatus.APPROVED,
-        "decided_at": plan.decided_at,
-        "decided_by": people.get(plan.decided_by_id, ""),
-        "submitted_at": plan.submitted_at,
-        "shortcomings": plan.shortcomings or "",
-        "breakthrough": _commitment(plan.breakthrough) if plan.breakthrough else None,
-        "groups": [
-            {"label": label, "commitments": [_commitment(c) for c in items]}
-            for label, items in plans.grouped_commitments(plan)
-        ],
-        "standards": [
-            {"label": group.label, "items": [{"title": s.title, "unit": s.unit.name} for s in items]}
-            for group, items in applicable.items()
-        ],
-    }
-
-
-def themes_block(unit: Unit, year: int) -> list[dict]:
-    from app.standards import services as standards
-
-    return [
-        {"unit": t.unit.name, "title": t.title, "description": t.description or ""}
-        for t in standards.themes_for(unit, year)
-    ]
-
-
-def coverage_block(member: User, unit: Unit, year: int, as_of: date) -> dict:
-    rows = journal.coverage(member, unit, year, today=as_of)
-    return {
-        "rows": [
-            {
-                "label": row.commitment.short_label,
-                "breakthrough": row.commitment.is_breakthrough,
-                "frequency": row.commitment.frequency.label,
-                "cells": [{"month": c.month, "count": c.count, "state": c.state} for c in row.cells],
-                "total": row.total,
-            }
-            for row in rows
-        ],
-        "legend": journal.COVERAGE_LEGEND,
-    }
-
-
-def _last_month(year: int, as_of: date) -> int:
-    """Months of the year up to the day the document is made as of."""
-    if year < as_of.year:
-        return 12
-    if year > as_of.year:
-        return 0
-    return as_of.month
-
-
-# ---- the year-end rating (the lead's app/grading) ---------------------------------------------------
-
-
-def _level_text(level, score) -> str | None:
-    if level is None:
-        return None
-    if score is None:
-        return level.name
-    points = f"{score:.1f}".replace(".", ",").removesuffix(",0")
-    return f"{level.name} ({points} điểm)"
-
-
-def _cited(ids: list[int], titles: dict[int, tuple[date, str]]) -> list[dict]:
-    return [
-        {"date": titles[i][0], "title": titles[i][1]}
-        for i in sorted(ids, key=lambda i: titles.get(i, (date.min,))[0])
-        if i in titles
-    ]
-
-
-def _entry_titles(ids: set[int]) -> dict[int, tuple[date, str]]:
-    if not ids:
-        return {}
-    rows = db.session.execute(select(Entry.id, Entry.deed_date, Entry.action).where(Entry.id.in_(ids)))
-    return {r.id: (r.deed_date, shorten(r.action, 120)) for r in rows}
-
-
-def grading_section(member: User, unit: Unit, year: int) -> dict | None:
-    """The book's section on the year-end self-assessment and rating (None before a round is open).
-
-    Part of the book's hashed content: a later change of the rating makes printed books answer
-    "changed since" on the verification page.
-    """
-    from app.grading.models import SECTIONS
-    from app.grading.services import member_rating, reconsider_deadline
-
-    rating = member_rating(member, unit, year)
-    if rating is None:
-        return None
-    grading_round = rating.round
-    framework = grading_round.framework
-    assessment = rating.self_assessment
-    titles = _entry_titles({c.entry_id for c in rating.citations})
-    criteria = {f"c{c.id}": c for c in framework.criteria}
-    sections = []
-    if assessment is not None:
-        for key, label in SECTIONS:
-            text = assessment.section_text(key)
-            cited = _cited(rating.cited("self", key), titles)
-            if text or cited:
-                sections.append({"heading": label, "text": text, "cited": cited})
-    proposal = []
-    for key, criterion in criteria.items():
-        line = rating.score_for("proposal", criterion.id)
-        cited = _cited(rating.cited("proposal", key), titles)
-        if (line and (line.comment or line.points is not None)) or cited:
-            proposal.append(
-                {
-                    "criterion": criterion.text,
-                    "points": f"{line.points:.1f}".replace(".", ",").removesuffix(",0")
-                    if line and line.points is not None
-                    else None,
-                    "comment": line.comment if line else "",
-                    "cited": cited,
-                }
-            )
-    ratified = grading_round.ratified_at is not None
-    return {
-        "title": f"Tự đánh giá và xếp loại năm {year}",
-        "framework": framework.name,
-        "sections": sections,
-        "self_level": _level_text(assessment.level, assessment.score) if assessment else None,
-        "self_submitted": assessment.submitted_at.date() if assessment and assessment.submitted_at else None,
-        "proposal": proposal,
-        "proposed_level": _level_text(rating.proposed_level, rating.proposed_score),
-        "proposal_comment": rating.proposal_comment,
-        "meeting_date": grading_round.meeting_date,
-        "votes": f"{rating.votes_agree}/{rating.votes_total}" if rating.votes_total else None,
-        "final_level": _level_text(rating.final_level, rating.final_score),
-        "status": grading_round.status.label,
-        **_ratification(grading_round),
-        "acknowledged_on": rating.acknowledged_at.date() if rating.acknowledged_at else None,
-        "reconsideration": rating.reconsideration_reason,
-        "reconsideration_answer": rating.reconsideration_answer,
-        "deadline": reconsider_deadline(grading_round) if ratified else None,
-    }
-
-
-# ---- the branch's grading list and the meeting's minutes --------------------------------------------
-
-
-def _round_for(subject: Subject, need_meeting: bool):
-    from app.export.services import ExportError
-    from app.grading.services import get_round, ratings_of, round_tiers
-
-    grading_round = get_round(subject.unit, subject.year) if subject.unit.kind.is_branch else None
-    if grading_round is None:
-        raise ExportError(f"{subject.unit.name} chưa mở đợt đánh giá, xếp loại năm {subject.year}.")
-    if need_meeting and grading_round.meeting_recorded_at is None:
-        raise ExportError("Chưa ghi kết quả họp xét phân loại, nên chưa có biên bản.")
-    return grading_round, ratings_of(grading_round), round_tiers(grading_round)
-
-
-def _ratification(grading_round) -> dict:
-    """Who ratified the round and on which day (Vietnam's date): the unit that actually did."""
-    from app.core.filters import to_local
-    from app.grading.services import ratified_by_unit
-
-    if grading_round.ratified_at is None:
-        return {"ratified_on": None, "ratified_by": None}
-    unit = ratified_by_unit(grading_round)
-    return {
-        "ratified_on": to_local(grading_round.ratified_at).date(),
-        "ratified_by": unit.name if unit is not None else None,
-    }
-
-
-def _rows(ratings) -> list[dict]:
-    rows = []
-    for index, r in enumerate(ratings, start=1):
-        a = r.self_assessment
-        rows.append(
-            {
-                "no": index,
-                "name": r.user.full_name,
-                "position": r.user.position or "",
-                "self": _level_text(a.level, a.score) if a and a.submitted_at else None,
-                "proposed": _level_text(r.proposed_level, r.proposed_score),
-                "votes": f"{r.votes_agree}/{r.votes_total}" if r.votes_total else None,
-                "final": _level_text(r.final_level, r.final_score),
-                "present": r.present,
-                "absence_reason": r.absence_reason,
-            }
-        )
-    return rows
-
-
-def _tiers(tiers) -> list[dict]:
-    return [{"label": t.tier.label, "count": t.count, "share": t.share} for t in tiers]
-
-
-def _grading_list_title(s: Subject) -> str:
-    return f"Danh sách xếp loại năm {s.year} – {s.unit.name}"
-
-
-@document_kind(
-    "grading-list",
-    "Danh sách đánh giá, xếp loại",
-    "export/grading_list.html",
-    scope=UNIT,
-    title=_grading_list_title,
-)
-def grading_list(subject: Subject) -> dict:
-    """Every member of the branch with the self-proposed, proposed and agreed levels, and the shares."""
-    grading_round, ratings, tiers = _round_for(subject, need_meeting=False)
-    return {
-        "unit": unit_info(subject.unit),
-        "year": subject.year,
-        "framework": grading_round.framework.name,
-        "status": grading_round.status.label,
-        "meeting_date": grading_round.meeting_date,
-        **_ratification(grading_round),
-        "rows": _rows(ratings),
-        "tiers": _tiers(tiers),
-        "rated": sum(t.count for t in tiers),
-        "signatures": [unit_signature(subject.unit)],
-    }
-
-
-def _minutes_title(s: Subject) -> str:
-    return f"Biên bản họp xét phân loại năm {s.year} – {s.unit.name}"
-
-
-@document_kind(
+__all__ = [
+    "KINDS",
+    "MEMBER",
+    "UNIT",
+    "DocumentKind",
+    "Subject",
+    "canonical_json",
+    "content_sha256",
+    "document_kind",
+    "get_kind",
+    "golden_book",
+    "grading_list",
+    "member_book",
+    "member_month",
     "minutes",
-    "Biên bản họp xét phân loại",
-    "export/minutes.html",
-    scope=UNIT,
-    title=_minutes_title,
-)
-def minutes(subject: Subject) -> dict:
-    """The grading meeting's minutes (biên bản) with the result list."""
-    from app.core.filters import vn_time
-
-    grading_round, ratings, tiers = _round_for(subject, need_meeting=True)
-    rows = _rows(ratings)
-    party = subject.unit.org_type is OrgType.PARTY
-    return {
-        "unit": unit_info(subject.unit),
-        "year": subject.year,
-        "framework": grading_round.framework.name,
-        "number": grading_round.minutes_number,
-        "meeting_date": grading_round.meeting_date,
-        "start": vn_time(grading_round.meeting_start) or None,
-        "end": vn_time(grading_round.meeting_end) or None,
-        **_ratification(grading_round),
-        "place": grading_round.meeting_place or subject.unit.name,
-        "chair": grading_round.chair_name,
-        "recorder": grading_round.recorder_name,
-        "notes": grading_round.meeting_notes,
-        "present": sum(1 for r in rows if r["present"]),
-        "total": len(rows),
-        "absent": [{"name": r["name"], "reason": r["absence_reason"]} for r in rows if not r["present"]],
-        "rows": rows,
-        "tiers": _tiers(tiers),
-        "signatures": [
-            {"lines": ["THƯ KÝ"], "name": grading_round.recorder_name},
-            {
-                "lines": ["T/M CHI BỘ" if party else "TM. BAN CHẤP HÀNH", "BÍ THƯ"],
-                "name": grading_round.chair_name,
-            },
-        ],
-    }
-
-
-# ---- (a) the member's book for a year -------------------------------------------------------------
-
-
-def _book_title(s: Subject) -> str:
-    return f"Sổ nhật ký làm theo lời Bác năm {s.year} – {s.member.full_name}"
-
-
-@document_kind("book", "Sổ nhật ký làm theo lời Bác (cả năm)", "export/book.html", title=_book_title)
-def member_book(subject: Subject) -> dict:
-    """The member's book: details, the plan, the entries month by month with the secretary's comments
-    and revision history, month comments and sign-offs, the coverage grid, the rating, signatures."""
-    member, unit, year = subject.member, subject.unit, subject.year
-    months = []
-    last = _last_month(year, subject.as_of)
-    entries = _entries_in(member, unit, date(year, 1, 1), date(year, 12, 31))
-    by_month: dict[int, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        by_month[entry.deed_date.month].append(entry)
-    for month in range(1, last + 1):
-        review = month_review_block(member, unit, year, month)
-        months.append({"month": month, "entries": entry_blocks(by_month.get(month, [])), "review": review})
-    return {
-        "unit": unit_info(unit),
-        "member": person_info(member, unit),
-        "year": year,
-        "themes": themes_block(unit, year),
-        "plan": plan_block(member, unit, year),
-        "months": months,
-        "entry_count": len(entries),
-        "coverage": coverage_block(member, unit, year, subject.as_of),
-        "grading": grading_section(member, unit, year),
-        "signatures": [unit_signature(unit, member), member_signature(member)],
-    }
-
-
-# ---- (b) one month of a member ------------------------------------------------------------------------
-
-
-def _month_title(s: Subject) -> str:
-    return f"Sổ nhật ký làm theo lời Bác tháng {s.month}/{s.year} – {s.member.full_name}"
-
-
-@document_kind(
-    "month",
-    "Sổ nhật ký làm theo lời Bác (một tháng)",
-    "export/month.html",
-    needs_month=True,
-    title=_month_title,
-)
-def member_month(subject: Subject) -> dict:
-    """One month of a member's diary: the entries with comments and history, the month comment and sign-off."""
-    member, unit, year, month = subject.member, subject.unit, subject.year, subject.month
-    first = date(year, month, 1)
-    last = date(year, month, calendar.monthrange(year, month)[1])
-    entries = _entries_in(member, unit, first, last)
-    plan = journal.working_plan(member, unit, year)
-    return {
-        "unit": unit_info(unit),
-        "member": person_info(member, unit),
-        "year": year,
-        "month": month,
-        "commitments": [c.label for c in plan.commitments] if plan else [],
-        "entries": entry_blocks(entries),
-        "review": month_review_block(member, unit, year, month),
-        "signatures": [unit_signature(unit, member), member_signature(member)],
-    }
-
-
-# ---- (c) the branch's collective book (sổ vàng) ------------------------------------------------------
-
-
-def _golden_title(s: Subject) -> str:
-    return f"Sổ vàng năm {s.year} – {s.unit.name}"
-
-
-@document_kind(
-    "golden-book",
-    "Sổ vàng (sổ truyền thống tập thể)",
-    "export/golden_book.html",
-    scope=UNIT,
-    title=_golden_title,
-)
-def golden_book(subject: Subject) -> dict:
-    """Exemplary deeds of the unit and every branch under it for the year, month by month."""
-    unit, year = subject.unit, subject.year
-    in_subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
-    entries = list(
-        db.session.scalars(
-            select(Entry)
-            .where(
-                Entry.is_exemplary.is_(True),
-                Entry.deed_date >= date(year, 1, 1),
-                Entry.deed_date <= date(year, 12, 31),
-                Entry.unit_id.in_(in_subtree),
-            )
-            .options(lazyload(Entry.evidence))
-            .order_by(Entry.deed_date, Entry.id)
-        )
-    )
-    people = _names([e.exemplary_by_id for e in entries])
-    branches = (
-        {
-            u.id: u.name
-            for u in db.session.scalars(select(Unit).where(Unit.id.in_({e.unit_id for e in entries})))
-        }
-        if entries
-        else {}
-    )
-    months: dict[int, list[dict]] = defaultdict(list)
-    for e in entries:
-        months[e.deed_date.month].append(
-            {
-                "id": e.id,
-                "member": e.user.full_name,
-                "position": e.user.position or "",
-                "branch": branches.get(e.unit_id, "") if e.unit_id != unit.id else "",
-                "deed_date": e.deed_date,
-                "weekday": WEEKDAYS[e.deed_date.weekday()],
-                "place": e.place,
-                "action": e.action,
-                "result": e.result,
-                "lesson": e.lesson,
-                "note": e.exemplary_note or "",
-                "by": people.get(e.exemplary_by_id, ""),
-                "at": e.exemplary_at,
-            }
-        )
-    return {
-        "unit": unit_info(unit),
-        "year": year,
-        "months": [{"month": m, "entries": months[m]} for m in sorted(months)],
-        "count": len(entries),
-        "signatures": [unit_signature(unit)],
-    }
+    "unit_info",
+    "unit_signature",
+]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.core import permissions
+from app.core.bounds import year_in_range
 from app.core.db import db, utcnow
 from app.core.filters import to_local
 from app.core.pdf import qr_svg_data_uri, render_pdf, sign_pdf, signing_config
@@ -38,7 +39,6 @@ from app.units.models import Unit
 
 NUMBER_PREFIX = "SNK"
 NUMBER_PATTERN = re.compile(r"^SNK-(\d{4})-(\d{6,9})$")
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class ExportError(RuleError):
@@ -88,7 +88,7 @@ def can_export(actor: User, kind: DocumentKind, unit: Unit, member: User | None)
 
 
 def _check(kind: DocumentKind, unit: Unit, year: int, member: User | None, month: int | None) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if not year_in_range(year):
         raise ExportError("Năm không hợp lệ.")
     if kind.needs_month and (month is None or not 1 <= month <= 12):
         raise ExportError("Vui lòng chọn tháng.")
