@@ -354,7 +354,7 @@ def _check_row(actor: User, resolver: _UnitResolver, source: SourceRow) -> RowRe
     phone_text = _phone_text(values.get("phone"))
     username_text = clean_line(cell_text(values.get("username")))
 
-    def attempt(check, *args):
+    def checked(check, *args):
         try:
             return check(*args)
         except _RowProblem as exc:
@@ -368,14 +368,14 @@ def _check_row(actor: User, resolver: _UnitResolver, source: SourceRow) -> RowRe
         row.errors.append(f"Họ và tên phải bắt đầu bằng một chữ cái (đang ghi “{row.full_name[:40]}”).")
     elif len(row.full_name) > NAME_MAX:
         row.errors.append(f"Họ và tên dài quá {NAME_MAX} ký tự.")
-    birth = attempt(parse_birth_date, values.get("birth_date"))
+    birth = checked(parse_birth_date, values.get("birth_date"))
     row.birth_date, row.birth_text = birth if birth else (None, cell_text(values.get("birth_date")).strip())
-    row.email = attempt(check_email_format, row.email_text)
-    row.phone = attempt(check_phone, phone_text)
+    row.email = checked(check_email_format, row.email_text)
+    row.phone = checked(check_phone, phone_text)
     if row.position and len(row.position) > POSITION_MAX:
         row.errors.append(f"Chức vụ dài quá {POSITION_MAX} ký tự.")
-    row.unit = attempt(resolver.resolve, row.unit_text)
-    role = attempt(parse_role, row.role_text)
+    row.unit = checked(resolver.resolve, row.unit_text)
+    role = checked(parse_role, row.role_text)
     if role is not None:
         row.role = role
         if row.unit is not None and not permissions.can_assign_role(actor, row.unit, role):
