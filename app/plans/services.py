@@ -336,6 +336,30 @@ def _check_not_used(removed: list[Commitment]) -> None:
         )
 
 
+def _rows_to_reuse(plan: Plan, ordered: list[CommitmentData]) -> list[Commitment | None]:
+    """For each typed item, the existing row it edits (it keeps its lineage), or None for a new one;
+    refuses before anything changes when a dropped row is served by diary entries."""
+    existing = {c.id: c for c in plan.commitments}
+    targets: list[Commitment | None] = []
+    for item in ordered:
+        reuse = item.id is not None and item.id in existing and existing[item.id] not in targets
+        targets.append(existing[item.id] if reuse else None)  # type: ignore[index]
+    # Checked before anything changes, so the query's autoflush writes nothing half-done.
+    _check_not_used([c for c in existing.values() if c not in targets])
+    return targets
+
+
+def _fill(c: Commitment, item: CommitmentData, standards: dict[int, Standard], order: int) -> Commitment:
+    c.standard = standards[item.standard_id]  # type: ignore[index]
+    c.is_breakthrough = item.is_breakthrough
+    c.action = item.action
+    c.measure = item.measure
+    c.frequency = item.frequency
+    c.deadline = item.deadline
+    c.sort_order = order
+    return c
+
+
 def save_plan(
     actor: User,
     plan: Plan,
@@ -359,27 +383,12 @@ def save_plan(
     standards = {s.id: s for s in plan_standards(plan)}
     _check_content(plan, shortcomings, items, standards)
 
-    existing = {c.id: c for c in plan.commitments}
     ordered = sorted(items, key=lambda i: not i.is_breakthrough)  # the breakthrough item first
-    targets: list[Commitment | None] = []
-    for item in ordered:
-        reuse = item.id is not None and item.id in existing and existing[item.id] not in targets
-        targets.append(existing[item.id] if reuse else None)  # type: ignore[index]
-    # Checked before anything changes, so the query's autoflush writes nothing half-done.
-    _check_not_used([c for c in existing.values() if c not in targets])
-
-    new_list: list[Commitment] = []
-    for order, (item, target) in enumerate(zip(ordered, targets, strict=True)):
-        c = target or Commitment()
-        c.standard = standards[item.standard_id]  # type: ignore[index]
-        c.is_breakthrough = item.is_breakthrough
-        c.action = item.action
-        c.measure = item.measure
-        c.frequency = item.frequency
-        c.deadline = item.deadline
-        c.sort_order = order
-        new_list.append(c)
-
+    targets = _rows_to_reuse(plan, ordered)
+    new_list = [
+        _fill(target or Commitment(), item, standards, order)
+        for order, (item, target) in enumerate(zip(ordered, targets, strict=True))
+    ]
     plan.commitments = new_list  # rows left out are deleted (delete-orphan)
     plan.shortcomings = shortcomings
     # Touch the plan row itself, so lock_version moves even when only commitments changed.
