@@ -1,4 +1,6 @@
-"""Bulk exports: starting a job, building its ZIP in the worker, progress, expiry.
+"""Bulk exports: starting a job and finding one's own (here), what an export covers (scope),
+building its documents and ZIP (building), the worker's share-out, parts and packing (running),
+recovery and expiry (upkeep). Their names are re-exported here: callers use `services.X`.
 
 `start_export` (the web process, for whoever may export the unit) records a job; the view
 commits and calls `enqueue`. The worker runs `run_export`, which builds the ZIP with

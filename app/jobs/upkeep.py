@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # A running job whose progress has not moved for this long lost its worker (a restart, a kill).
 STALL_AFTER = timedelta(minutes=30)
+
+
 # ---- parts whose worker died ----------------------------------------------------------------------
 
 # A part still running after this long lost its worker (a book takes seconds; a kill, a crash).
