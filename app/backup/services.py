@@ -34,6 +34,7 @@ from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 from app.core.db import db, utcnow
+from app.core.rules import RuleError
 
 FORMAT = "sonhatky-backup"
 FORMAT_VERSION = 1
@@ -46,7 +47,7 @@ INSERT_BATCH = 500
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 
-class BackupError(Exception):
+class BackupError(RuleError):
     """A backup or restore was refused or failed; the message is for the operator."""
 
 
@@ -329,6 +330,8 @@ def _rows(zf: zipfile.ZipFile, table: sa.Table) -> list[dict[str, Any]]:
                         f"Cột không có trong bảng / unknown columns in {table.name}: {', '.join(sorted(extra))}"
                     )
                 rows.append({key: _decode(kinds[key], value) for key, value in record.items()})
+            except BackupError:
+                raise  # already says what is wrong (it is a ValueError too, through RuleError)
             except (ValueError, TypeError) as exc:
                 raise BackupError(f"Dòng hỏng / bad row {table.name}:{number}: {exc}") from None
     return _parents_first(table, rows)

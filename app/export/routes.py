@@ -24,6 +24,7 @@ from app.core.db import db
 from app.core.enums import Role
 from app.core.extensions import limiter
 from app.core.filters import today_local
+from app.core.rules import attempt
 from app.export import services
 from app.export.documents import KINDS, MEMBER, UNIT, DocumentKind
 from app.export.forms import VerifyForm, export_form
@@ -131,21 +132,21 @@ def export_member(unit_id: int, user_id: int, kind: str):
     form = export_form(document_kind, _years())
     if not form.validate_on_submit():
         return _member_page(unit, member, (document_kind.key, form), 400)
-    try:
-        result = services.export_document(
+    outcome = attempt(
+        lambda: services.export_document(
             current_user,
             document_kind,
             unit,
             form.year.data,
             member=member,
             month=form.month.data if document_kind.needs_month else None,
-        )
-    except services.ExportError as exc:
-        db.session.rollback()
-        form.year.errors = [*form.year.errors, str(exc)]
+        ),
+        errors=form.year.errors,
+        catch=services.ExportError,
+    )
+    if not outcome.ok:
         return _member_page(unit, member, (document_kind.key, form), 400)
-    db.session.commit()
-    return _pdf(result)
+    return _pdf(outcome.value)
 
 
 # ---- a unit's documents ----------------------------------------------------------------------------
@@ -200,14 +201,14 @@ def export_unit(unit_id: int, kind: str):
     form = export_form(document_kind, _years())
     if not form.validate_on_submit():
         return _unit_page(unit, (document_kind.key, form), 400)
-    try:
-        result = services.export_document(current_user, document_kind, unit, form.year.data)
-    except services.ExportError as exc:
-        db.session.rollback()
-        form.year.errors = [*form.year.errors, str(exc)]
+    outcome = attempt(
+        lambda: services.export_document(current_user, document_kind, unit, form.year.data),
+        errors=form.year.errors,
+        catch=services.ExportError,
+    )
+    if not outcome.ok:
         return _unit_page(unit, (document_kind.key, form), 400)
-    db.session.commit()
-    return _pdf(result)
+    return _pdf(outcome.value)
 
 
 # ---- public verification ------------------------------------------------------------------------

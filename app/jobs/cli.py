@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.core.bounds import MAX_YEAR, MIN_YEAR
 from app.core.db import db
 
 
@@ -85,7 +86,7 @@ def _describe(app) -> str:
 
 @click.command("export-unit")
 @click.argument("unit_code")
-@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("year", type=click.IntRange(MIN_YEAR, MAX_YEAR))
 @click.argument("output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--by", "username", default=None, help="Record the documents as made by this account.")
 @with_appcontext

@@ -15,7 +15,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, s
 from flask_login import current_user, login_required
 
 from app.core import permissions
-from app.core.db import db, utcnow
+from app.core.db import utcnow
+from app.core.rules import attempt
 from app.jobs import services
 from app.jobs.forms import ExportForm
 from app.jobs.models import ExportJob, JobStatus
@@ -28,8 +29,7 @@ def _own_job(job_id: int) -> ExportJob:
     job = services.get_own_job(job_id, current_user)
     if job is None:
         abort(404)
-    if services.expire_if_due(job):
-        db.session.commit()
+    services.expire_due([job])  # commits when the file was removed
     return job
 
 
@@ -51,12 +51,11 @@ def unit_exports(unit_id: int):
     permissions.require(permissions.can_export_unit(current_user, unit))
     form = ExportForm()
     if form.validate_on_submit():
-        try:
-            job, created = services.start_export(current_user, unit, form.year.data)
-        except services.ExportError as exc:
-            form.year.errors.append(str(exc))
-        else:
-            db.session.commit()
+        outcome = attempt(
+            lambda: services.start_export(current_user, unit, form.year.data), errors=form.year.errors
+        )
+        if outcome.ok:
+            job, created = outcome.value
             if not created:
                 flash(
                     "Bạn đã có một lượt xuất sổ năm này của đơn vị đang chạy: xem tiến độ bên dưới.", "info"

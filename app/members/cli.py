@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.db import db
-from app.core.filters import vn_number
+from app.core.numbers import format_number
 from app.members import importing
 from app.units.models import Unit
 
@@ -58,7 +58,7 @@ def import_members_command(file: str, unit_code: str, dry_run: bool) -> None:
             "Dữ liệu vừa thay đổi trong lúc nhập nên chưa nhập ai; hãy chạy lại."
         ) from None
     click.echo(
-        f"Đã nhập {vn_number(len(users))} người. Lời mời kích hoạt chưa được gửi: hãy gửi ở trang cá nhân của từng người."
+        f"Đã nhập {format_number(len(users))} người. Lời mời kích hoạt chưa được gửi: hãy gửi ở trang cá nhân của từng người."
     )
 
 

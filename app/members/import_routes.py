@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, HiddenField, SubmitField
 
 from app.core import permissions
-from app.core.db import db
 from app.core.forms import BaseForm
+from app.core.rules import attempt
 from app.members import importing
 from app.members.forms import ActionForm
 from app.members.routes import bp
@@ -161,19 +161,18 @@ def import_confirm(unit_id: int):
         return _render_preview(unit, report, pending, form, changed=True)
     if not report.good:
         return redirect(url_for("members.import_preview", unit_id=unit.id))
-    try:
-        users = importing.import_rows(current_user, report)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    # An IntegrityError: another request took an email or a login between the check and the insert
+    # (its SQL text is for the log, not the user: errors=[] keeps it out of the flash).
+    outcome = attempt(lambda: importing.import_rows(current_user, report), catch=IntegrityError, errors=[])
+    if not outcome.ok:
         flash("Dữ liệu vừa thay đổi trong lúc nhập nên chưa nhập ai. Hãy xem lại danh sách.", "warning")
         return redirect(url_for("members.import_preview", unit_id=unit.id))
+    users = outcome.value or []
     _forget_pending()
     invited = 0
     if form.send_invites.data:
         # After the commit: an emailed link must never point to an account a rollback dropped.
-        invited = importing.send_invitations(current_user, users)
-        db.session.commit()
+        invited = attempt(lambda: importing.send_invitations(current_user, users)).value or 0
     return render_template(
         "members/import_result.html",
         unit=unit,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import Role
+from app.core.rules import attempt
 from app.members import services
 from app.members.forms import (
     ActionForm,
@@ -81,63 +82,78 @@ def add(unit_id: int):
         form.role.data = existing_form.role.data = Role.MEMBER.value
     invite_link = None
     if "new-submit" in request.form and form.validate_on_submit():
-        try:
-            user = services.add_member(
-                current_user,
-                unit,
-                full_name=form.full_name.data,
-                role=Role(form.role.data),
-                birth_date=form.birth_date.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                position=form.position.data,
-                username=form.username.data,
-            )
-            emailed = False
-            if form.send_invite.data:
-                emailed, invite_link = services.invite(current_user, user)
-        except services.MemberError as exc:
-            getattr(form, exc.field or "full_name").errors.append(str(exc))
-        else:
-            db.session.commit()
-            message = f"Đã thêm {user.full_name} (tên đăng nhập: {user.username})."
-            if emailed:
-                message += f" Lời mời kích hoạt đã gửi tới {user.email}."
-            elif form.send_invite.data and user.email:
-                message += (
-                    f" Chưa gửi được thư tới {user.email}: hãy sao chép liên kết kích hoạt "
-                    "ở trang cá nhân của họ và gửi cho họ."
-                )
-            elif form.send_invite.data:
-                message += " Người này chưa có email: hãy gửi liên kết kích hoạt ở trang cá nhân của họ."
-            flash(message, "success")
-            return redirect(url_for("members.profile", user_id=user.id))
+        outcome = attempt(
+            lambda: _add_new(unit, form), success=lambda added: _added_message(form, *added), errors=[]
+        )
+        if outcome.ok:
+            return redirect(url_for("members.profile", user_id=outcome.value[0].id))
+        _show_refusal(form, outcome.error, "full_name")
     elif "existing-submit" in request.form and existing_form.validate_on_submit():
         # People already in the actor's own units are added at once; anyone else is invited and
         # joins only by accepting. An unknown login gets the very same answer as a known one.
         login, role = existing_form.login.data, Role(existing_form.role.data)
         person = services.find_in_scope(current_user, login)
-        try:
-            if person is not None:
-                services.add_existing_member(current_user, unit, person, role)
-            else:
-                services.invite_existing(current_user, unit, login, role)
-        except services.MemberError as exc:
-            existing_form.login.errors.append(str(exc))
+        if person is not None:
+            outcome = attempt(
+                lambda: services.add_existing_member(current_user, unit, person, role),
+                success=lambda _: f"Đã thêm {person.full_name} vào {unit.name}.",
+                errors=existing_form.login.errors,
+            )
         else:
-            db.session.commit()
-            if person is not None:
-                flash(f"Đã thêm {person.full_name} vào {unit.name}.", "success")
-            else:
+            outcome = attempt(
+                lambda: services.invite_existing(current_user, unit, login, role),
+                errors=existing_form.login.errors,
+            )
+            if outcome.ok:
                 flash(
                     f"Nếu có tài khoản với tên đăng nhập hoặc email “{login}”, người đó vừa nhận được lời mời "
                     f"tham gia {unit.name}. Họ chỉ trở thành thành viên khi chấp nhận lời mời.",
                     "info",
                 )
+        if outcome.ok:
             return redirect(url_for("members.unit_members", unit_id=unit.id))
     return render_template(
         "members/add.html", unit=unit, form=form, existing_form=existing_form, invite_link=invite_link
     )
+
+
+def _add_new(unit: Unit, form: MemberForm):
+    """Create the person typed in the form, and invite them when asked: (user, emailed)."""
+    user = services.add_member(
+        current_user,
+        unit,
+        full_name=form.full_name.data,
+        role=Role(form.role.data),
+        birth_date=form.birth_date.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        position=form.position.data,
+        username=form.username.data,
+    )
+    emailed = False
+    if form.send_invite.data:
+        emailed, _link = services.invite(current_user, user)
+    return user, emailed
+
+
+def _added_message(form: MemberForm, user, emailed: bool) -> str:
+    message = f"Đã thêm {user.full_name} (tên đăng nhập: {user.username})."
+    if emailed:
+        message += f" Lời mời kích hoạt đã gửi tới {user.email}."
+    elif form.send_invite.data and user.email:
+        message += (
+            f" Chưa gửi được thư tới {user.email}: hãy sao chép liên kết kích hoạt "
+            "ở trang cá nhân của họ và gửi cho họ."
+        )
+    elif form.send_invite.data:
+        message += " Người này chưa có email: hãy gửi liên kết kích hoạt ở trang cá nhân của họ."
+    return message
+
+
+def _show_refusal(form, error: Exception | None, default_field: str) -> None:
+    """A refused action: the reason beside the field the service named."""
+    if error is not None:
+        getattr(form, getattr(error, "field", None) or default_field).errors.append(str(error))
 
 
 @bp.route("/memberships/<int:membership_id>/role", methods=["GET", "POST"])
@@ -153,13 +169,12 @@ def change_role(membership_id: int):
     if request.method == "GET":
         form.role.data = membership.role.value
     if form.validate_on_submit():
-        try:
-            services.change_role(current_user, membership, Role(form.role.data))
-        except services.MemberError as exc:
-            form.role.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã đổi vai trò của {membership.user.full_name}.", "success")
+        outcome = attempt(
+            lambda: services.change_role(current_user, membership, Role(form.role.data)),
+            success=lambda _: f"Đã đổi vai trò của {membership.user.full_name}.",
+            errors=form.role.errors,
+        )
+        if outcome.ok:
             return redirect(url_for("members.unit_members", unit_id=membership.unit_id))
     return render_template("members/role.html", form=form, membership=membership)
 
@@ -172,9 +187,10 @@ def remove(membership_id: int):
     permissions.require(permissions.can_change_membership(current_user, membership))
     unit_id, name = membership.unit_id, membership.user.full_name
     if ActionForm().validate_on_submit():
-        services.remove_membership(current_user, membership)
-        db.session.commit()
-        flash(f"Đã đưa {name} ra khỏi đơn vị.", "success")
+        attempt(
+            lambda: services.remove_membership(current_user, membership),
+            success=f"Đã đưa {name} ra khỏi đơn vị.",
+        )
     return redirect(url_for("members.unit_members", unit_id=unit_id))
 
 
@@ -217,8 +233,8 @@ def edit(user_id: int):
     permissions.require(person.id == current_user.id or permissions.can_manage_user(current_user, person))
     form = ProfileForm(obj=person) if request.method == "GET" else ProfileForm()
     if form.validate_on_submit():
-        try:
-            services.update_profile(
+        outcome = attempt(
+            lambda: services.update_profile(
                 current_user,
                 person,
                 full_name=form.full_name.data,
@@ -226,13 +242,13 @@ def edit(user_id: int):
                 email=form.email.data,
                 phone=form.phone.data,
                 position=form.position.data,
-            )
-        except services.MemberError as exc:
-            getattr(form, exc.field or "full_name").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin.", "success")
-            return redirect(url_for("members.profile", user_id=person.id))
+            ),
+            success="Đã lưu thông tin.",
+            errors=[],
+        )
+        if outcome.ok:
+            return redirect(url_for("members.profile", user_id=user_id))
+        _show_refusal(form, outcome.error, "full_name")
     return render_template("members/edit.html", form=form, person=person)
 
 
@@ -243,12 +259,9 @@ def invite(user_id: int):
     person = permissions.get_visible_user(user_id, current_user)
     permissions.require(permissions.can_manage_user(current_user, person))
     if ActionForm().validate_on_submit():
-        try:
-            emailed, _link = services.invite(current_user, person)
-        except services.MemberError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
+        outcome = attempt(lambda: services.invite(current_user, person))
+        if outcome.ok:
+            emailed, _link = outcome.value
             if emailed:
                 flash(f"Đã gửi lời mời kích hoạt tới {person.email}.", "success")
             elif person.email:
@@ -268,9 +281,10 @@ def deactivate(user_id: int):
     person = permissions.get_visible_user(user_id, current_user)
     permissions.require(permissions.can_manage_user(current_user, person) and person.id != current_user.id)
     if ActionForm().validate_on_submit():
-        services.deactivate(current_user, person)
-        db.session.commit()
-        flash(f"Đã khóa tài khoản của {person.full_name}. Dữ liệu của họ vẫn được giữ.", "success")
+        attempt(
+            lambda: services.deactivate(current_user, person),
+            success=lambda _: f"Đã khóa tài khoản của {person.full_name}. Dữ liệu của họ vẫn được giữ.",
+        )
     return redirect(url_for("members.profile", user_id=person.id))
 
 
@@ -281,9 +295,10 @@ def reactivate(user_id: int):
     person = permissions.get_visible_user(user_id, current_user)
     permissions.require(permissions.can_manage_user(current_user, person))
     if ActionForm().validate_on_submit():
-        services.reactivate(current_user, person)
-        db.session.commit()
-        flash(f"Đã mở khóa tài khoản của {person.full_name}.", "success")
+        attempt(
+            lambda: services.reactivate(current_user, person),
+            success=lambda _: f"Đã mở khóa tài khoản của {person.full_name}.",
+        )
     return redirect(url_for("members.profile", user_id=person.id))
 
 
@@ -307,11 +322,12 @@ def answer_invitation(invitation_id: int, answer: str):
         abort(404)
     if ActionForm().validate_on_submit():
         unit_name = invitation.unit.name
-        services.answer_invitation(current_user, invitation, accept=answer == "accept")
-        db.session.commit()
-        if answer == "accept":
+        outcome = attempt(
+            lambda: services.answer_invitation(current_user, invitation, accept=answer == "accept")
+        )
+        if outcome.ok and answer == "accept":
             flash(f"Bạn đã tham gia {unit_name}.", "success")
-        else:
+        elif outcome.ok:
             flash(f"Bạn đã từ chối lời mời tham gia {unit_name}.", "info")
     return redirect(url_for("members.invitations"))
 

@@ -10,10 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.reads import log_diary_read
 from app.auth.models import User
 from app.core import locks, permissions
+from app.core.bounds import year_in_range
 from app.core.db import db
 from app.core.enums import PlanStatus
 from app.core.filters import today_local
 from app.core.forms import CSRF_MESSAGE
+from app.core.rules import attempt
 from app.plans import services
 from app.plans.forms import ActionForm, CommitmentForm, PlanForm, ReturnForm, StartForm, blank_row
 from app.plans.models import Plan
@@ -32,7 +34,7 @@ def _get_plan(plan_id: int) -> Plan:
 
 def _year_arg() -> int:
     year = request.args.get("year", type=int)
-    return year if year is not None and 2000 <= year <= 2100 else today_local().year
+    return year if year_in_range(year) else today_local().year
 
 
 def _guard(plan: Plan, who: bool) -> None:
@@ -141,20 +143,20 @@ def start():
         if existing is not None:
             flash(f"Bạn đã có kế hoạch năm {existing.year} ở {unit.name}.", "info")
             return redirect(url_for("plans.view", plan_id=existing.id))
-        try:
-            if request.form.get("from_previous") == "1":
-                plan = services.start_plan_from_previous(current_user, current_user, unit, form.year.data)
-            else:
-                plan = services.start_plan(current_user, current_user, unit, form.year.data)
-            db.session.commit()
-        except services.PlanError as exc:
-            db.session.rollback()
-            form.year.errors.append(str(exc))
-        except IntegrityError:  # started at the same moment in another tab
-            db.session.rollback()
+        begin = (
+            services.start_plan_from_previous
+            if request.form.get("from_previous") == "1"
+            else services.start_plan
+        )
+        outcome = attempt(
+            lambda: begin(current_user, current_user, unit, form.year.data),
+            errors=form.year.errors,
+            catch=(services.PlanError, IntegrityError),
+        )
+        if isinstance(outcome.error, IntegrityError):  # started at the same moment in another tab
             return redirect(url_for("plans.index", year=form.year.data, unit_id=unit.id))
-        else:
-            return redirect(url_for("plans.edit", plan_id=plan.id))
+        if outcome.ok:
+            return redirect(url_for("plans.edit", plan_id=outcome.value.id))
     return render_template("plans/start_form.html", form=form)
 
 
@@ -211,32 +213,22 @@ def edit(plan_id: int):
             rows = [e.data for i, e in enumerate(form.commitments) if str(i) != position]
             form = form.rebuilt(rows or [blank_row(plan.year)])
         elif form.validate_on_submit():
-            try:
-                services.save_plan(
-                    current_user,
-                    plan,
-                    form.shortcomings.data,
-                    form.commitment_data(),
-                    lock_version=form.lock_version_value,
-                )
-                if op == "submit":
-                    services.submit_plan(current_user, plan)
-            except services.StalePlanError as exc:
-                db.session.rollback()
-                stale = True
-                form.list_errors.append(str(exc))
-                # The next save is a deliberate choice to keep this text over the other one.
-                form.lock_version.data = str(plan.lock_version)
-            except services.PlanError as exc:
-                db.session.rollback()
-                form.list_errors.append(str(exc))
-            else:
-                db.session.commit()
-                if op == "submit":
-                    flash("Đã lưu và gửi kế hoạch để bí thư duyệt.", "success")
-                else:
-                    flash("Đã lưu kế hoạch (bản nháp). Khi xong, hãy bấm “Gửi duyệt”.", "success")
+            outcome = attempt(
+                lambda: _save(plan, form, submit=op == "submit"),
+                success=(
+                    "Đã lưu và gửi kế hoạch để bí thư duyệt."
+                    if op == "submit"
+                    else "Đã lưu kế hoạch (bản nháp). Khi xong, hãy bấm “Gửi duyệt”."
+                ),
+                errors=form.list_errors,
+            )
+            if outcome.ok:
                 return redirect(url_for("plans.view", plan_id=plan.id))
+            if isinstance(outcome.error, services.StalePlanError):
+                # The typed text stays in the form; the next save is a deliberate choice to keep
+                # it over the other one.
+                stale = True
+                form.lock_version.data = str(plan.lock_version)
         form.ensure_row()
     return render_template(
         "plans/edit.html",
@@ -248,6 +240,19 @@ def edit(plan_id: int):
         max_commitments=services.MAX_COMMITMENTS,
         new_row=_template_row(plan.year),
     )
+
+
+def _save(plan: Plan, form: PlanForm, *, submit: bool) -> None:
+    """Save what was typed, then send it for approval when the user pressed "Gửi duyệt"."""
+    services.save_plan(
+        current_user,
+        plan,
+        form.shortcomings.data,
+        form.commitment_data(),
+        lock_version=form.lock_version_value,
+    )
+    if submit:
+        services.submit_plan(current_user, plan)
 
 
 def _template_row(year: int) -> CommitmentForm:
@@ -266,14 +271,7 @@ def submit(plan_id: int):
         return redirect(url_for("plans.view", plan_id=plan.id))
     permissions.require(services.can_edit_plan(current_user, plan))
     if _action_ok():
-        try:
-            services.submit_plan(current_user, plan)
-        except services.PlanError as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash("Đã gửi kế hoạch để duyệt.", "success")
+        attempt(lambda: services.submit_plan(current_user, plan), success="Đã gửi kế hoạch để duyệt.")
     return redirect(url_for("plans.view", plan_id=plan.id))
 
 
@@ -288,14 +286,10 @@ def approve(plan_id: int):
         return redirect(url_for("plans.view", plan_id=plan.id))
     permissions.require(services.can_decide_plan(current_user, plan))
     if _action_ok():
-        try:
-            services.approve_plan(plan, current_user)
-        except services.PlanError as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(f"Đã duyệt kế hoạch của {plan.user.full_name}.", "success")
+        attempt(
+            lambda: services.approve_plan(plan, current_user),
+            success=f"Đã duyệt kế hoạch của {plan.user.full_name}.",
+        )
     return redirect(url_for("plans.view", plan_id=plan.id))
 
 
@@ -311,14 +305,12 @@ def return_plan(plan_id: int):
     permissions.require(services.can_decide_plan(current_user, plan))
     form = ReturnForm()
     if form.validate_on_submit():
-        try:
-            services.return_plan(plan, current_user, form.reason.data)
-        except services.PlanError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã trả lại kế hoạch cho {plan.user.full_name} kèm lý do.", "success")
+        outcome = attempt(
+            lambda: services.return_plan(plan, current_user, form.reason.data),
+            success=f"Đã trả lại kế hoạch cho {plan.user.full_name} kèm lý do.",
+            errors=form.reason.errors,
+        )
+        if outcome.ok:
             return redirect(url_for("plans.view", plan_id=plan.id))
     return render_template("plans/return.html", plan=plan, form=form)
 
@@ -335,23 +327,22 @@ def revise(plan_id: int):
     permissions.require(services.can_revise_plan(current_user, plan))
     if not _action_ok():
         return redirect(url_for("plans.view", plan_id=plan.id))
-    try:
-        revision = services.revise_plan(current_user, plan)
-        db.session.commit()
-    except services.PlanError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(url_for("plans.view", plan_id=plan.id))
-    except IntegrityError:  # revised at the same moment elsewhere
-        db.session.rollback()
-        flash("Phiên bản điều chỉnh vừa được tạo ở nơi khác.", "info")
-        return redirect(url_for("plans.view", plan_id=plan.id))
-    flash(
-        f"Đã tạo phiên bản {revision.version} để điều chỉnh. Phiên bản {plan.version} vẫn áp dụng "
-        "cho đến khi bản mới được duyệt.",
-        "success",
+    outcome = attempt(
+        lambda: services.revise_plan(current_user, plan),
+        success=lambda revision: (
+            f"Đã tạo phiên bản {revision.version} để điều chỉnh. Phiên bản {plan.version} vẫn áp dụng "
+            "cho đến khi bản mới được duyệt."
+        ),
+        catch=(services.PlanError, IntegrityError),
+        errors=[],
     )
-    return redirect(url_for("plans.edit", plan_id=revision.id))
+    if isinstance(outcome.error, IntegrityError):  # revised at the same moment elsewhere
+        flash("Phiên bản điều chỉnh vừa được tạo ở nơi khác.", "info")
+    elif outcome.error is not None:
+        flash(outcome.message, "warning")
+    if not outcome.ok:
+        return redirect(url_for("plans.view", plan_id=plan.id))
+    return redirect(url_for("plans.edit", plan_id=outcome.value.id))
 
 
 # ---- the secretary's side ---------------------------------------------------------------------
@@ -404,19 +395,19 @@ def start_for(unit_id: int):
         return redirect(url_for("plans.view", plan_id=existing.id))
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            plan = services.start_plan(current_user, owner, unit, year)
-            db.session.commit()
-        except services.PlanError as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        except IntegrityError:
-            db.session.rollback()
+        outcome = attempt(
+            lambda: services.start_plan(current_user, owner, unit, year),
+            success=f"Đã lập kế hoạch năm {year} thay cho {owner.full_name}. Hãy điền nội dung.",
+            catch=(services.PlanError, IntegrityError),
+            errors=[],
+        )
+        if isinstance(outcome.error, IntegrityError):
             flash(f"{owner.full_name} vừa tự lập kế hoạch năm {year}.", "info")
             return redirect(url_for("plans.branch", unit_id=unit.id, year=year))
-        else:
-            flash(f"Đã lập kế hoạch năm {year} thay cho {owner.full_name}. Hãy điền nội dung.", "success")
-            return redirect(url_for("plans.edit", plan_id=plan.id))
+        if outcome.error is not None:
+            flash(outcome.message, "warning")
+        if outcome.ok:
+            return redirect(url_for("plans.edit", plan_id=outcome.value.id))
     return render_template(
         "plans/start_for.html",
         unit=unit,

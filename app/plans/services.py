@@ -1,5 +1,9 @@
 """The personal plan's workflow: start, edit, submit, approve or return, revise.
 
+Reading (versions, the standards a plan may cite, the diff between versions, the branch overview)
+lives in app.plans.reading and the demo plan in app.plans.demo; their names are re-exported here,
+so `from app.plans import services` reaches the whole feature.
+
 Plain functions that take the acting user, check permissions (403 through permissions.require),
 change state and flush; the view commits once. A broken workflow rule raises PlanError with a
 Vietnamese message for the user.
@@ -7,26 +11,82 @@ Vietnamese message for the user.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
 from app.core import locks, permissions
-from app.core.collation import people_order
 from app.core.db import db, utcnow
-from app.core.enums import ContentGroup, Frequency, PlanStatus, Role
-from app.core.filters import today_local
+from app.core.enums import Frequency, PlanStatus
 from app.core.rules import RuleError
 from app.core.text import nfc
 from app.notifications.services import app_path, notify, reviewers_to_notify
+from app.plans.demo import seed_demo_plan
 from app.plans.models import Commitment, Plan
+from app.plans.reading import (
+    BranchOverview,
+    CommitmentChange,
+    OverviewRow,
+    PlanDiff,
+    applicable_standards,
+    branch_plan_overview,
+    compare_versions,
+    current_plan,
+    group_standards,
+    grouped_commitments,
+    plan_in_force,
+    plan_standards,
+    plan_versions,
+    plan_years,
+    versions_query,
+)
 from app.standards.models import Standard
-from app.units.models import Membership, Unit
+from app.units.models import Unit
+
+# The feature's names: the workflow defined here, and reading/demo re-exported for its callers.
+__all__ = [
+    "BranchOverview",
+    "CommitmentChange",
+    "CommitmentData",
+    "MAX_ACTION",
+    "MAX_COMMITMENTS",
+    "MAX_MEASURE",
+    "MAX_REASON",
+    "MAX_SHORTCOMINGS",
+    "OverviewRow",
+    "PlanDiff",
+    "PlanError",
+    "RACED_MESSAGE",
+    "STALE_MESSAGE",
+    "StalePlanError",
+    "approve_plan",
+    "branch_plan_overview",
+    "can_decide_plan",
+    "can_edit_plan",
+    "can_revise_plan",
+    "can_write_plan_for",
+    "compare_versions",
+    "current_plan",
+    "group_standards",
+    "grouped_commitments",
+    "locked_message",
+    "missing_for_submit",
+    "plan_in_force",
+    "plan_standards",
+    "plan_versions",
+    "plan_years",
+    "return_plan",
+    "revise_plan",
+    "save_plan",
+    "seed_demo_plan",
+    "start_plan",
+    "start_plan_from_previous",
+    "submit_plan",
+    "transition_message",
+]
 
 MAX_COMMITMENTS = 10  # besides the breakthrough item: a plan is a few concrete things, not a list
 MAX_SHORTCOMINGS = 3000
@@ -118,224 +178,6 @@ def can_revise_plan(actor: User, plan: Plan) -> bool:
     )
 
 
-# ---- reading ------------------------------------------------------------------------------------
-
-
-def _versions(user_id: int, unit_id: int, year: int):
-    return select(Plan).where(Plan.user_id == user_id, Plan.unit_id == unit_id, Plan.year == year)
-
-
-def current_plan(user: User, unit: Unit, year: int) -> Plan | None:
-    """The member's newest plan version for the year in the branch (whatever its status)."""
-    return db.session.scalar(_versions(user.id, unit.id, year).order_by(Plan.version.desc()).limit(1))
-
-
-def plan_in_force(user: User, unit: Unit, year: int) -> Plan | None:
-    """The approved version the member's diary follows now, or None."""
-    return db.session.scalar(
-        _versions(user.id, unit.id, year)
-        .where(Plan.status == PlanStatus.APPROVED)
-        .order_by(Plan.version.desc())
-        .limit(1)
-    )
-
-
-def plan_versions(plan: Plan) -> list[Plan]:
-    """Every version of the plan's member, branch and year, oldest first."""
-    return list(db.session.scalars(_versions(plan.user_id, plan.unit_id, plan.year).order_by(Plan.version)))
-
-
-def plan_years() -> list[int]:
-    """Years a plan may be started for: last year (late plans), this year, next year (planning ahead)."""
-    year = today_local().year
-    return [year - 1, year, year + 1]
-
-
-def _group_index(group: ContentGroup) -> int:
-    return list(ContentGroup).index(group)
-
-
-def _applicable_standards(unit: Unit, year: int) -> list[Standard]:
-    """Active standards of the branch and the units above it for the year, by group and order."""
-    rows = db.session.scalars(
-        select(Standard).where(
-            Standard.unit_id.in_(unit.ancestor_ids), Standard.year == year, Standard.is_active.is_(True)
-        )
-    ).all()
-    return sorted(rows, key=lambda s: (_group_index(s.group), len(s.unit.path), s.sort_order, s.id))
-
-
-def plan_standards(plan: Plan) -> list[Standard]:
-    """The standards this plan's commitments may be tied to."""
-    return _applicable_standards(plan.unit, plan.year)
-
-
-def group_standards(standards: list[Standard]) -> list[tuple[str, list[Standard]]]:
-    """Standards under their content group's label, in the groups' order (for a <select>)."""
-    groups: dict[ContentGroup, list[Standard]] = {}
-    for s in standards:
-        groups.setdefault(s.group, []).append(s)
-    return [(g.label, groups[g]) for g in ContentGroup if g in groups]
-
-
-def grouped_commitments(plan: Plan) -> list[tuple[str, list[Commitment]]]:
-    """The plan's commitments (not the breakthrough item) by content group, in the groups' order."""
-    groups: dict[ContentGroup | None, list[Commitment]] = {}
-    for c in plan.commitments:
-        if not c.is_breakthrough:
-            groups.setdefault(c.standard.group if c.standard else None, []).append(c)
-    ordered = [(g.label, groups[g]) for g in ContentGroup if g in groups]
-    if None in groups:
-        ordered.append(("Chưa gắn chuẩn mực", groups[None]))
-    return ordered
-
-
-# ---- what changed between two versions --------------------------------------------------------
-
-_COMPARED = (
-    ("standard_id", "chuẩn mực"),
-    ("action", "việc làm"),
-    ("measure", "cách kiểm tra"),
-    ("frequency", "tần suất"),
-    ("deadline", "thời hạn"),
-    ("is_breakthrough", "nội dung đột phá"),
-)
-
-
-@dataclass
-class CommitmentChange:
-    """One commitment across two versions: added, removed, changed (which fields) or unchanged."""
-
-    kind: str
-    old: Commitment | None
-    new: Commitment | None
-    fields: list[str] = field(default_factory=list)
-
-    @property
-    def commitment(self) -> Commitment:
-        return self.new or self.old  # type: ignore[return-value]
-
-    @property
-    def label(self) -> str:
-        return {"added": "Thêm mới", "removed": "Bỏ", "changed": "Sửa", "unchanged": "Giữ nguyên"}[self.kind]
-
-
-@dataclass
-class PlanDiff:
-    older: Plan
-    newer: Plan
-    shortcomings_changed: bool
-    changes: list[CommitmentChange]
-
-    @property
-    def has_changes(self) -> bool:
-        return self.shortcomings_changed or any(c.kind != "unchanged" for c in self.changes)
-
-    @property
-    def visible_changes(self) -> list[CommitmentChange]:
-        return [c for c in self.changes if c.kind != "unchanged"]
-
-    @property
-    def unchanged_count(self) -> int:
-        return sum(1 for c in self.changes if c.kind == "unchanged")
-
-
-def compare_versions(older: Plan, newer: Plan) -> PlanDiff:
-    """What changed from `older` to `newer`, per commitment (matched by lineage)."""
-    remaining = {c.lineage_id or c.id: c for c in older.commitments}
-    changes: list[CommitmentChange] = []
-    for c in newer.commitments:
-        old = remaining.pop(c.lineage_id or c.id, None)
-        if old is None:
-            changes.append(CommitmentChange("added", None, c))
-            continue
-        fields = [label for name, label in _COMPARED if getattr(old, name) != getattr(c, name)]
-        changes.append(CommitmentChange("changed" if fields else "unchanged", old, c, fields))
-    changes.extend(CommitmentChange("removed", c, None) for c in remaining.values())
-    return PlanDiff(older, newer, older.shortcomings != newer.shortcomings, changes)
-
-
-# ---- the secretary's overview ---------------------------------------------------------------
-
-
-@dataclass
-class OverviewRow:
-    membership: Membership
-    plan: Plan | None  # the newest version
-    in_force_version: int | None  # the approved version, if any
-
-    @property
-    def user(self) -> User:
-        return self.membership.user
-
-    @property
-    def status_key(self) -> str:
-        return self.plan.status.value if self.plan else "none"
-
-
-@dataclass
-class BranchOverview:
-    unit: Unit
-    year: int
-    rows: list[OverviewRow]
-    counts: Counter
-
-    @property
-    def total(self) -> int:
-        return len(self.rows)
-
-    @property
-    def in_force(self) -> int:
-        return sum(1 for r in self.rows if r.in_force_version is not None)
-
-
-_ROLE_ORDER = case(
-    (Membership.role == Role.SECRETARY, 0), (Membership.role == Role.DEPUTY_SECRETARY, 1), else_=2
-)
-
-
-def branch_plan_overview(unit: Unit, year: int) -> BranchOverview:
-    """Every member of the branch with their newest plan version and the version in force.
-
-    Two queries whatever the branch's size (the rows, then the members' roles in one batch, so
-    templates may ask permissions about each row). The caller checks the viewer may see them.
-    """
-    scope = (Plan.unit_id == unit.id, Plan.year == year)
-    newest = (
-        select(Plan.user_id, func.max(Plan.version).label("version"))
-        .where(*scope)
-        .group_by(Plan.user_id)
-        .subquery()
-    )
-    approved = (
-        select(Plan.user_id, func.max(Plan.version).label("version"))
-        .where(*scope, Plan.status == PlanStatus.APPROVED)
-        .group_by(Plan.user_id)
-        .subquery()
-    )
-    stmt = (
-        select(Membership, Plan, approved.c.version)
-        .join(Membership.user)
-        .outerjoin(newest, newest.c.user_id == Membership.user_id)
-        .outerjoin(
-            Plan,
-            and_(Plan.user_id == Membership.user_id, *scope, Plan.version == newest.c.version),
-        )
-        .outerjoin(approved, approved.c.user_id == Membership.user_id)
-        .where(Membership.unit_id == unit.id, Membership.role != Role.OFFICER)
-        .order_by(_ROLE_ORDER, *people_order())
-        .options(
-            contains_eager(Membership.user).selectinload(User.memberships),
-            lazyload(Plan.commitments),
-            lazyload(Plan.user),
-            lazyload(Plan.unit),
-        )
-    )
-    rows = [OverviewRow(m, p, v) for m, p, v in db.session.execute(stmt).unique().all()]
-    counts = Counter(r.status_key for r in rows)
-    return BranchOverview(unit, year, rows, counts)
-
-
 # ---- workflow -------------------------------------------------------------------------------
 
 _TRANSITIONS = {
@@ -414,7 +256,7 @@ def start_plan_from_previous(actor: User, owner: User, unit: Unit, year: int) ->
         raise PlanError(f"Không có kế hoạch năm {year - 1} đã duyệt để làm bản khởi đầu.", "year")
     plan = start_plan(actor, owner, unit, year)
     plan.shortcomings = previous.shortcomings
-    by_title = {s.title: s for s in _applicable_standards(unit, year)}
+    by_title = {s.title: s for s in applicable_standards(unit, year)}
     plan.commitments = [
         Commitment(
             standard=by_title.get(c.standard.title) if c.standard is not None else None,
@@ -494,6 +336,30 @@ def _check_not_used(removed: list[Commitment]) -> None:
         )
 
 
+def _rows_to_reuse(plan: Plan, ordered: list[CommitmentData]) -> list[Commitment | None]:
+    """For each typed item, the existing row it edits (it keeps its lineage), or None for a new one;
+    refuses before anything changes when a dropped row is served by diary entries."""
+    existing = {c.id: c for c in plan.commitments}
+    targets: list[Commitment | None] = []
+    for item in ordered:
+        reuse = item.id is not None and item.id in existing and existing[item.id] not in targets
+        targets.append(existing[item.id] if reuse else None)  # type: ignore[index]
+    # Checked before anything changes, so the query's autoflush writes nothing half-done.
+    _check_not_used([c for c in existing.values() if c not in targets])
+    return targets
+
+
+def _fill(c: Commitment, item: CommitmentData, standards: dict[int, Standard], order: int) -> Commitment:
+    c.standard = standards[item.standard_id]  # type: ignore[index]
+    c.is_breakthrough = item.is_breakthrough
+    c.action = item.action
+    c.measure = item.measure
+    c.frequency = item.frequency
+    c.deadline = item.deadline
+    c.sort_order = order
+    return c
+
+
 def save_plan(
     actor: User,
     plan: Plan,
@@ -517,27 +383,12 @@ def save_plan(
     standards = {s.id: s for s in plan_standards(plan)}
     _check_content(plan, shortcomings, items, standards)
 
-    existing = {c.id: c for c in plan.commitments}
     ordered = sorted(items, key=lambda i: not i.is_breakthrough)  # the breakthrough item first
-    targets: list[Commitment | None] = []
-    for item in ordered:
-        reuse = item.id is not None and item.id in existing and existing[item.id] not in targets
-        targets.append(existing[item.id] if reuse else None)  # type: ignore[index]
-    # Checked before anything changes, so the query's autoflush writes nothing half-done.
-    _check_not_used([c for c in existing.values() if c not in targets])
-
-    new_list: list[Commitment] = []
-    for order, (item, target) in enumerate(zip(ordered, targets, strict=True)):
-        c = target or Commitment()
-        c.standard = standards[item.standard_id]  # type: ignore[index]
-        c.is_breakthrough = item.is_breakthrough
-        c.action = item.action
-        c.measure = item.measure
-        c.frequency = item.frequency
-        c.deadline = item.deadline
-        c.sort_order = order
-        new_list.append(c)
-
+    targets = _rows_to_reuse(plan, ordered)
+    new_list = [
+        _fill(target or Commitment(), item, standards, order)
+        for order, (item, target) in enumerate(zip(ordered, targets, strict=True))
+    ]
     plan.commitments = new_list  # rows left out are deleted (delete-orphan)
     plan.shortcomings = shortcomings
     # Touch the plan row itself, so lock_version moves even when only commitments changed.
@@ -587,7 +438,7 @@ def approve_plan(plan: Plan, reviewer: User) -> Plan:
     plan.decided_by = _real(reviewer)
     with db.session.no_autoflush:
         older = db.session.scalars(
-            _versions(plan.user_id, plan.unit_id, plan.year).where(
+            versions_query(plan.user_id, plan.unit_id, plan.year).where(
                 Plan.status == PlanStatus.APPROVED, Plan.id != plan.id
             )
         ).all()
@@ -685,111 +536,3 @@ def revise_plan(actor: User, plan: Plan) -> Plan:
     db.session.add(revision)
     db.session.flush()
     return revision
-
-
-# ---- demo data -----------------------------------------------------------------------------
-
-_DEMO_SHORTCOMINGS = (
-    "- Đôi lúc sắp xếp công việc chưa khoa học, còn để văn bản đến tồn đọng vào cuối tuần.\n"
-    "- Kỹ năng ứng dụng công nghệ thông tin, chuyển đổi số trong công tác văn phòng còn hạn chế.\n"
-    "- Ít tham gia hoạt động tình nguyện của chi đoàn do chưa chủ động sắp xếp thời gian."
-)
-
-# (group, breakthrough, action, measure, frequency, deadline as (month, day))
-_DEMO_COMMITMENTS = [
-    (
-        ContentGroup.WORK_STYLE,
-        True,
-        "Số hóa toàn bộ văn bản đến – đi của Văn phòng Sở trên hệ thống quản lý văn bản điện tử, "
-        "không để văn bản tồn đọng quá 2 ngày làm việc.",
-        "100% văn bản được cập nhật đúng hạn; lãnh đạo Văn phòng xác nhận qua báo cáo hằng tháng.",
-        Frequency.MONTHLY,
-        (11, 30),
-    ),
-    (
-        ContentGroup.DUTIES,
-        False,
-        "Mỗi tuần tự học 2 giờ kỹ năng số (soạn thảo văn bản, bảng tính, chữ ký số) trên nền tảng "
-        "học trực tuyến.",
-        "Ghi nhật ký mỗi tuần; hoàn thành ít nhất 2 khóa học có giấy chứng nhận trước 31/10.",
-        Frequency.WEEKLY,
-        (10, 31),
-    ),
-    (
-        ContentGroup.ETHICS,
-        False,
-        "Tiết kiệm điện, giấy in tại phòng làm việc: tắt đèn, quạt, máy tính khi ra về; in hai mặt "
-        "và dùng văn bản điện tử thay bản giấy khi có thể.",
-        "Lượng giấy in của bộ phận giảm ít nhất 20% so với năm trước (theo sổ cấp phát văn phòng phẩm).",
-        Frequency.DAILY,
-        (12, 31),
-    ),
-    (
-        ContentGroup.ETHICS,
-        False,
-        "Tham gia hiến máu tình nguyện ít nhất 1 lần trong năm và vận động thêm 2 đoàn viên cùng tham gia.",
-        "Có giấy chứng nhận hiến máu và danh sách người đã vận động.",
-        Frequency.ONCE,
-        (9, 30),
-    ),
-    (
-        ContentGroup.POLITICS,
-        False,
-        "Mỗi tháng đọc một câu chuyện về tấm gương đạo đức Hồ Chí Minh và chia sẻ trong buổi sinh "
-        "hoạt chi đoàn.",
-        "Nội dung chia sẻ được ghi trong biên bản sinh hoạt chi đoàn hằng tháng.",
-        Frequency.MONTHLY,
-        (12, 31),
-    ),
-    (
-        ContentGroup.DISCIPLINE,
-        False,
-        "Đi làm đúng giờ, dự đầy đủ sinh hoạt chi đoàn; báo cáo trước khi vắng có lý do.",
-        "Không đi trễ quá 2 lần trong năm; dự ít nhất 90% buổi sinh hoạt chi đoàn.",
-        Frequency.MONTHLY,
-        (12, 31),
-    ),
-]
-
-
-def seed_demo_plan(owner: User, unit: Unit, year: int, approver: User, standards: list[Standard]) -> Plan:
-    """An approved plan for the demo member (no permission checks: for the demo seed only)."""
-    by_group: dict[ContentGroup, list[Standard]] = {}
-    for s in standards:
-        by_group.setdefault(s.group, []).append(s)
-    now = utcnow()
-    plan = Plan(
-        user=owner,
-        unit=unit,
-        year=year,
-        version=1,
-        status=PlanStatus.APPROVED,
-        shortcomings=_DEMO_SHORTCOMINGS,
-        created_by=owner,
-        created_at=now - timedelta(days=3),
-        submitted_at=now - timedelta(days=2),
-        decided_at=now - timedelta(days=1),
-        decided_by=approver,
-    )
-    for order, (group, breakthrough, action, measure, frequency, (month, day)) in enumerate(
-        _DEMO_COMMITMENTS
-    ):
-        candidates = by_group.get(group) or standards
-        standard = candidates[order % len(candidates)] if candidates else None
-        plan.commitments.append(
-            Commitment(
-                standard=standard,
-                is_breakthrough=breakthrough,
-                action=action,
-                measure=measure,
-                frequency=frequency,
-                deadline=date(year, month, day),
-                sort_order=order,
-            )
-        )
-    db.session.add(plan)
-    db.session.flush()
-    for c in plan.commitments:
-        c.lineage_id = c.id
-    db.session.flush()
-    return plan

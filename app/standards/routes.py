@@ -9,9 +9,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.core import permissions
+from app.core.bounds import MAX_YEAR, MIN_YEAR, year_in_range
 from app.core.db import db
 from app.core.enums import ContentGroup
 from app.core.filters import today_local
+from app.core.rules import attempt
 from app.standards import services
 from app.standards.catalogues import CATALOGUES, catalogue_title, get_catalogue
 from app.standards.forms import ActionForm, AdoptCatalogueForm, StandardForm, ThemeForm
@@ -27,7 +29,7 @@ def _year_arg() -> int:
     raw = request.args.get("year", "").strip()
     if not raw:
         return today_local().year
-    if not _YEAR.fullmatch(raw) or not services.is_valid_year(int(raw)):
+    if not _YEAR.fullmatch(raw) or not year_in_range(int(raw)):
         abort(404)
     return int(raw)
 
@@ -47,6 +49,12 @@ def _flash_form_errors(form) -> None:
         flash(message, "danger")
 
 
+def _show_refusal(form, error: Exception | None) -> None:
+    """A refused change: the reason beside the field the service named (the title by default)."""
+    if error is not None:
+        getattr(form, getattr(error, "field", None) or "title").errors.append(str(error))
+
+
 def _render_index(unit: Unit, year: int, adopt_form: AdoptCatalogueForm | None = None):
     manage = permissions.can_manage_standards(current_user, unit)
     applicable = services.applicable_standards(unit, year)
@@ -62,8 +70,8 @@ def _render_index(unit: Unit, year: int, adopt_form: AdoptCatalogueForm | None =
         unit=unit,
         year=year,
         years=years,
-        min_year=services.MIN_YEAR,
-        max_year=services.MAX_YEAR,
+        min_year=MIN_YEAR,
+        max_year=MAX_YEAR,
         ancestors=_ancestors(unit),
         grouped=services.standards_by_group(applicable, include_empty=True),
         total=len(applicable),
@@ -101,21 +109,21 @@ def create(unit_id: int):
     if request.method == "GET" and request.args.get("group") in {g.value for g in ContentGroup}:
         form.group.data = request.args["group"]
     if form.validate_on_submit():
-        try:
-            standard = services.create_standard(
+        outcome = attempt(
+            lambda: services.create_standard(
                 current_user,
                 unit,
                 year,
                 ContentGroup(form.group.data),
                 form.title.data,
                 form.description.data,
-            )
-        except services.StandardError as exc:
-            getattr(form, exc.field or "title").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã thêm chuẩn mực “{standard.title}” cho năm {year}.", "success")
-            return redirect(_index_url(unit.id, year, f"group-{standard.group.value}"))
+            ),
+            success=lambda standard: f"Đã thêm chuẩn mực “{standard.title}” cho năm {year}.",
+            errors=[],
+        )
+        if outcome.ok:
+            return redirect(_index_url(unit.id, year, f"group-{outcome.value.group.value}"))
+        _show_refusal(form, outcome.error)
     return render_template("standards/form.html", form=form, unit=unit, year=year, standard=None)
 
 
@@ -130,20 +138,20 @@ def edit(standard_id: int):
     if request.method == "GET":
         form.group.data = standard.group.value
     if form.validate_on_submit():
-        try:
-            services.update_standard(
+        outcome = attempt(
+            lambda: services.update_standard(
                 current_user,
                 standard,
                 ContentGroup(form.group.data),
                 form.title.data,
                 form.description.data,
-            )
-        except services.StandardError as exc:
-            getattr(form, exc.field or "title").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã lưu chuẩn mực “{standard.title}”.", "success")
+            ),
+            success=lambda _: f"Đã lưu chuẩn mực “{standard.title}”.",
+            errors=[],
+        )
+        if outcome.ok:
             return redirect(_index_url(unit.id, standard.year, f"group-{standard.group.value}"))
+        _show_refusal(form, outcome.error)
     return render_template("standards/form.html", form=form, unit=unit, year=standard.year, standard=standard)
 
 
@@ -153,15 +161,17 @@ def _set_active(standard_id: int, active: bool):
     form = ActionForm()
     if form.validate_on_submit():
         if active:
-            services.reactivate_standard(current_user, standard)
-            flash(f"Đã áp dụng lại chuẩn mực “{standard.title}”.", "success")
-        else:
-            services.deactivate_standard(current_user, standard)
-            flash(
-                f"Đã ngừng áp dụng chuẩn mực “{standard.title}”. Có thể áp dụng lại ở cuối trang.",
-                "success",
+            attempt(
+                lambda: services.reactivate_standard(current_user, standard),
+                success=lambda _: f"Đã áp dụng lại chuẩn mực “{standard.title}”.",
             )
-        db.session.commit()
+        else:
+            attempt(
+                lambda: services.deactivate_standard(current_user, standard),
+                success=lambda _: (
+                    f"Đã ngừng áp dụng chuẩn mực “{standard.title}”. Có thể áp dụng lại ở cuối trang."
+                ),
+            )
     else:
         _flash_form_errors(form)
     return redirect(_index_url(standard.unit_id, standard.year, f"group-{standard.group.value}"))
@@ -190,14 +200,15 @@ def adopt(unit_id: int):
     year = _year_arg()
     form = AdoptCatalogueForm()
     if form.validate_on_submit():
-        try:
-            created = services.adopt_catalogue(current_user, unit, year, form.catalogue.data)
-        except services.StandardError as exc:
-            form.catalogue.errors.append(str(exc))
-        else:
-            db.session.commit()
-            title = get_catalogue(form.catalogue.data).title
-            flash(f"Đã áp dụng bộ “{title}”: thêm {len(created)} chuẩn mực cho năm {year}.", "success")
+        outcome = attempt(
+            lambda: services.adopt_catalogue(current_user, unit, year, form.catalogue.data),
+            success=lambda created: (
+                f"Đã áp dụng bộ “{get_catalogue(form.catalogue.data).title}”: "
+                f"thêm {len(created)} chuẩn mực cho năm {year}."
+            ),
+            errors=form.catalogue.errors,
+        )
+        if outcome.ok:
             return redirect(_index_url(unit.id, year))
     return _render_index(unit, year, adopt_form=form)
 
@@ -211,13 +222,10 @@ def copy_previous(unit_id: int):
     year = _year_arg()
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            copies = services.copy_previous_year(current_user, unit, year)
-        except services.StandardError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(f"Đã chép {len(copies)} chuẩn mực của năm {year - 1} sang năm {year}.", "success")
+        attempt(
+            lambda: services.copy_previous_year(current_user, unit, year),
+            success=lambda copies: f"Đã chép {len(copies)} chuẩn mực của năm {year - 1} sang năm {year}.",
+        )
     else:
         _flash_form_errors(form)
     return redirect(_index_url(unit.id, year))
@@ -233,14 +241,14 @@ def theme(unit_id: int):
     current = services.get_theme(unit, year)
     form = ThemeForm(obj=current) if request.method == "GET" else ThemeForm()
     if form.validate_on_submit():
-        try:
-            services.set_theme(current_user, unit, year, form.title.data, form.description.data)
-        except services.StandardError as exc:
-            getattr(form, exc.field or "title").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã lưu chuyên đề năm {year}.", "success")
+        outcome = attempt(
+            lambda: services.set_theme(current_user, unit, year, form.title.data, form.description.data),
+            success=f"Đã lưu chuyên đề năm {year}.",
+            errors=[],
+        )
+        if outcome.ok:
             return redirect(_index_url(unit.id, year, "themes"))
+        _show_refusal(form, outcome.error)
     inherited = [t for t in services.themes_for(unit, year) if t.unit_id != unit.id]
     return render_template(
         "standards/theme.html", form=form, unit=unit, year=year, current=current, inherited=inherited

@@ -13,8 +13,10 @@ from flask import abort
 from sqlalchemy import case, exists, func, or_, select
 
 from app.core import locks, permissions
+from app.core.bounds import MAX_YEAR, MIN_YEAR, year_in_range
 from app.core.db import db
 from app.core.enums import ContentGroup
+from app.core.numbers import format_number
 from app.core.rules import RuleError
 from app.core.text import clean_line, nfc
 from app.standards.catalogues import CAN_KIEM_LIEM_CHINH, Catalogue, get_catalogue
@@ -24,8 +26,6 @@ from app.units.models import Unit
 if TYPE_CHECKING:
     from app.auth.models import User
 
-MIN_YEAR = 2000
-MAX_YEAR = 2100
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 THEME_TITLE_MAX = 300
@@ -36,13 +36,8 @@ class StandardError(RuleError):
     """A rule of the standards was broken; the message is for the user, `field` says where."""
 
 
-def is_valid_year(year: int | None) -> bool:
-    """Years the app keeps standards for (anything else in a URL is a 404, not a 500)."""
-    return year is not None and MIN_YEAR <= year <= MAX_YEAR
-
-
 def _check_year(year: int) -> None:
-    if not is_valid_year(year):
+    if not year_in_range(year):
         raise StandardError(f"Năm phải từ {MIN_YEAR} đến {MAX_YEAR}.", "year")
 
 
@@ -59,7 +54,7 @@ def _clean_description(description: str | None, maximum: int = DESCRIPTION_MAX) 
     description = (nfc(description) or "").strip()
     if len(description) > maximum:
         raise StandardError(
-            f"Tối đa {maximum:,} ký tự (hiện có {len(description):,}).".replace(",", "."),
+            f"Tối đa {format_number(maximum)} ký tự (hiện có {format_number(len(description))}).",
             "description",
         )
     return description or None
@@ -179,7 +174,7 @@ def years_to_offer(unit: Unit, year: int) -> list[int]:
     years = set(
         db.session.scalars(select(Standard.year).where(Standard.unit_id.in_(unit.ancestor_ids)).distinct())
     )
-    years.update(y for y in (year - 1, year, year + 1) if is_valid_year(y))
+    years.update(y for y in (year - 1, year, year + 1) if year_in_range(y))
     return sorted(years, reverse=True)
 
 
@@ -332,7 +327,7 @@ def copy_previous_year(actor: User, unit: Unit, year: int) -> list[Standard]:
 def carry_over_standards(actor: User, unit: Unit, from_year: int, to_year: int) -> int:
     """Closing a year: the unit's active standards go on into the next year, unless it has its own already."""
     if (
-        not is_valid_year(to_year)
+        not year_in_range(to_year)
         or _has_own(unit, to_year)
         or not _has_own(unit, from_year, active_only=True)
     ):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import Role, UnitKind
+from app.core.rules import attempt
 from app.units import services
 from app.units.forms import MoveUnitForm, UnitForm
 from app.units.models import Membership, Unit
@@ -49,6 +50,12 @@ def _kind_choices(parent: Unit | None, current: UnitKind | None = None) -> list[
     return [(k.value, k.label) for k in kinds]
 
 
+def _show_refusal(form: UnitForm, error: Exception | None) -> None:
+    """A refused create or edit: the reason beside the field the service named (the name by default)."""
+    if error is not None:
+        getattr(form, getattr(error, "field", None) or "name").errors.append(str(error))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -73,21 +80,21 @@ def create():
         elif parent.kind is UnitKind.PARTY_COMMITTEE:
             form.kind.data = UnitKind.PARTY_CELL.value
     if form.validate_on_submit():
-        try:
-            unit = services.create_unit(
+        outcome = attempt(
+            lambda: services.create_unit(
                 current_user,
                 name=form.name.data,
                 code=form.code.data,
                 kind=UnitKind(form.kind.data),
                 parent=parent,
                 place=form.place.data,
-            )
-        except services.UnitError as exc:
-            getattr(form, exc.field or "name").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã tạo {unit.name}.", "success")
-            return redirect(url_for("units.detail", unit_id=unit.id))
+            ),
+            success=lambda unit: f"Đã tạo {unit.name}.",
+            errors=[],
+        )
+        if outcome.ok:
+            return redirect(url_for("units.detail", unit_id=outcome.value.id))
+        _show_refusal(form, outcome.error)
     return render_template("units/form.html", form=form, parent=parent, unit=None)
 
 
@@ -121,21 +128,21 @@ def edit(unit_id: int):
     if request.method == "GET":
         form.kind.data = unit.kind.value
     if form.validate_on_submit():
-        try:
-            services.update_unit(
+        outcome = attempt(
+            lambda: services.update_unit(
                 current_user,
                 unit,
                 name=form.name.data,
                 code=form.code.data,
                 kind=UnitKind(form.kind.data),
                 place=form.place.data,
-            )
-        except services.UnitError as exc:
-            getattr(form, exc.field or "name").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin đơn vị.", "success")
-            return redirect(url_for("units.detail", unit_id=unit.id))
+            ),
+            success="Đã lưu thông tin đơn vị.",
+            errors=[],
+        )
+        if outcome.ok:
+            return redirect(url_for("units.detail", unit_id=unit_id))
+        _show_refusal(form, outcome.error)
     return render_template("units/form.html", form=form, parent=unit.parent, unit=unit)
 
 
@@ -160,12 +167,11 @@ def move(unit_id: int):
         form.parent_id.data = unit.parent_id
     if form.validate_on_submit():
         new_parent = db.session.get(Unit, form.parent_id.data)
-        try:
-            services.move_unit(current_user, unit, new_parent)
-        except services.UnitError as exc:
-            form.parent_id.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Đã chuyển {unit.name} về trực thuộc {new_parent.name}.", "success")
+        outcome = attempt(
+            lambda: services.move_unit(current_user, unit, new_parent),
+            success=lambda _: f"Đã chuyển {unit.name} về trực thuộc {new_parent.name}.",
+            errors=form.parent_id.errors,
+        )
+        if outcome.ok:
             return redirect(url_for("units.detail", unit_id=unit_id))
     return render_template("units/move.html", form=form, unit=unit)
