@@ -66,10 +66,14 @@ def attempt(
         value = action()
     except catch as exc:
         db.session.rollback()
+        # Only a rule's reason is for the user; any other caught error (an IntegrityError's SQL) is
+        # the caller's to explain from `outcome.error`.
+        reason = str(exc) if isinstance(exc, RuleError) else ""
         if errors is not None:
-            errors.append(str(exc))
-        elif str(exc):
-            flash(str(exc), failure_category)
+            if reason:
+                errors.append(reason)
+        elif reason:
+            flash(reason, failure_category)
         return Outcome(ok=False, error=exc)
     except BaseException:
         db.session.rollback()
@@ -78,3 +82,14 @@ def attempt(
     if success is not None:
         flash(success(value) if callable(success) else success, "success")
     return Outcome(ok=True, value=value)
+
+
+def place_refusal(form, error: Exception | None, default_field: str) -> None:
+    """Put a refusal's reason beside the field the service named (`RuleError.field`), or beside
+    `default_field`: for views that ran `attempt(..., errors=[])` and know the form only now."""
+    if error is None:
+        return
+    field = getattr(form, getattr(error, "field", None) or default_field, None)
+    if field is None:
+        field = getattr(form, default_field)
+    field.errors.append(str(error))

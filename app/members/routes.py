@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import Role
-from app.core.rules import attempt
+from app.core.rules import attempt, place_refusal
 from app.members import services
 from app.members.forms import (
     ActionForm,
@@ -87,7 +87,7 @@ def add(unit_id: int):
         )
         if outcome.ok:
             return redirect(url_for("members.profile", user_id=outcome.value[0].id))
-        _show_refusal(form, outcome.error, "full_name")
+        place_refusal(form, outcome.error, "full_name")
     elif "existing-submit" in request.form and existing_form.validate_on_submit():
         # People already in the actor's own units are added at once; anyone else is invited and
         # joins only by accepting. An unknown login gets the very same answer as a known one.
@@ -148,12 +148,6 @@ def _added_message(form: MemberForm, user, emailed: bool) -> str:
     elif form.send_invite.data:
         message += " Người này chưa có email: hãy gửi liên kết kích hoạt ở trang cá nhân của họ."
     return message
-
-
-def _show_refusal(form, error: Exception | None, default_field: str) -> None:
-    """A refused action: the reason beside the field the service named."""
-    if error is not None:
-        getattr(form, getattr(error, "field", None) or default_field).errors.append(str(error))
 
 
 @bp.route("/memberships/<int:membership_id>/role", methods=["GET", "POST"])
@@ -248,7 +242,7 @@ def edit(user_id: int):
         )
         if outcome.ok:
             return redirect(url_for("members.profile", user_id=user_id))
-        _show_refusal(form, outcome.error, "full_name")
+        place_refusal(form, outcome.error, "full_name")
     return render_template("members/edit.html", form=form, person=person)
 
 

@@ -13,7 +13,7 @@ from app.core.bounds import MAX_YEAR, MIN_YEAR, year_in_range
 from app.core.db import db
 from app.core.enums import ContentGroup
 from app.core.filters import today_local
-from app.core.rules import attempt
+from app.core.rules import attempt, place_refusal
 from app.standards import services
 from app.standards.catalogues import CATALOGUES, catalogue_title, get_catalogue
 from app.standards.forms import ActionForm, AdoptCatalogueForm, StandardForm, ThemeForm
@@ -47,12 +47,6 @@ def _ancestors(unit: Unit) -> list[Unit]:
 def _flash_form_errors(form) -> None:
     for message in form.form_errors_all or ["Biểu mẫu không hợp lệ, vui lòng thử lại."]:
         flash(message, "danger")
-
-
-def _show_refusal(form, error: Exception | None) -> None:
-    """A refused change: the reason beside the field the service named (the title by default)."""
-    if error is not None:
-        getattr(form, getattr(error, "field", None) or "title").errors.append(str(error))
 
 
 def _render_index(unit: Unit, year: int, adopt_form: AdoptCatalogueForm | None = None):
@@ -123,7 +117,7 @@ def create(unit_id: int):
         )
         if outcome.ok:
             return redirect(_index_url(unit.id, year, f"group-{outcome.value.group.value}"))
-        _show_refusal(form, outcome.error)
+        place_refusal(form, outcome.error, "title")
     return render_template("standards/form.html", form=form, unit=unit, year=year, standard=None)
 
 
@@ -151,7 +145,7 @@ def edit(standard_id: int):
         )
         if outcome.ok:
             return redirect(_index_url(unit.id, standard.year, f"group-{standard.group.value}"))
-        _show_refusal(form, outcome.error)
+        place_refusal(form, outcome.error, "title")
     return render_template("standards/form.html", form=form, unit=unit, year=standard.year, standard=standard)
 
 
@@ -248,7 +242,7 @@ def theme(unit_id: int):
         )
         if outcome.ok:
             return redirect(_index_url(unit.id, year, "themes"))
-        _show_refusal(form, outcome.error)
+        place_refusal(form, outcome.error, "title")
     inherited = [t for t in services.themes_for(unit, year) if t.unit_id != unit.id]
     return render_template(
         "standards/theme.html", form=form, unit=unit, year=year, current=current, inherited=inherited

@@ -162,7 +162,7 @@ class _Rater(MemberRatings):
         )
 
     def _facts(self, level: tuple[int, str] | None, score: Decimal | None) -> dict:
-        """What app.grading.services._rating_facts records of a level (id, name) and score."""
+        """What app.grading.services.assessment._rating_facts records of a level (id, name) and score."""
         return {
             "year": self.year,
             "level": level[1] if level else None,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.core import permissions
 from app.core.db import db
 from app.core.enums import Role, UnitKind
-from app.core.rules import attempt
+from app.core.rules import attempt, place_refusal
 from app.units import services
 from app.units.forms import MoveUnitForm, UnitForm
 from app.units.models import Membership, Unit
@@ -50,12 +50,6 @@ def _kind_choices(parent: Unit | None, current: UnitKind | None = None) -> list[
     return [(k.value, k.label) for k in kinds]
 
 
-def _show_refusal(form: UnitForm, error: Exception | None) -> None:
-    """A refused create or edit: the reason beside the field the service named (the name by default)."""
-    if error is not None:
-        getattr(form, getattr(error, "field", None) or "name").errors.append(str(error))
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -94,7 +88,7 @@ def create():
         )
         if outcome.ok:
             return redirect(url_for("units.detail", unit_id=outcome.value.id))
-        _show_refusal(form, outcome.error)
+        place_refusal(form, outcome.error, "name")
     return render_template("units/form.html", form=form, parent=parent, unit=None)
 
 
@@ -142,7 +136,7 @@ def edit(unit_id: int):
         )
         if outcome.ok:
             return redirect(url_for("units.detail", unit_id=unit_id))
-        _show_refusal(form, outcome.error)
+        place_refusal(form, outcome.error, "name")
     return render_template("units/form.html", form=form, parent=unit.parent, unit=unit)
 
 

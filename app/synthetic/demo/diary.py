@@ -18,7 +18,7 @@ from app.plans.models import Plan
 from app.units.models import Unit
 
 # What the demo member writes, by the commitment of the demo plan it serves (same order as
-# app.plans.services._DEMO_COMMITMENTS): (place, action, result, lesson).
+# app.plans.demo._DEMO_COMMITMENTS): (place, action, result, lesson).
 TEXTS: dict[int, list[tuple[str, str, str, str]]] = {
     0: [
         (
