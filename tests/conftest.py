@@ -361,6 +361,11 @@ class Org:
 @pytest.fixture
 def org(make_unit, make_user):
     """Đoàn Khối → (Đoàn cơ sở 1 → Chi đoàn A, A2), (Đoàn cơ sở 2 → Chi đoàn B); Đảng bộ → Chi bộ."""
+    return build_org(make_unit, make_user)
+
+
+def build_org(make_unit, make_user) -> Org:
+    """The `org` fixture's organisation, made with the given factories."""
     from app.core.enums import Role, UnitKind
 
     root = make_unit("Đoàn Khối các Cơ quan tỉnh", UnitKind.SECTOR_UNION, code="DK")
