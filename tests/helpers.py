@@ -1,4 +1,4 @@
-"""Helpers shared by test modules: reading pages, and a database put back between tests."""
+"""Helpers shared by test modules: reading pages, an approved plan, and a database put back between tests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,42 @@ import sqlalchemy as sa
 def html(response) -> str:
     """The page's text (the response body decoded)."""
     return response.get_data(as_text=True)
+
+
+def approved_plan(org, standard_unit=None, commitments=None, **fields):
+    """The member's approved plan in their branch for this year (entries need one), committed.
+
+    standard_unit: whose standard the commitments follow (the Đoàn Khối by default); commitments:
+    Commitment objects without a standard (default: one, "Hiến máu tình nguyện", once)."""
+    from app.core.db import db, utcnow
+    from app.core.enums import ContentGroup, Frequency, PlanStatus
+    from app.core.filters import today_local
+    from app.plans.models import Commitment, Plan
+    from app.standards.models import Standard
+
+    year = today_local().year
+    unit = standard_unit or org.root
+    standard = Standard(unit_id=unit.id, year=year, group=ContentGroup.ETHICS, title="Cần, kiệm")
+    db.session.add(standard)
+    db.session.flush()
+    plan = Plan(
+        user_id=org.member.id,
+        unit_id=org.branch.id,
+        year=year,
+        status=PlanStatus.APPROVED,
+        created_by_id=org.member.id,
+        created_at=utcnow().replace(month=1, day=1),
+        **fields,
+    )
+    plan.commitments = commitments or [Commitment(action="Hiến máu tình nguyện", frequency=Frequency.ONCE)]
+    for commitment in plan.commitments:
+        commitment.standard = standard
+    db.session.add(plan)
+    db.session.flush()
+    for commitment in plan.commitments:
+        commitment.lineage_id = commitment.id
+    db.session.commit()
+    return plan
 
 
 # Statements that change no row; anything else marks the database as written.

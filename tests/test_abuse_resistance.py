@@ -14,11 +14,7 @@ from app.core.db import db
 from app.core.filters import today_local
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
+from tests.helpers import approved_plan, html
 
 # ---- 1. links follow the configured address, never the Host header --------------------------------
 
@@ -395,30 +391,7 @@ def _gif_with_html() -> bytes:
 @pytest.fixture
 def plan(org):
     """The member's approved plan with one commitment (entries need one)."""
-    from app.core.db import utcnow
-    from app.core.enums import ContentGroup, Frequency, PlanStatus
-    from app.plans.models import Commitment, Plan
-    from app.standards.models import Standard
-
-    year = today_local().year
-    standard = Standard(unit_id=org.branch.id, year=year, group=ContentGroup.ETHICS, title="Cần, kiệm")
-    db.session.add(standard)
-    db.session.flush()
-    p = Plan(
-        user_id=org.member.id,
-        unit_id=org.branch.id,
-        year=year,
-        version=1,
-        status=PlanStatus.APPROVED,
-        created_by_id=org.member.id,
-        created_at=utcnow().replace(month=1, day=1),
-    )
-    p.commitments = [Commitment(standard=standard, action="Hiến máu tình nguyện", frequency=Frequency.ONCE)]
-    db.session.add(p)
-    db.session.flush()
-    p.commitments[0].lineage_id = p.commitments[0].id
-    db.session.commit()
-    return p
+    return approved_plan(org, standard_unit=org.branch, version=1)
 
 
 def _upload(client, plan, data: bytes, name: str):

@@ -16,12 +16,9 @@ from app.core.extensions import limiter
 from app.core.forms import CSRF_MESSAGE
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD
+from tests.helpers import html
 
 BAD_LOGIN = "Tên đăng nhập, email hoặc mật khẩu không đúng."
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def logged_in_as(client) -> str | None:
