@@ -73,7 +73,7 @@ class DatabaseSnapshot:
         sa.event.listen(engine, "before_cursor_execute", self._watch)
 
     def _watch(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if not self.written and statement.lstrip()[:9].split(" ", 1)[0].upper() not in _READ_ONLY:
+        if not self.written and (statement[:40].split(None, 1) or [""])[0].upper() not in _READ_ONLY:
             self.written = True
 
     def take(self, files_root: Path | None = None, files_before: set[Path] | None = None) -> None:
