@@ -524,7 +524,8 @@ def matrix(app):
     files_before = files_under(Path(app.instance_path))
     moment = os.environ.get("TEST_CLOCK")
     with app.app_context(), travel_to(moment):
-        targets = build_targets()
+        add_user = user_factory()
+        targets = build_targets(build_org(add_unit, add_user), add_user)
         cookies = {role: sign_in(app, role) for role in ROLES if role != "anonymous"}
         db.session.remove()
     snapshot = DatabaseSnapshot(db_engine(app), db.metadata)
@@ -549,6 +550,26 @@ def targets(app, matrix) -> SimpleNamespace:
     yield matrix.targets
     db.session.remove()
     ctx.pop()
+
+
+# For modules that build the organisation for each test (tests/test_freeze_matrix.py, which changes
+# it): conftest's `org` made in one transaction with these factories, and `org_targets` in it.
+
+
+@pytest.fixture
+def make_unit(app):
+    return add_unit
+
+
+@pytest.fixture
+def make_user(app):
+    return user_factory()
+
+
+@pytest.fixture
+def org_targets(org, make_user) -> SimpleNamespace:
+    """The matrix's targets in this test's own `org` (built afresh, not shared with other tests)."""
+    return build_targets(org, make_user)
 
 
 def db_engine(app):
@@ -627,11 +648,9 @@ def user_factory():
     return add_user
 
 
-def build_targets() -> SimpleNamespace:
-    """The organisation and what the URLs point at: the branch, its member, an invited newcomer, a
-    message, links; committed once."""
-    add_user = user_factory()
-    org = build_org(add_unit, add_user)
+def build_targets(org, add_user) -> SimpleNamespace:
+    """What the URLs point at in `org`: the branch, its member, an invited newcomer, a message,
+    links; committed once."""
     newcomer = add_user("moi", org.branch, password=None, email="moi@example.vn", full_name="Sơn Thị Mới")
     message = send_mail("a@example.vn", "Thư", "Nội dung")
     membership = db.session.scalar(
