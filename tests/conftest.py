@@ -217,6 +217,27 @@ def app(db_backend, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """migrated_sqlite(path) puts an SQLite database migrated to head at `path` (a copy of one migrated
+    once per session), for tests that run apps of their own, e.g. two workers on one database file."""
+    import shutil
+
+    template = tmp_path_factory.mktemp("migrated") / "head.db"
+    application = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}", "INSTANCE_PATH": str(template.parent)}
+    )
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+
+    def copy_to(path: Path) -> Path:
+        shutil.copyfile(template, path)
+        return path
+
+    return copy_to
+
+
 def _empty_database(application) -> None:
     """Delete every row (faster than TRUNCATE on PostgreSQL for small tables) and restart ids."""
     with application.app_context():
@@ -361,6 +382,11 @@ class Org:
 @pytest.fixture
 def org(make_unit, make_user):
     """Đoàn Khối → (Đoàn cơ sở 1 → Chi đoàn A, A2), (Đoàn cơ sở 2 → Chi đoàn B); Đảng bộ → Chi bộ."""
+    return build_org(make_unit, make_user)
+
+
+def build_org(make_unit, make_user) -> Org:
+    """The `org` fixture's organisation, made with the given factories."""
     from app.core.enums import Role, UnitKind
 
     root = make_unit("Đoàn Khối các Cơ quan tỉnh", UnitKind.SECTOR_UNION, code="DK")

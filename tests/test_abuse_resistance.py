@@ -14,11 +14,7 @@ from app.core.db import db
 from app.core.filters import today_local
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
+from tests.helpers import approved_plan, html
 
 # ---- 1. links follow the configured address, never the Host header --------------------------------
 
@@ -93,9 +89,8 @@ def test_a_bulk_export_stores_the_configured_address_not_the_requests(client, or
 
 
 def _throttled_app(tmp_path, database: str, **settings):
-    from flask_migrate import upgrade
-
-    app = create_app(
+    """An app with login throttling on, on `database` (already migrated: see conftest.migrated_sqlite)."""
+    return create_app(
         "testing",
         {
             "RATELIMIT_ENABLED": True,
@@ -106,23 +101,21 @@ def _throttled_app(tmp_path, database: str, **settings):
             **settings,
         },
     )
-    return app, upgrade
 
 
 @pytest.fixture
-def two_workers(tmp_path):
+def two_workers(tmp_path, migrated_sqlite):
     """Two app instances on one database, as gunicorn's two worker processes are."""
-    database = tmp_path / "shared.db"
-    first, upgrade = _throttled_app(tmp_path, database)
+    database = migrated_sqlite(tmp_path / "shared.db")
+    first = _throttled_app(tmp_path, database)
     with first.app_context():
-        upgrade()
         user = User(username="doanvien", email="duyen@example.vn")
         user.password_hash = auth_services.hash_password(PASSWORD)
         user.set_name("Nguyễn Thị Mỹ Duyên")
         db.session.add(user)
         db.session.commit()
         db.session.remove()
-    second, _ = _throttled_app(tmp_path, database)
+    second = _throttled_app(tmp_path, database)
     yield first, second
     for app in (first, second):
         with app.app_context():
@@ -173,7 +166,7 @@ def test_the_owner_sees_failed_sign_ins_with_time_and_address(two_workers):
         assert db.session.scalar(select(LoginFailure.user_id).limit(1)) is not None
 
 
-def test_the_redis_store_limits_across_workers(tmp_path):
+def test_the_redis_store_limits_across_workers(tmp_path, migrated_sqlite):
     """With REDIS_URL set, the counters live in Redis (a key prefix of this test's own)."""
     import redis
 
@@ -185,17 +178,15 @@ def test_the_redis_store_limits_across_workers(tmp_path):
     from app.auth import throttle
 
     prefix = f"sonhatky-test-{uuid.uuid4().hex[:8]}"
-    database = tmp_path / "redis.db"
+    database = migrated_sqlite(tmp_path / "redis.db")
     apps = []
     original = throttle.REDIS_PREFIX
     throttle.REDIS_PREFIX = prefix
     throttle._redis_limiter.cache_clear()
     try:
         for _ in range(2):
-            app, upgrade = _throttled_app(tmp_path, database, LOGIN_THROTTLE_REDIS_URL=url)
-            apps.append(app)
+            apps.append(_throttled_app(tmp_path, database, LOGIN_THROTTLE_REDIS_URL=url))
         with apps[0].app_context():
-            upgrade()
             user = User(
                 username="doanvien",
                 email="duyen@example.vn",
@@ -395,30 +386,7 @@ def _gif_with_html() -> bytes:
 @pytest.fixture
 def plan(org):
     """The member's approved plan with one commitment (entries need one)."""
-    from app.core.db import utcnow
-    from app.core.enums import ContentGroup, Frequency, PlanStatus
-    from app.plans.models import Commitment, Plan
-    from app.standards.models import Standard
-
-    year = today_local().year
-    standard = Standard(unit_id=org.branch.id, year=year, group=ContentGroup.ETHICS, title="Cần, kiệm")
-    db.session.add(standard)
-    db.session.flush()
-    p = Plan(
-        user_id=org.member.id,
-        unit_id=org.branch.id,
-        year=year,
-        version=1,
-        status=PlanStatus.APPROVED,
-        created_by_id=org.member.id,
-        created_at=utcnow().replace(month=1, day=1),
-    )
-    p.commitments = [Commitment(standard=standard, action="Hiến máu tình nguyện", frequency=Frequency.ONCE)]
-    db.session.add(p)
-    db.session.flush()
-    p.commitments[0].lineage_id = p.commitments[0].id
-    db.session.commit()
-    return p
+    return approved_plan(org, standard_unit=org.branch, version=1)
 
 
 def _upload(client, plan, data: bytes, name: str):
@@ -734,16 +702,15 @@ def test_people_in_the_actors_own_units_are_added_at_once(client, org, login):
     assert "Đã thêm Nguyễn Thị Mỹ Duyên vào Chi đoàn Phòng Trung học" in html(response)
 
 
-def test_with_redis_down_the_database_still_counts(tmp_path):
+def test_with_redis_down_the_database_still_counts(tmp_path, migrated_sqlite):
     from app.auth import throttle
 
     throttle._redis_limiter.cache_clear()
-    app, upgrade = _throttled_app(
-        tmp_path, tmp_path / "down.db", LOGIN_THROTTLE_REDIS_URL="redis://127.0.0.1:9/0"
+    app = _throttled_app(
+        tmp_path, migrated_sqlite(tmp_path / "down.db"), LOGIN_THROTTLE_REDIS_URL="redis://127.0.0.1:9/0"
     )
     try:
         with app.app_context():
-            upgrade()
             user = User(username="doanvien", password_hash=auth_services.hash_password(PASSWORD))
             user.set_name("Nguyễn Thị Mỹ Duyên")
             db.session.add(user)

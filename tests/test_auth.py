@@ -16,12 +16,9 @@ from app.core.extensions import limiter
 from app.core.forms import CSRF_MESSAGE
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD
+from tests.helpers import html
 
 BAD_LOGIN = "Tên đăng nhập, email hoặc mật khẩu không đúng."
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def logged_in_as(client) -> str | None:
@@ -467,23 +464,20 @@ def test_add_member_without_csrf_token_keeps_the_typed_values(client, org, login
 
 
 @pytest.fixture
-def limited_app(tmp_path):
+def limited_app(tmp_path, migrated_sqlite):
     """A separate app with rate limits on (the shared Limiter is restored afterwards)."""
-    from flask_migrate import upgrade
-
     was_enabled = limiter.enabled
     limited = create_app(
         "testing",
         {
             "RATELIMIT_ENABLED": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limited.db'}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{migrated_sqlite(tmp_path / 'limited.db')}",
             "INSTANCE_PATH": str(tmp_path),
             "LOGIN_LIMIT_PER_ACCOUNT": "3 per 5 minutes",
             "LOGIN_LIMIT_PER_IP": "6 per 5 minutes",
         },
     )
     with limited.app_context():
-        upgrade()
         for username in ("doanvien", "bithu"):
             user = User(username=username, password_hash=auth_services.hash_password(PASSWORD))
             user.set_name(username)

@@ -38,8 +38,8 @@ from tests.test_permissions import (  # noqa: F401 — fixtures: the organisatio
     make_user,
     offline_entry,
     plan_form,
-    targets,
 )
+from tests.test_permissions import org_targets as targets  # noqa: F401 — the organisation, fresh per test
 
 OPEN, SIGNED, CLOSED, RATIFIED, IN_USE = (
     "open",

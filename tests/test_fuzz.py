@@ -16,8 +16,8 @@ The properties:
 
 The fields of a form are the row's own form data plus the names a crawl of the app's pages finds
 in the forms that post to that endpoint (and a few listed by hand for forms no page shows, such
-as the autosave request). The organisation is built once per test; each example gets a fresh
-client. FUZZ_EXAMPLES sets the number of examples per form (default 12).
+as the autosave request). Each test starts from the access matrix's organisation (built once per
+module, put back before each test); each example gets a fresh client. FUZZ_EXAMPLES sets the number of examples per form (default 12).
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ from werkzeug.exceptions import HTTPException
 
 from app.core.db import db
 from tests.conftest import PASSWORD
-from tests.test_permissions import (  # noqa: F401 (fixtures: one transaction for the organisation)
+from tests.test_permissions import (  # noqa: F401 (fixtures: the matrix's organisation, built once per module)
     MATRIX,
     PUBLIC_ENDPOINTS,
     ROLES,
     USERNAMES,
     Case,
-    make_unit,
-    make_user,
+    _clean_database,
+    matrix,
     targets,
 )
 

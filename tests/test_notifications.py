@@ -19,10 +19,7 @@ from app.plans import services as plans
 from app.plans.services import CommitmentData
 from app.standards.models import Standard
 from tests.conftest import free_port, run_queued
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
+from tests.helpers import html
 
 
 def checked_channel(page: str) -> str:

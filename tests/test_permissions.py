@@ -14,9 +14,12 @@ list: a new view must come with its row.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,7 +30,8 @@ from app.core.db import db
 from app.core.enums import Role
 from app.mail.services import send_mail
 from app.units.models import Membership
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, build_org
+from tests.helpers import DatabaseSnapshot, files_under
 
 ROLES = (
     "anonymous",
@@ -496,41 +500,127 @@ MATRIX = [
 # fmt: on
 
 
-# The matrix has hundreds of cases, so the organisation is built in one transaction: these
-# override conftest's factories (which commit every object) for this module, `org` included.
+# The matrix has hundreds of cases and the organisation behind them takes a second to build, so it is
+# built once per module (per database) in one transaction, with everyone signed in once, and a snapshot
+# of every table is put back before each test that follows a write (tests.helpers.DatabaseSnapshot):
+# every case still starts from the same organisation, as if it were built afresh.
+
+
+@dataclass
+class Matrix:
+    """The organisation's ids for the URLs, and each viewer's session cookie."""
+
+    targets: SimpleNamespace
+    cookies: dict[str, tuple]
+    snapshot: DatabaseSnapshot
+
+
+@pytest.fixture(scope="module")
+def matrix(app):
+    """The organisation every case runs against, built once; see `targets`."""
+    from tests.conftest import _empty_database
+
+    _empty_database(app)
+    files_before = files_under(Path(app.instance_path))
+    moment = os.environ.get("TEST_CLOCK")
+    with app.app_context(), travel_to(moment):
+        add_user = user_factory()
+        targets = build_targets(build_org(add_unit, add_user), add_user)
+        cookies = {role: sign_in(app, role) for role in ROLES if role != "anonymous"}
+        db.session.remove()
+    snapshot = DatabaseSnapshot(db_engine(app), db.metadata)
+    snapshot.take(Path(app.instance_path), files_before)
+    yield Matrix(targets, cookies, snapshot)
+    snapshot.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Replaces conftest's (which empties the database for every test): `targets` puts the module's
+    organisation back instead."""
+    yield
+
+
+@pytest.fixture
+def targets(app, matrix) -> SimpleNamespace:
+    """The organisation as `matrix` built it (restored if the previous case changed it)."""
+    matrix.snapshot.restore()
+    ctx = app.app_context()
+    ctx.push()
+    yield matrix.targets
+    db.session.remove()
+    ctx.pop()
+
+
+# For modules that build the organisation for each test (tests/test_freeze_matrix.py, which changes
+# it): conftest's `org` made in one transaction with these factories, and `org_targets` in it.
 
 
 @pytest.fixture
 def make_unit(app):
-    from app.units.models import Unit
-
-    counter = {"n": 0}
-
-    def factory(name, kind, parent=None, code=None, place="Sóc Trăng"):
-        counter["n"] += 1
-        unit = Unit(
-            name=name,
-            code=code or f"U{counter['n']:03d}",
-            kind=kind,
-            org_type=kind.org_type,
-            parent=parent,
-            place=place,
-        )
-        db.session.add(unit)
-        db.session.flush()
-        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-        return unit
-
-    return factory
+    return add_unit
 
 
 @pytest.fixture
 def make_user(app):
+    return user_factory()
+
+
+@pytest.fixture
+def org_targets(org, make_user) -> SimpleNamespace:
+    """The matrix's targets in this test's own `org` (built afresh, not shared with other tests)."""
+    return build_targets(org, make_user)
+
+
+def db_engine(app):
+    with app.app_context():
+        return db.engine
+
+
+@contextmanager
+def travel_to(moment: str | None):
+    """The dataset is built at the moment the tests run at (TEST_CLOCK, see conftest), or now."""
+    if moment is None:
+        yield
+        return
+    import time_machine
+
+    from tests.conftest import _local_moment
+
+    with time_machine.travel(_local_moment(moment), tick=True):
+        yield
+
+
+def sign_in(app, role: str) -> tuple:
+    """Log `role` in once; the session cookie stands for them in every case (the snapshot keeps their
+    session version, so a case that ends their sessions does not end them for the next case)."""
+    client = app.test_client()
+    response = client.post("/login", data={"login": USERNAMES[role], "password": PASSWORD})
+    assert response.status_code == 302, f"could not log in as {role}"
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name, domain=app.config["SERVER_NAME"])
+    assert cookie is not None, f"no session cookie for {role}"
+    return cookie.key, cookie.value, cookie.domain, cookie.origin_only, cookie.path
+
+
+def add_unit(name, kind, parent=None, code=None, place="Sóc Trăng"):
+    """Like conftest's make_unit, without a commit per unit."""
+    from app.units.models import Unit
+
+    unit = Unit(name=name, code=code, kind=kind, org_type=kind.org_type, parent=parent, place=place)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    return unit
+
+
+def user_factory():
+    """Like conftest's make_user, without a commit per person, and with one password hash for all."""
     from app.auth.models import User
 
     password_hash = auth_services.hash_password(PASSWORD)
 
-    def factory(
+    def add_user(
         username,
         unit=None,
         role=Role.MEMBER,
@@ -555,13 +645,13 @@ def make_user(app):
         db.session.flush()
         return user
 
-    return factory
+    return add_user
 
 
-@pytest.fixture
-def targets(org, make_user) -> SimpleNamespace:
-    """The ids the URLs point at: the branch, its member, an invited newcomer, a message, links."""
-    newcomer = make_user("moi", org.branch, password=None, email="moi@example.vn", full_name="Sơn Thị Mới")
+def build_targets(org, add_user) -> SimpleNamespace:
+    """What the URLs point at in `org`: the branch, its member, an invited newcomer, a message,
+    links; committed once."""
+    newcomer = add_user("moi", org.branch, password=None, email="moi@example.vn", full_name="Sơn Thị Mới")
     message = send_mail("a@example.vn", "Thư", "Nội dung")
     membership = db.session.scalar(
         select(Membership).where(Membership.user_id == org.member.id, Membership.unit_id == org.branch.id)
@@ -710,11 +800,12 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def check(client, case: Case, role: str, t: SimpleNamespace) -> str | None:
-    """Make the case's request as `role`; None when the answer is the expected one, else why not."""
-    if role != "anonymous":
-        response = client.post("/login", data={"login": USERNAMES[role], "password": PASSWORD})
-        assert response.status_code == 302, f"could not log in as {role}"
+def check(client, case: Case, role: str, t: SimpleNamespace, cookie: tuple | None) -> str | None:
+    """Make the case's request as `role` (signed in with `cookie`); None when the answer is the
+    expected one, else why not."""
+    if cookie is not None:
+        key, value, domain, origin_only, path = cookie
+        client.set_cookie(key, value, domain=domain, origin_only=origin_only, path=path)
     url = case.url(t)
     response = client.open(url, method=case.method, data=case.data(t))
     expected = case.expected[role]
@@ -766,8 +857,12 @@ GROUPS = groups()
 @pytest.mark.parametrize(
     ("case", "roles"), [g[:2] for g in GROUPS], ids=[f"{g[0].id}-{g[2]}" for g in GROUPS]
 )
-def test_access(app, targets, case, roles):
-    wrong = [problem for role in roles if (problem := check(app.test_client(), case, role, targets))]
+def test_access(app, matrix, targets, case, roles):
+    wrong = [
+        problem
+        for role in roles
+        if (problem := check(app.test_client(), case, role, targets, matrix.cookies.get(role)))
+    ]
     assert not wrong, "\n".join(wrong)
 
 

@@ -23,15 +23,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from app.core.db import db, utcnow
-from app.core.enums import ContentGroup, Frequency, PlanStatus
+from app.core.db import db
 from app.core.filters import today_local
 from app.journal import routes as journal_routes
 from app.journal import storage
 from app.journal.models import Entry, Evidence
 from app.members import importing
-from app.plans.models import Commitment, Plan
-from app.standards.models import Standard
+from tests.helpers import approved_plan
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
@@ -49,23 +47,7 @@ ACTION = "Tham gia hiến máu tình nguyện đợt 1 – Hội Chữ thập đ
 @pytest.fixture
 def plan(org):
     """An approved plan for the member of branch A, so an entry can be submitted."""
-    year = today_local().year
-    standard = Standard(unit_id=org.root.id, year=year, group=ContentGroup.ETHICS, title="Cần, kiệm")
-    db.session.add(standard)
-    p = Plan(
-        user_id=org.member.id,
-        unit_id=org.branch.id,
-        year=year,
-        status=PlanStatus.APPROVED,
-        created_by_id=org.member.id,
-        created_at=utcnow().replace(month=1, day=1),
-    )
-    p.commitments = [Commitment(standard=standard, action="Hiến máu tình nguyện", frequency=Frequency.ONCE)]
-    db.session.add(p)
-    db.session.flush()
-    p.commitments[0].lineage_id = p.commitments[0].id
-    db.session.commit()
-    return p
+    return approved_plan(org)
 
 
 def post_entry(client, plan, files):
