@@ -8,6 +8,8 @@ go through the checked parser below instead.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -20,6 +22,16 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 def year_in_range(year: int | None) -> bool:
     return year is not None and MIN_YEAR <= year <= MAX_YEAR
+
+
+def year_asked(year_arg: str | None, today: date) -> int:
+    """The year in ?year=: a year of the diary (MIN_YEAR–MAX_YEAR) up to this one; anything else, or
+    nothing, is this year (never an error)."""
+    try:
+        year = int(year_arg) if year_arg else today.year
+    except ValueError:
+        return today.year
+    return year if year_in_range(year) and year <= today.year else today.year
 
 
 def bounded_int(value: str) -> int:

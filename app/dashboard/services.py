@@ -31,6 +31,7 @@ from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
+from app.core.bounds import year_asked
 from app.core.collation import person_key
 from app.core.db import db
 from app.core.enums import EntryStatus, Frequency, PlanStatus, Role, UnitKind
@@ -40,7 +41,6 @@ from app.dashboard.models import ALL_ENTRIES
 from app.journal.models import Entry
 from app.journal.services import coverage_score
 from app.plans.models import Commitment, Plan
-from app.reports.period import year_asked
 from app.review.models import MonthReview
 from app.units.models import Membership, Unit
 

@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from app.core.bounds import year_in_range
+from app.core.bounds import year_asked
 from app.core.filters import today_local
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -65,16 +65,6 @@ PERIOD_CHOICES = (
     + [(f"q{q}", f"Quý {ROMAN[q]}") for q in range(1, 5)]
     + [(f"m{m}", f"Tháng {m}") for m in range(1, 13)]
 )
-
-
-def year_asked(year_arg: str | None, today: date) -> int:
-    """The year in ?year=: a year of the diary (app.core.bounds) up to this one; anything else, or
-    nothing, is this year (never an error)."""
-    try:
-        year = int(year_arg) if year_arg else today.year
-    except ValueError:
-        return today.year
-    return year if year_in_range(year) and year <= today.year else today.year
 
 
 def parse_period(year_arg: str | None, period_arg: str | None, today: date | None = None) -> Period:
