@@ -531,6 +531,49 @@ def test_an_export_is_one_task_per_document_and_a_last_one_packs_the_zip(
     assert all(p.claimed_by and p.seconds is not None and p.peak_rss_kb > 0 for p in job.parts)
 
 
+def test_the_longest_books_are_queued_first_and_the_zip_keeps_its_order(
+    client, org, login, fake_pdfs, waiting_queue
+):
+    """Two consumers finish together when the long books start first (a book's time grows with
+    its entries): the parts are queued by the member's entries in the year, summaries last."""
+    from datetime import date
+
+    from app.core.enums import EntryStatus
+    from app.jobs.models import ExportPart
+    from app.journal.models import Entry
+    from tests.conftest import run_queued
+
+    def entries(user, count, year=YEAR):
+        for day in range(1, count + 1):
+            db.session.add(
+                Entry(
+                    user_id=user.id,
+                    unit_id=org.branch.id,
+                    deed_date=date(year, 3, day),
+                    action="Tắt điện khi ra về",
+                    status=EntryStatus.SUBMITTED,
+                    search_text="",
+                )
+            )
+
+    entries(org.member2, 2)
+    entries(org.member, 5)
+    entries(org.secretary, 9, year=YEAR - 1)  # another year's entries do not make this book long
+    db.session.commit()
+    login("bithu")
+    start(client, org.branch)
+    job = only_job()
+    waiting_queue.execute(waiting_queue.dequeue())
+    parts = {p.id: p for p in db.session.scalars(select(ExportPart).where(ExportPart.job_id == job.id))}
+    queued = [parts[task.args[0]] for task in waiting_queue.pending()]
+    assert [p.member_id for p in queued[:2]] == [org.member.id, org.member2.id]
+    assert [p.kind for p in queued] == ["book", "book", "book", "book", "summary"]
+    run_queued(waiting_queue)
+    db.session.rollback()
+    archive = read_zip(client.get(f"/exports/{only_job().id}/download"))
+    assert archive.namelist() == [*BRANCH_FILES, GOLDEN]
+
+
 def test_a_worker_that_dies_mid_book_leaves_only_that_book_to_redo(
     client, org, login, fake_pdfs, waiting_queue
 ):
