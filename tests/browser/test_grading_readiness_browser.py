@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -150,7 +151,9 @@ def test_thirty_members_from_round_open_to_ratified(new_page, live_server, tmp_p
 
     # The meeting: everything starts from the proposals; count what the secretary must touch.
     desk.get_by_role("link", name="Ghi kết quả họp xét").click()
-    assert desk.locator("table.meeting-sheet tbody tr").count() == MEMBERS
+    # Wait for the whole sheet: counting the instant the link is followed read a half-drawn table
+    # (24 of 30 rows) once on a loaded machine.
+    expect(desk.locator("table.meeting-sheet tbody tr")).to_have_count(MEMBERS)
     hands = Hands(desk)
     started = time.monotonic()
     hands.fill("#recorder_name", "Nguyễn Văn Bình")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -42,7 +43,8 @@ def resubmit(page, entry_id, addition):
     action = page.locator("#action")
     action.fill(action.input_value() + " " + addition)
     page.get_by_role("button", name="Gửi bài").click()
-    assert "Đã gửi bài nhật ký." in page.inner_text("main")
+    # Wait for the entry page to be drawn, not the instant after the click (it failed once under load).
+    expect(page.locator("main")).to_contain_text("Đã gửi bài nhật ký.")
 
 
 def test_a_month_reviewed_and_signed(new_page, live_server):
