@@ -13,7 +13,6 @@ from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flask import current_app, has_request_context
 from sqlalchemy import func, select, update
@@ -33,9 +32,6 @@ from app.jobs.building import (
 from app.jobs.models import ExportJob, ExportPart, JobStatus, PartStatus
 from app.journal.models import Entry
 from app.units.models import Unit
-
-if TYPE_CHECKING:
-    pass
 
 INTERRUPTED = "Tiến trình xuất bị gián đoạn (máy chủ có thể vừa khởi động lại). Hãy xuất lại."
 
