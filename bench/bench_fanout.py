@@ -73,9 +73,10 @@ def stop(processes: list[subprocess.Popen]) -> None:
 
 
 def run_scenario(app, name: str, queue_url: str, consumers: int, workers: int | None, tmp: Path, say) -> dict:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from app.auth.models import User
+    from app.export.models import ExportedDocument
     from app.jobs import services, tasks
     from app.jobs.models import ExportJob, ExportPart, JobStatus
     from app.units.models import Unit
@@ -114,6 +115,7 @@ def run_scenario(app, name: str, queue_url: str, consumers: int, workers: int | 
                 .where(Membership.user_id == secretary.id, Membership.role == Role.SECRETARY)
             )
             year = app.config["BENCH_YEAR"]
+            made_before = db.session.scalar(select(func.max(ExportedDocument.id))) or 0
             job, _ = services.start_export(secretary, branch, year)
             db.session.commit()
             job_id, total = job.id, job.members_total
@@ -131,6 +133,14 @@ def run_scenario(app, name: str, queue_url: str, consumers: int, workers: int | 
             job = db.session.get(ExportJob, job_id)
             parts = db.session.scalars(select(ExportPart).where(ExportPart.job_id == job_id)).all()
             books = [p for p in parts if p.kind == "book" and p.seconds is not None]
+            pages = list(
+                db.session.scalars(
+                    select(ExportedDocument.page_count).where(
+                        ExportedDocument.id > made_before, ExportedDocument.kind == "book"
+                    )
+                )
+            )
+            book_cpu = sum(p.cpu_seconds or 0 for p in books)
             per_consumer: dict[str, dict] = {}
             for part in parts:
                 if part.claimed_by is None:
@@ -155,6 +165,10 @@ def run_scenario(app, name: str, queue_url: str, consumers: int, workers: int | 
                 "book_cpu_seconds_median": (
                     round(statistics.median(p.cpu_seconds for p in books), 2) if books else None
                 ),
+                "book_pages_median": statistics.median(pages) if pages else None,
+                "book_pages_total": sum(pages),
+                # Pages of the books per CPU second of their making (whatever the number of processes).
+                "pages_per_cpu_second": round(sum(pages) / book_cpu, 1) if book_cpu else None,
                 # Books in flight on average: the sum of the books' times over the export's time.
                 "concurrency": round(sum(p.seconds for p in books) / seconds, 2) if books else None,
                 "workers": per_consumer,
@@ -165,8 +179,9 @@ def run_scenario(app, name: str, queue_url: str, consumers: int, workers: int | 
         stop(processes)
     say(
         f"  {name:8} {consumers} consumer(s): {result['seconds']:.1f} s for {result['members']} books "
-        f"({result['status']}, {result['failures']} failures), median book {result['book_seconds_median']} s "
-        f"({result['book_cpu_seconds_median']} s CPU), {result['concurrency']} books in flight on average, "
+        f"({result['status']}, {result['failures']} failures), median book {result['book_pages_median']} pages in "
+        f"{result['book_seconds_median']} s ({result['book_cpu_seconds_median']} s CPU; "
+        f"{result['pages_per_cpu_second']} pages per CPU second), {result['concurrency']} books in flight on average, "
         f"peak RSS per worker process ≤ {result['peak_rss_mb_max']} MB, {len(result['workers'])} worker process(es)"
     )
     return result
@@ -243,6 +258,19 @@ def main() -> None:
                 f"  province of {PROVINCE_MEMBERS:,} members on {row['machines']} machine(s) of 2 cores: "
                 f"≈ {row['hours']} h"
             )
+    default = results["scenarios"].get("default")
+    if default and default["book_pages_total"] and default["seconds"]:
+        # The pages the same export makes in the target's 60 s at the rate it measured: the size of a
+        # branch's books (30 members) that make run's defaults export within the target on this machine.
+        per_second = default["book_pages_total"] / default["seconds"]
+        results["default_fits_pages_per_book"] = int(
+            TARGET_DEFAULT_SECONDS * per_second / max(1, default["members"])
+        )
+        say(
+            f"make run's defaults: {default['seconds']:.1f} s (target ≤ {TARGET_DEFAULT_SECONDS:.0f} s) at "
+            f"{per_second:.1f} pages/s; within the target for books up to "
+            f"≈ {results['default_fits_pages_per_book']} pages each ({default['members']} members)"
+        )
     results["load_end"] = os.getloadavg()[0]
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")

@@ -109,6 +109,8 @@ def test_branch_export_gives_one_pdf_per_member_and_the_golden_book(client, org,
         # Vietnamese names are stored as UTF-8 with the flag that tells Windows Explorer so.
         assert info.flag_bits & 0x800, info.filename
         assert archive.read(info).startswith(b"%PDF")
+        # A PDF's streams are deflated already: it is stored as it is, not compressed twice.
+        assert info.compress_type == zipfile.ZIP_STORED, info.filename
     assert "Nguyễn Thị Mỹ Duyên" in archive.read("02_Nguyễn_Thị_Mỹ_Duyên_2026.pdf").decode()
     # The requester is who the documents are made for, and the register hears it came from a job.
     assert {c[3:] for c in fake_pdfs if c[0] == "book"} == {("bithu", "job")}
@@ -240,6 +242,7 @@ def test_a_failing_member_is_reported_and_the_others_are_exported(client, org, l
     ]
     report = archive.read(services.FAILURES_FILE).decode("utf-8-sig")
     assert "Nguyễn Thị Mỹ Duyên: Lỗi khi tạo tệp PDF" in report
+    assert archive.getinfo(services.FAILURES_FILE).compress_type == zipfile.ZIP_DEFLATED
 
 
 def test_a_failing_summary_document_is_reported_too(client, org, login, fake_pdfs, monkeypatch):

@@ -62,10 +62,12 @@ def zip_entry(name: str) -> zipfile.ZipInfo:
 
     zipfile stores a name that is not ASCII as UTF-8 and sets the UTF-8 flag (general purpose
     bit 11), which Windows Explorer (Windows 10 1903 and later), macOS, 7-Zip and unzip honour.
+    A PDF is stored as it is: its streams are deflated already, so deflating it again cost half a
+    second of CPU per 30 books for a ZIP 7 % smaller (bench/README.md); other files are deflated.
     """
     now = to_local(utcnow())
     info = zipfile.ZipInfo(name, date_time=now.timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED if name.lower().endswith(".pdf") else zipfile.ZIP_DEFLATED
     info.external_attr = 0o100644 << 16
     return info
 
