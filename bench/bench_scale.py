@@ -520,6 +520,9 @@ def pdf_benchmark(quick: bool) -> dict:
             pages=int(pages.group(1)) if pages else None,
         )
         result["ratio"] = round(result["book_pages_per_s"] / result["bare_pages_per_s"], 2)
+        since = re.search(r"speed-up since issue 20 .*?: ([\d.]+)x", out)
+        if since:
+            result["speedup_since_issue_20"] = float(since.group(1))
     else:
         result["status"] = "failed" if done.returncode else "unparsed"
     result["output"] = (out + ("\n" + done.stderr[-2000:] if done.returncode else "")).strip()[-3000:]
@@ -532,6 +535,7 @@ FANOUT_SPEEDUP = 1.7
 FANOUT_DEFAULT_SECONDS = 60.0
 FANOUT_RSS_MB = 600.0
 PDF_BARE_RATIO = 0.9
+PDF_SPEEDUP = 3.0
 
 
 def fanout_benchmark(quick: bool) -> dict:
@@ -563,6 +567,15 @@ def export_targets(results: dict) -> list[dict]:
                 pdf["ratio"],
                 PDF_BARE_RATIO,
                 pdf["ratio"] >= PDF_BARE_RATIO,
+            )
+        )
+    if pdf.get("speedup_since_issue_20") is not None:
+        targets.append(
+            target(
+                "PDF: sổ một năm nhanh hơn so với trước issue 20 (cùng HTML, cùng lần chạy, lần)",
+                pdf["speedup_since_issue_20"],
+                PDF_SPEEDUP,
+                pdf["speedup_since_issue_20"] >= PDF_SPEEDUP,
             )
         )
     fanout = results.get("fanout", {})
@@ -608,15 +621,23 @@ def fanout_lines(fanout: dict) -> list[str]:
         "export from enqueue to ZIP with real `flask worker` processes; load average "
         f"{fanout['load_start']:.1f} at the start, {fanout['load_end']:.1f} at the end on {fanout['nproc']} CPUs.",
         "",
-        "| scenario | queue | consumers | seconds | median book s (CPU s) | books in flight | peak RSS per worker |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| scenario | queue | consumers | seconds | median book pages | median book s (CPU s) | pages per CPU s "
+        "| books in flight | peak RSS per worker |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in fanout["scenarios"].items():
         lines.append(
             f"| {name} | {s['queue']} | {s['consumer_processes']} × {s['workers_per_consumer']} | {s['seconds']} | "
-            f"{s['book_seconds_median']} ({s.get('book_cpu_seconds_median')}) | {s.get('concurrency')} | "
+            f"{s.get('book_pages_median')} | {s['book_seconds_median']} ({s.get('book_cpu_seconds_median')}) | "
+            f"{s.get('pages_per_cpu_second')} | {s.get('concurrency')} | "
             f"{s['peak_rss_mb_max']} MB |"
         )
+    if fanout.get("default_fits_pages_per_book"):
+        lines += [
+            "",
+            f"make run's defaults export the 30 members within 60 s on this machine when their books have up to "
+            f"≈ {fanout['default_fits_pages_per_book']} pages each (at the pages per second measured).",
+        ]
     if fanout.get("projection"):
         p = fanout["projection"]
         lines += [
@@ -775,7 +796,12 @@ def write_report(results: dict) -> None:
             f"{pdf.get('pages')} pages in {pdf['book_seconds']:.2f} s — {pdf['book_pages_per_s']:.1f} pages/s "
             f"({pdf['book_pages_per_cpu_s']:.1f} per CPU second); bare WeasyPrint on the same text "
             f"{pdf['bare_pages_per_s']:.1f} pages/s ({pdf['bare_pages_per_cpu_s']:.1f} per CPU second); ratio "
-            f"{pdf['ratio']:.2f}.",
+            f"{pdf['ratio']:.2f}"
+            + (
+                f"; {pdf['speedup_since_issue_20']:.2f}× the speed of the same HTML rendered as before issue 20."
+                if pdf.get("speedup_since_issue_20")
+                else "."
+            ),
             "",
         ]
     else:

@@ -321,6 +321,7 @@ def test_members_writing_while_the_worker_holds_the_sqlite_lock_wait_instead_of_
     if app.config["DB_BACKEND"] != "sqlite":
         pytest.skip("SQLite's write lock")
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    member_id = org.member.id  # read before the session that loaded it goes
     login("doanvien")
     db.session.remove()
     db.engine.dispose()  # fresh connections with the busy timeout of this app
@@ -338,7 +339,7 @@ def test_members_writing_while_the_worker_holds_the_sqlite_lock_wait_instead_of_
     assert statuses == [302, 302, 302]
     assert waited >= 1.5  # the first write waited for the lock, then went through
     db.session.expire_all()
-    assert db.session.get(User, org.member.id).notify_by_email is False
+    assert db.session.get(User, member_id).notify_by_email is False
 
 
 def test_a_lock_held_past_the_timeout_is_a_503_with_a_vietnamese_message(tmp_path):

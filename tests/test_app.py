@@ -13,6 +13,85 @@ def test_healthz_checks_the_database(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
+def test_healthz_of_a_signed_in_user_reads_the_user_once(client, org, login):
+    """The check commits nothing: a commit would expire the signed-in user and the response's
+    headers would read them from the database a second time, on every probe."""
+    import sqlalchemy as sa
+
+    from app.core.db import db
+
+    login("doanvien")
+    db.session.remove()  # the test's app context keeps one session; a real request starts afresh
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/healthz")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and response.get_json()["database"] == "ok"
+    users = [s for s in statements if "FROM users" in s]
+    assert len(users) == 1, statements
+    assert len(statements) == 2, statements
+
+
+def test_a_page_that_commits_does_not_read_the_signed_in_user_again_for_its_headers(
+    migrated_sqlite, tmp_path
+):
+    """A commit expires the signed-in user; the response's Cache-Control (no-store for a signed-in
+    user) is chosen without reading them from the database a second time."""
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.auth.services import hash_password
+    from app.core.db import db
+
+    database = migrated_sqlite(tmp_path / "app.db")
+    fresh = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "INSTANCE_PATH": str(tmp_path)}
+    )
+
+    @fresh.route("/_saves")
+    def saves():
+        db.session.commit()  # as a page that logs a read or saves a form
+        return "ok"
+
+    with fresh.app_context():
+        user = User(username="hoa", is_active=True, password_hash=hash_password("matkhau123"))
+        user.set_name("Lê Thị Hoa")
+        db.session.add(user)
+        db.session.commit()
+        client = fresh.test_client()
+        assert client.post("/login", data={"login": "hoa", "password": "matkhau123"}).status_code == 302
+        db.session.remove()
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get("/_saves")
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        db.engine.dispose()
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert len([s for s in statements if "FROM users" in s]) == 1, statements
+
+
+def test_healthz_says_503_when_the_database_cannot_be_opened(tmp_path):
+    missing = tmp_path / "no-such-folder" / "app.db"
+    fresh = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}", "INSTANCE_PATH": str(tmp_path)}
+    )
+    response = fresh.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unreachable"}
+
+
 def test_login_page_is_vietnamese_and_served_without_internet(client):
     response = client.get("/login")
     html = response.get_data(as_text=True)

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from flask import Flask, g, request, session
-from flask_login import current_user, logout_user
+from flask_login import AnonymousUserMixin, current_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from app.core.db import db, utcnow
@@ -51,6 +51,16 @@ def register(app: Flask) -> None:
         # load its user from its own cookie, so a password change or deactivation takes effect.
         g.pop("_login_user", None)
 
+    def _signed_in() -> bool:
+        # Whether this request has a signed-in user, without reading the user's columns again:
+        # after a commit (a page that logged a read, a form saved) they are expired, and
+        # `current_user.is_authenticated` (Flask-Login's `is_active`) would query the user a
+        # second time just to choose a Cache-Control header.
+        user = g.get("_login_user")
+        if user is None:  # not asked yet in this request: ask now (the cookie decides)
+            return bool(current_user.is_authenticated)
+        return not isinstance(user, AnonymousUserMixin)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
@@ -61,7 +71,7 @@ def register(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and request.endpoint != "static":
+        if _signed_in() and request.endpoint != "static":
             # Pages and downloads with personal data (PDF, ZIP, Excel, evidence) are kept by no cache,
             # not even the browser's: send_file's own "no-cache" only asks caches to revalidate.
             headers["Cache-Control"] = "no-store"
