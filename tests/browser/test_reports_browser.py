@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from app.core.filters import today_local
 from tests.browser.conftest import DESKTOP, PHONE, login_as, screenshot
@@ -126,6 +127,9 @@ def test_the_member_sees_who_read_their_diary(new_page):
     member.get_by_role("button", name="Mở menu").click()
     member.get_by_role("button", name="Nguyễn Thị Mỹ Duyên").click()
     member.get_by_role("link", name="Ai đã xem nhật ký của tôi").click()
+    # Read the page once it is the one asked for, not the home page still showing while it loads.
+    expect(member.get_by_role("heading", level=1)).to_have_text("Ai đã xem nhật ký của tôi")
+    expect(member.locator("main")).to_contain_text("Lâm Thị Ngọc Hân")
     text = member.inner_text("main")
     today = today_local()
     assert "Lâm Thị Ngọc Hân" in text
