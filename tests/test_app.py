@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
+from tests.helpers import statements_run
 
 
 def test_healthz_checks_the_database(client):
@@ -16,22 +17,12 @@ def test_healthz_checks_the_database(client):
 def test_healthz_of_a_signed_in_user_reads_the_user_once(client, org, login):
     """The check commits nothing: a commit would expire the signed-in user and the response's
     headers would read them from the database a second time, on every probe."""
-    import sqlalchemy as sa
-
     from app.core.db import db
 
     login("doanvien")
     db.session.remove()  # the test's app context keeps one session; a real request starts afresh
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run(db.engine) as statements:
         response = client.get("/healthz")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200 and response.get_json()["database"] == "ok"
     users = [s for s in statements if "FROM users" in s]
     assert len(users) == 1, statements
@@ -43,8 +34,6 @@ def test_a_page_that_commits_does_not_read_the_signed_in_user_again_for_its_head
 ):
     """A commit expires the signed-in user; the response's Cache-Control (no-store for a signed-in
     user) is chosen without reading them from the database a second time."""
-    import sqlalchemy as sa
-
     from app.auth.models import User
     from app.auth.services import hash_password
     from app.core.db import db
@@ -67,16 +56,8 @@ def test_a_page_that_commits_does_not_read_the_signed_in_user_again_for_its_head
         client = fresh.test_client()
         assert client.post("/login", data={"login": "hoa", "password": "matkhau123"}).status_code == 302
         db.session.remove()
-        statements: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with statements_run(db.engine) as statements:
             response = client.get("/_saves")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
         db.engine.dispose()
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert len([s for s in statements if "FROM users" in s]) == 1, statements
