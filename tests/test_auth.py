@@ -430,6 +430,24 @@ def test_form_with_csrf_token_posts(client, member, csrf_enabled):
     assert logged_in_as(client) == "doanvien"
 
 
+def test_pages_loaded_at_once_after_sign_in_share_one_form_token(app, client, member, csrf_enabled):
+    """A phone loads several pages at once after signing in (the page, the copies the offline
+    worker keeps): each answer sets the session cookie and the last one wins. The form token is
+    made at sign-in, so a form from any of those pages still posts ("Phiên làm việc đã hết hạn"
+    otherwise, seen once from a phone resubmitting an entry)."""
+    token_in = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    token = token_in.search(html(client.get("/login"))).group(1)
+    client.post("/login", data={"login": "doanvien", "password": PASSWORD, "csrf_token": token})
+    cookie = next(c for c in client._cookies.values() if c.key == app.config["SESSION_COOKIE_NAME"])
+    signed_in = cookie.value
+    form_token = token_in.search(html(client.get("/notifications/settings"))).group(1)
+    # Another page asked at the same moment, with the cookie of the sign-in, answers last.
+    client.set_cookie(cookie.key, signed_in, domain=cookie.domain, path=cookie.path)
+    client.get("/notifications/settings")
+    response = client.post("/notifications/settings", data={"channel": "app", "csrf_token": form_token})
+    assert response.status_code == 302, html(response)
+
+
 def test_logout_without_csrf_token_does_not_log_out(client, member, login, csrf_enabled):
     page = html(client.get("/login"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -14,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from app.auth import services, throttle
 from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm
@@ -42,6 +44,12 @@ def _safe_next(target: str | None) -> str:
 def _start_session(user: User, remember: bool) -> None:
     """A fresh session for the user: nothing from before login is carried over."""
     session.clear()
+    # The new session's form token is made now, with the session: the pages a phone loads at once
+    # after signing in (the page, the copies the offline worker keeps) then share it. Made by each
+    # of them instead, the last answer's cookie wins and a form from another of those pages is
+    # refused as "Phiên làm việc đã hết hạn".
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
     session.permanent = True
     login_user(user, remember=remember)
     session["login_at"] = utcnow().timestamp()
