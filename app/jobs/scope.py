@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -11,9 +9,6 @@ from app.core.collation import people_order
 from app.core.db import db
 from app.core.enums import Role, UnitKind
 from app.units.models import Membership, Unit
-
-if TYPE_CHECKING:
-    pass
 
 
 def export_branches(unit: Unit) -> list[Unit]:

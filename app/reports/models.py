@@ -4,16 +4,11 @@ whose diary is app.audit's DiaryRead.)"""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import db, utcnow
-
-if TYPE_CHECKING:
-    pass
-
 
 # ---- the figures of the reports, kept up to date (app/reports/stats.py) ---------------------------
 
